@@ -1,0 +1,140 @@
+"""Reads DAG definitions from `lineage-history.toml`, `pyproject.toml` or a `--config` file."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from lineage_history.errors import ConfigError
+from lineage_history.model import canonical_json, sha256_hex
+
+OWN_FILE = "lineage-history.toml"
+PYPROJECT = "pyproject.toml"
+_KNOWN_KEYS = {"modules", "config", "include", "preload"}
+
+
+@dataclass(frozen=True)
+class DagDefinition:
+    """One DAG of a repository: which modules form it and with which Hamilton config."""
+
+    name: str
+    modules: tuple[str, ...]
+    config: Mapping[str, Any] = field(default_factory=dict)
+    include: tuple[str, ...] = ()
+    preload: tuple[str, ...] = ()  # third-party packages to import before forking builds
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "modules": list(self.modules),
+            "config": dict(self.config),
+            "include": list(self.include),
+            "preload": list(self.preload),
+        }
+
+    @property
+    def digest(self) -> str:
+        return sha256_hex(canonical_json(self.to_dict()))
+
+    @property
+    def module_dirs(self) -> tuple[str, ...]:
+        """Directories whose `*.py` files the modules may import (sibling imports)."""
+        return tuple(sorted({str(PurePosixPath(m).parent) for m in self.modules}))
+
+
+def _string_list(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _clean_path(path: str, where: str) -> str:
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts:
+        raise ConfigError(f"{where}: {path!r} must be a path inside the repository")
+    return str(pure)
+
+
+def _definition(name: str, table: Any, source: str) -> DagDefinition:
+    where = f"{source}: dags.{name}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = sorted(set(table) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    if "modules" not in table:
+        raise ConfigError(f"{where}: 'modules' is required")
+    modules = tuple(
+        _clean_path(m, where) for m in _string_list(table["modules"], where + ".modules")
+    )
+    if not all(m.endswith(".py") for m in modules):
+        raise ConfigError(f"{where}.modules: every module must be a .py file path")
+    config = table.get("config", {})
+    if not isinstance(config, dict):
+        raise ConfigError(f"{where}.config must be a table")
+    include = tuple(
+        _clean_path(p, where) for p in _string_list(table.get("include", []), where + ".include")
+    )
+    preload = _string_list(table.get("preload", []), where + ".preload")
+    return DagDefinition(name, modules, dict(sorted(config.items())), include, preload)
+
+
+def parse_definitions(
+    text: str, source: str, *, in_pyproject: bool
+) -> dict[str, DagDefinition] | None:
+    """Definitions by DAG name, or None when the file defines none (a pyproject without ours)."""
+    try:
+        document = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source} is not valid TOML: {exc}") from None
+    root: Any = document
+    if in_pyproject:
+        root = document.get("tool", {}).get("lineage-history")
+        if root is None:
+            return None
+    if not isinstance(root, dict) or not isinstance(root.get("dags"), dict) or not root["dags"]:
+        raise ConfigError(f"{source}: expected at least one [dags.NAME] table with 'modules'")
+    return {name: _definition(name, table, source) for name, table in sorted(root["dags"].items())}
+
+
+def load_override(path: str) -> dict[str, DagDefinition]:
+    """Read a `--config FILE` given on the command line (same keys as lineage-history.toml)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    definitions = parse_definitions(text, path, in_pyproject=False)
+    assert definitions is not None
+    return definitions
+
+
+def definitions_at_commit(
+    read_file: Callable[[str], bytes | None],
+    override: dict[str, DagDefinition] | None = None,
+) -> dict[str, DagDefinition]:
+    """The DAG definitions that apply at one commit; first match wins (see the design)."""
+    if override is not None:
+        return override
+    for filename, in_pyproject in ((OWN_FILE, False), (PYPROJECT, True)):
+        data = read_file(filename)
+        if data is None:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{filename} is not UTF-8 text") from None
+        found = parse_definitions(text, filename, in_pyproject=in_pyproject)
+        if found is not None:
+            return found
+    return {}

@@ -1,0 +1,136 @@
+"""The snapshot model: one commit's DAG as frozen, plain, serializable data (no I/O)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLE_FUNCTION = "function"
+ROLE_INPUT = "input"
+
+TagValue = str | tuple[str, ...]
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace: the basis of every content address."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _normalize_tags(tags: Mapping[str, Any]) -> dict[str, TagValue]:
+    return {
+        str(key): tuple(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+        for key, value in sorted(tags.items())
+    }
+
+
+def tag_matches(tags: Mapping[str, TagValue], key: str, value: str | None) -> bool:
+    """`key` alone asks "has the tag"; with a value, list-valued tags match any element."""
+    if key not in tags:
+        return False
+    if value is None:
+        return True
+    actual = tags[key]
+    return value in actual if isinstance(actual, tuple) else actual == value
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a Hamilton graph, as stored and compared."""
+
+    name: str
+    type: str
+    role: str = ROLE_FUNCTION
+    dependencies: tuple[str, ...] = ()
+    tags: Mapping[str, TagValue] = field(default_factory=dict)
+    doc: str = ""
+    code: str | None = None  # fingerprint of the implementation; None for external inputs
+    module: str | None = None
+    function: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dependencies", tuple(sorted(set(self.dependencies))))
+        object.__setattr__(self, "tags", _normalize_tags(self.tags))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "role": self.role,
+            "dependencies": list(self.dependencies),
+            "tags": {k: list(v) if isinstance(v, tuple) else v for k, v in self.tags.items()},
+            "doc": self.doc,
+            "code": self.code,
+            "module": self.module,
+            "function": self.function,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Node:
+        return cls(
+            name=data["name"],
+            type=data["type"],
+            role=data.get("role", ROLE_FUNCTION),
+            dependencies=tuple(data.get("dependencies", ())),
+            tags=data.get("tags", {}),
+            doc=data.get("doc") or "",
+            code=data.get("code"),
+            module=data.get("module"),
+            function=data.get("function"),
+        )
+
+    @property
+    def digest(self) -> str:
+        """Content address of this node version, shared by every snapshot that holds it."""
+        return sha256_hex(canonical_json(self.to_dict()))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A whole DAG at one commit: its nodes by name and the Hamilton config it was built with."""
+
+    nodes: Mapping[str, Node] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, nodes: Iterable[Node], config: Mapping[str, Any] | None = None) -> Snapshot:
+        by_name = {node.name: node for node in sorted(nodes, key=lambda n: n.name)}
+        return cls(nodes=by_name, config=dict(sorted((config or {}).items())))
+
+    @property
+    def edges(self) -> frozenset[tuple[str, str]]:
+        """(producer, consumer) pairs."""
+        return frozenset(
+            (dep, node.name) for node in self.nodes.values() for dep in node.dependencies
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nodes": [node.to_dict() for node in self.nodes.values()],
+            "config": dict(self.config),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
+        return cls.of((Node.from_dict(n) for n in data.get("nodes", ())), data.get("config"))
+
+    @property
+    def digest(self) -> str:
+        """Content address: identical DAGs share one stored snapshot."""
+        return sha256_hex(
+            canonical_json(
+                {
+                    "nodes": sorted(n.digest for n in self.nodes.values()),
+                    "config": dict(self.config),
+                }
+            )
+        )
+
+
+EMPTY = Snapshot()
