@@ -173,6 +173,10 @@ class GitRepo:
         regex = _glob_regex(pattern)
         return tuple(entry for entry in candidates if regex.match(entry[0]))
 
+    def blob_id(self, sha: str, path: str) -> str | None:
+        obj = self._tree(sha, path)
+        return obj.hexsha if obj is not None and obj.type == "blob" else None
+
     def read(self, sha: str, path: str) -> bytes | None:
         """A file's bytes at a commit, or None when it does not exist there."""
         obj = self._tree(sha, path)

@@ -1,0 +1,323 @@
+"""The command line: parse arguments, call one service function, print. Nothing else."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lineage_history.errors import LineageHistoryError, UserError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Git-aware lineage history for Hamilton dataflows.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class DiffFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+RepoOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--repo",
+        help="The git repository (default: the one around the current "
+        "directory); without it, queries read the database alone.",
+    ),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLAlchemy URL or SQLite file (default: $LINEAGE_HISTORY_DB, "
+        "else lineage-history.sqlite in the git directory).",
+        show_default=False,
+    ),
+]
+DagOpt = Annotated[str | None, typer.Option("--dag", help="The DAG, where several are defined.")]
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _info(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+# -- index ----------------------------------------------------------------------------------
+
+
+def _progress_reporter():  # type: ignore[no-untyped-def]
+    """A progress bar on a terminal; silence elsewhere (cron, CI, pipes)."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    progress = Progress(
+        "indexing",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        console=None,
+    )
+    task = progress.add_task("index", total=None)
+    progress.start()
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return update, progress.stop
+
+
+@app.command()
+def index(
+    revs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Revisions whose history to index (default: HEAD and all local branches)."
+        ),
+    ] = None,
+    all_refs: Annotated[bool, typer.Option("--all", help="Index every ref.")] = False,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="A DAG definition file that applies to every commit."),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Parallel builds (default: the number of cores)."),
+    ] = os.cpu_count() or 1,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=1, help="Seconds a build may take before it is killed."),
+    ] = 120.0,
+    memory: Annotated[
+        int, typer.Option("--memory-limit", min=64, help="Memory limit of a build, in MiB.")
+    ] = 4096,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Build the failed commits again.")
+    ] = False,
+    pass_env: Annotated[
+        list[str] | None, typer.Option("--pass-env", help="An environment variable builds may see.")
+    ] = None,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Index the DAG of every commit reachable from REVS: incremental, idempotent, cron-safe."""
+    from lineage_history import service
+    from lineage_history.config import load_override
+    from lineage_history.indexer import Indexer, IndexOptions
+
+    override = load_override(config) if config else None
+    options = IndexOptions(
+        tuple(revs or ()),
+        all_refs,
+        override,
+        jobs,
+        timeout,
+        memory,
+        retry_failed,
+        tuple(pass_env or ()),
+    )
+    with service.opened(repo, db, for_index=True) as context:
+        update, stop = _progress_reporter()
+        with service.index_lock(context, _info):
+            indexer = Indexer(
+                context.repo,
+                context.store,
+                context.repository_id,
+                options,
+                service.work_root(context),
+                update,
+            )
+            run_id = context.store.start_run(context.repository_id)
+
+            def interrupt(signum: int, _frame: Any) -> None:
+                _info(f"stopping ({signal.Signals(signum).name})...")
+                indexer.cancel()
+
+            previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+            status = "failed"
+            try:
+                result = indexer.run()
+                status = "interrupted" if result.interrupted else "ok"
+            finally:
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
+                stop()
+                summary = result.summary() if status != "failed" else "index run failed"
+                context.store.finish_run(
+                    run_id, status, result.counts() if status != "failed" else {}, summary
+                )
+    for sha, error in result.failures[:20]:
+        _info(f"failed {sha[:12]}: {error}")
+    typer.echo(result.summary())
+    if result.interrupted:
+        raise typer.Exit(130)
+
+
+# -- diff -----------------------------------------------------------------------------------
+
+
+@app.command("diff")
+def diff_command(
+    base: Annotated[str, typer.Argument(help="The older revision.")],
+    head: Annotated[str, typer.Argument(help="The newer revision.")],
+    exit_code: Annotated[
+        bool,
+        typer.Option(
+            "--exit-code", help="Exit with 1 when the lineage differs, 0 when it does not."
+        ),
+    ] = False,
+    output_format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+    dag: DagOpt = None,
+) -> None:
+    """The lineage diff between two revisions, answered from the database."""
+    from lineage_history import render, service
+
+    with service.opened(repo, db) as context:
+        report = service.diff_revisions(context, base, head, dag)
+    title = (
+        f"lineage diff {report.dag or '(no DAG)'}: {base} ({report.base.sha[:10]}) -> "
+        f"{head} ({report.head.sha[:10]})"
+    )
+    if output_format is DiffFormat.json:
+        _echo_json(
+            render.diff_to_json(
+                report.diff,
+                report.dag,
+                {"rev": base, "sha": report.base.sha},
+                {"rev": head, "sha": report.head.sha},
+            )
+        )
+    elif output_format is DiffFormat.markdown:
+        typer.echo(render.diff_to_markdown(report.diff, title), nl=False)
+    else:
+        typer.echo(render.diff_to_table(report.diff, title, colour=_colour()))
+    if exit_code and not report.diff.is_empty:
+        raise typer.Exit(1)
+
+
+# -- status ---------------------------------------------------------------------------------
+
+
+@app.command()
+def status(
+    output_format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """What is indexed: commits, distinct snapshots, failed commits, the last run."""
+    from lineage_history import service
+
+    with service.opened(repo, db) as context:
+        data = context.store.status(context.repository_id)
+        failures = context.store.failed_commits(context.repository_id)
+    if output_format is Format.json:
+        data["failures"] = [{"sha": s, "dag": d, "error": e} for s, d, e in failures]
+        _echo_json(data)
+        return
+    typer.echo(f"commits:   {data['commits']}")
+    typer.echo(f"snapshots: {data['snapshots']}")
+    typer.echo(f"failed:    {data['failed']}")
+    run = data["last_run"]
+    if run:
+        typer.echo(f"last run:  {run['status']}: {run['message'] or ''}")
+    for sha, dag, error in failures[:20]:
+        typer.echo(f"  failed {sha[:12]} {dag + ': ' if dag else ''}{error}")
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Where to build the demo repository (default: a new temporary directory)."
+        ),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1)] = os.cpu_count() or 1,
+) -> None:
+    """Build a demo repository with a scripted pipeline history, index it, show a diff."""
+    from lineage_history import render, service
+    from lineage_history.demo_repo import build_demo_repo
+    from lineage_history.indexer import Indexer, IndexOptions
+
+    target = directory or Path(tempfile.mkdtemp(prefix="lineage-history-demo-")) / "titanic"
+    _info(f"building the demo repository in {target} ...")
+    shas = build_demo_repo(target)
+    _info(f"{len(shas)} commits written; indexing ...")
+    db_path = target / ".git" / "lineage-history.sqlite"
+    with service.opened(str(target), str(db_path), for_index=True) as context:
+        indexer = Indexer(
+            context.repo,
+            context.store,
+            context.repository_id,
+            IndexOptions(all_refs=True, jobs=jobs),
+            service.work_root(context),
+        )
+        result = indexer.run()
+        _info(result.summary())
+        report = service.diff_revisions(context, "demo/v1", "main", None)
+    title = "lineage diff: demo/v1 (the first pipeline) -> main"
+    typer.echo(render.diff_to_table(report.diff, title, colour=_colour()))
+    typer.echo(
+        f"\nThe demo repository is {target}. Try, from there:\n"
+        f"  cd {target}\n"
+        "  lineage-history status\n"
+        "  lineage-history diff demo/sex-pii~1 demo/sex-pii\n"
+        "  lineage-history diff demo/v1 main --format json\n"
+        "  lineage-history diff demo/v1 main --format markdown"
+    )
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr and status 2."""
+    try:
+        app(standalone_mode=False)
+    except LineageHistoryError as exc:
+        typer.echo(f"lineage-history: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("lineage-history: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(UserError.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+"""Service functions behind the CLI: open a repository and its database, index, diff, query.
+
+Every function returns data; printing is the CLI's job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from lineage_history.diff import LineageDiff, diff
+from lineage_history.errors import (
+    BuildFailedError,
+    DatabaseError,
+    NotAGitRepository,
+    NotIndexed,
+    UnknownDag,
+    UserError,
+)
+from lineage_history.git import GitRepo
+from lineage_history.model import EMPTY, Snapshot
+from lineage_history.store import (
+    STATUS_FAILED,
+    STATUS_OK,
+    Store,
+    StoredCommit,
+    database_url,
+    open_engine,
+)
+from lineage_history.store.database import describe
+
+WORK_DIRNAME = "lineage-history-work"
+
+
+@dataclass
+class Context:
+    """An open repository (when it is on disk) and its lineage database."""
+
+    store: Store
+    repository_id: int
+    url: str
+    repo: GitRepo | None = None
+
+    def close(self) -> None:
+        self.store.close()
+        if self.repo is not None:
+            self.repo.close()
+
+
+def repository_identity(repo: GitRepo) -> str:
+    """A stable identity that every clone shares: the root commit of HEAD's history."""
+    if not repo.has_commits():
+        raise UserError(f"repository {repo.root} has no commits yet")
+    roots = repo.run("rev-list", "--max-parents=0", "--first-parent", "HEAD").split()
+    return roots[-1]
+
+
+def _open_repo(path: str | None) -> GitRepo | None:
+    try:
+        return GitRepo(path or ".")
+    except NotAGitRepository:
+        return None
+
+
+def open_for_index(repo_path: str | None, db: str | None) -> Context:
+    repo = GitRepo(repo_path or ".")
+    identity = repository_identity(repo)
+    url = database_url(db, repo.git_dir)
+    store = Store(open_engine(url))
+    repository_id = store.ensure_repository(identity, repo.root.name, str(repo.root))
+    return Context(store, repository_id, url, repo)
+
+
+def open_for_query(repo_path: str | None, db: str | None) -> Context:
+    """Open for reading; works without the repository when the database is named."""
+    repo = _open_repo(repo_path)
+    if repo is None and not (db or os.environ.get("LINEAGE_HISTORY_DB")):
+        raise NotAGitRepository(
+            f"not a git repository: {Path(repo_path or '.').resolve()} "
+            "(pass --db to read a lineage database without the repository)"
+        )
+    url = database_url(db, repo.git_dir if repo else None)
+    store = Store(open_engine(url, must_exist=True))
+    rows = store.repositories()
+    match = None
+    if repo is not None:
+        identity = repository_identity(repo)
+        match = next((r for r in rows if r.identity == identity), None)
+    elif repo_path:
+        wanted = str(Path(repo_path).resolve())
+        match = next((r for r in rows if r.path == wanted or r.name == repo_path), None)
+    elif len(rows) == 1:
+        match = rows[0]
+    if match is None:
+        store.close()
+        if not rows:
+            raise NotIndexed(f"nothing is indexed in {describe(url)}: run `lineage-history index`")
+        if repo is not None:
+            raise NotIndexed(f"repository {repo.root} is not indexed in {describe(url)}")
+        names = ", ".join(f"{r.name} ({r.path})" for r in rows)
+        raise UserError(
+            f"several repositories in {describe(url)}; pass --repo with one of: {names}"
+        )
+    return Context(store, match.id, url, repo)
+
+
+@contextlib.contextmanager
+def opened(repo_path: str | None, db: str | None, *, for_index: bool = False) -> Iterator[Context]:
+    context = (open_for_index if for_index else open_for_query)(repo_path, db)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def work_root(context: Context) -> Path:
+    """Where builds materialize commits: inside the git directory, so leaks are findable."""
+    assert context.repo is not None
+    root = context.repo.git_dir / WORK_DIRNAME
+    root.mkdir(exist_ok=True)
+    return root
+
+
+@contextlib.contextmanager
+def index_lock(context: Context, on_wait: callable) -> Iterator[None]:  # type: ignore[valid-type]
+    """One index run at a time per SQLite file; the second waits and says so."""
+    url = make_url(context.url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        yield
+        return
+    lock_path = Path(url.database + ".lock")
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            on_wait(f"waiting for another index run (pid {holder}) on {lock_path.name} to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- revisions and snapshots ------------------------------------------------------------
+
+
+def resolve(context: Context, rev: str) -> StoredCommit:
+    """The indexed commit a revision names, through git when the repository is there."""
+    if context.repo is not None:
+        sha = context.repo.resolve(rev)
+    else:
+        sha = context.store.resolve(context.repository_id, rev)
+    return context.store.commit(context.repository_id, sha)
+
+
+def pick_dag(context: Context, dag: str | None) -> str:
+    names = context.store.dag_names(context.repository_id)
+    if dag is not None:
+        if dag not in names:
+            known = ", ".join(names) or "none"
+            raise UnknownDag(f"unknown DAG {dag!r}; known DAGs: {known}")
+        return dag
+    if len(names) > 1:
+        raise UnknownDag(
+            f"this repository defines several DAGs; pass --dag with one of: {', '.join(names)}"
+        )
+    return names[0] if names else ""
+
+
+def snapshot_at(context: Context, commit: StoredCommit, dag: str) -> Snapshot:
+    """The DAG at a commit: empty where it is not defined; an error where its build failed."""
+    states = context.store.dag_states(context.repository_id, dag)
+    state = states.get(commit.sha)
+    if state is None or state.status not in (STATUS_OK, STATUS_FAILED):
+        return EMPTY
+    if state.status == STATUS_FAILED:
+        raise BuildFailedError(
+            f"the DAG {dag!r} failed to build at {commit.sha[:12]} ({commit.subject}): "
+            f"{state.error}"
+        )
+    assert state.snapshot_id is not None
+    return context.store.load_snapshot(state.snapshot_id)
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    dag: str
+    base_rev: str
+    base: StoredCommit
+    head_rev: str
+    head: StoredCommit
+    diff: LineageDiff
+
+
+def diff_revisions(context: Context, base_rev: str, head_rev: str, dag: str | None) -> DiffReport:
+    name = pick_dag(context, dag)
+    base = resolve(context, base_rev)
+    head = resolve(context, head_rev)
+    lineage = diff(snapshot_at(context, base, name), snapshot_at(context, head, name))
+    return DiffReport(name, base_rev, base, head_rev, head, lineage)
+
+
+def require_database_writable(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        path = Path(parsed.database)
+        target = path if path.exists() else path.parent
+        if not os.access(target, os.W_OK):
+            raise DatabaseError(f"cannot write to database {path}: permission denied")

@@ -1,0 +1,576 @@
+"""Reads and writes of the lineage history; every multi-row write is one transaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, and_, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lineage_history.config import DagDefinition
+from lineage_history.errors import NotIndexed, UnknownRevision
+from lineage_history.git import CommitInfo
+from lineage_history.model import Node, Snapshot, canonical_json
+from lineage_history.store.schema import (
+    builds,
+    commit_dags,
+    commits,
+    definitions,
+    index_runs,
+    node_tags,
+    node_versions,
+    refs,
+    repositories,
+    snapshot_nodes,
+    snapshots,
+)
+
+STATUS_OK, STATUS_FAILED, STATUS_ABSENT = "ok", "failed", "absent"
+STATUS_BUILT = "built"  # a commit_dags row whose outcome is its build's status
+ALL_DAGS = ""  # the commit_dags row of a commit whose definition itself is broken
+
+
+@dataclass(frozen=True)
+class StoredCommit:
+    id: int
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    authored_at: int
+    subject: str
+    position: int
+
+
+@dataclass(frozen=True)
+class DagState:
+    """What is known of one DAG at one commit."""
+
+    status: str  # ok | failed | absent
+    snapshot_id: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CommitDagRow:
+    dag: str
+    status: str
+    definition_id: int | None = None
+    build_id: int | None = None
+    error: str | None = None
+
+
+def _effective_status() -> Any:
+    return case(
+        (commit_dags.c.build_id.is_not(None), builds.c.status), else_=commit_dags.c.status
+    ).label("effective_status")
+
+
+def _insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[dict]) -> None:
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+
+
+def _tag_rows(node_version_id: int, node: Node) -> list[dict[str, Any]]:
+    rows = []
+    for key, value in node.tags.items():
+        for item in value if isinstance(value, tuple) else (value,):
+            rows.append({"node_version_id": node_version_id, "key": key, "value": item})
+    return rows
+
+
+def _node_row(node: Node) -> dict[str, Any]:
+    data = node.to_dict()
+    return {
+        "digest": node.digest,
+        "name": node.name,
+        "type": node.type,
+        "role": node.role,
+        "dependencies": canonical_json(data["dependencies"]),
+        "tags": canonical_json(data["tags"]),
+        "doc": node.doc,
+        "code": node.code,
+        "module": node.module,
+        "function": node.function,
+    }
+
+
+def node_from_row(row: Any) -> Node:
+    return Node(
+        name=row.name,
+        type=row.type,
+        role=row.role,
+        dependencies=tuple(json.loads(row.dependencies)),
+        tags=json.loads(row.tags),
+        doc=row.doc,
+        code=row.code,
+        module=row.module,
+        function=row.function,
+    )
+
+
+class Store:
+    """The lineage database of one or more repositories."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.load_snapshot = lru_cache(maxsize=64)(self._load_snapshot)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- repositories -------------------------------------------------------------------
+
+    def ensure_repository(self, identity: str, name: str, path: str) -> int:
+        with self.engine.begin() as connection:
+            _insert_ignoring_duplicates(
+                connection,
+                repositories,
+                [{"identity": identity, "name": name, "path": path, "created_at": time.time()}],
+            )
+            connection.execute(
+                update(repositories)
+                .where(repositories.c.identity == identity)
+                .values(path=path, name=name)
+            )
+            return connection.execute(
+                select(repositories.c.id).where(repositories.c.identity == identity)
+            ).scalar_one()
+
+    def repositories(self) -> list[Any]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(select(repositories).order_by(repositories.c.id)))
+
+    # -- writes of an index run ---------------------------------------------------------
+
+    def indexed_shas(self, repository_id: int) -> set[str]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(commits.c.sha).where(commits.c.repository_id == repository_id)
+            )
+            return {row.sha for row in rows}
+
+    def builds_by_key(self, keys: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """(build id, status) of the keys already built."""
+        found: dict[str, tuple[int, str]] = {}
+        key_list = sorted(set(keys))
+        with self.engine.connect() as connection:
+            for start in range(0, len(key_list), 500):
+                chunk = key_list[start : start + 500]
+                rows = connection.execute(
+                    select(builds.c.key, builds.c.id, builds.c.status).where(
+                        builds.c.key.in_(chunk)
+                    )
+                )
+                found.update({row.key: (row.id, row.status) for row in rows})
+        return found
+
+    def save_definition(self, definition: DagDefinition) -> int:
+        with self.engine.begin() as connection:
+            _insert_ignoring_duplicates(
+                connection,
+                definitions,
+                [{"digest": definition.digest, "body": canonical_json(definition.to_dict())}],
+            )
+            return connection.execute(
+                select(definitions.c.id).where(definitions.c.digest == definition.digest)
+            ).scalar_one()
+
+    def _save_snapshot(self, connection: Connection, snapshot: Snapshot) -> int:
+        digest = snapshot.digest
+        existing = connection.execute(
+            select(snapshots.c.id).where(snapshots.c.digest == digest)
+        ).scalar()
+        if existing is not None:
+            return existing
+        nodes = list(snapshot.nodes.values())
+        by_digest = {node.digest: node for node in nodes}
+        known = dict(
+            connection.execute(
+                select(node_versions.c.digest, node_versions.c.id).where(
+                    node_versions.c.digest.in_(list(by_digest))
+                )
+            ).all()
+        )
+        missing = [_node_row(node) for d, node in by_digest.items() if d not in known]
+        if missing:
+            _insert_ignoring_duplicates(connection, node_versions, missing)
+            new_ids = dict(
+                connection.execute(
+                    select(node_versions.c.digest, node_versions.c.id).where(
+                        node_versions.c.digest.in_([row["digest"] for row in missing])
+                    )
+                ).all()
+            )
+            tag_rows = [
+                row
+                for d, nid in new_ids.items()
+                if d not in known
+                for row in _tag_rows(nid, by_digest[d])
+            ]
+            _insert_ignoring_duplicates(connection, node_tags, tag_rows)
+            known.update(new_ids)
+        _insert_ignoring_duplicates(
+            connection,
+            snapshots,
+            [
+                {
+                    "digest": digest,
+                    "config": canonical_json(dict(snapshot.config)),
+                    "node_count": len(nodes),
+                }
+            ],
+        )
+        snapshot_id = connection.execute(
+            select(snapshots.c.id).where(snapshots.c.digest == digest)
+        ).scalar_one()
+        _insert_ignoring_duplicates(
+            connection,
+            snapshot_nodes,
+            [{"snapshot_id": snapshot_id, "node_version_id": known[d]} for d in by_digest],
+        )
+        return snapshot_id
+
+    def save_build(
+        self, key: str, snapshot: Snapshot | None, error: str | None, seconds: float
+    ) -> int:
+        """Record a build result (replacing an earlier failure of the same key)."""
+        with self.engine.begin() as connection:
+            snapshot_id = self._save_snapshot(connection, snapshot) if snapshot else None
+            values = {
+                "status": STATUS_OK if snapshot else STATUS_FAILED,
+                "snapshot_id": snapshot_id,
+                "error": error,
+                "seconds": seconds,
+                "created_at": time.time(),
+            }
+            existing = connection.execute(select(builds.c.id).where(builds.c.key == key)).scalar()
+            if existing is not None:
+                connection.execute(update(builds).where(builds.c.id == existing).values(**values))
+                return existing
+            _insert_ignoring_duplicates(connection, builds, [{"key": key, **values}])
+            return connection.execute(select(builds.c.id).where(builds.c.key == key)).scalar_one()
+
+    def save_commits(
+        self, repository_id: int, entries: Sequence[tuple[CommitInfo, int, list[CommitDagRow]]]
+    ) -> None:
+        """Record indexed commits with their DAG states, each commit's rows together."""
+        now = time.time()
+        with self.engine.begin() as connection:
+            for info, position, rows in entries:
+                result = connection.execute(
+                    insert(commits).values(
+                        repository_id=repository_id,
+                        sha=info.sha,
+                        parents=" ".join(info.parents),
+                        author_name=info.author_name,
+                        author_email=info.author_email,
+                        authored_at=info.authored_at,
+                        committed_at=info.committed_at,
+                        subject=info.subject,
+                        position=position,
+                        indexed_at=now,
+                    )
+                )
+                commit_id = result.inserted_primary_key[0]
+                if rows:
+                    connection.execute(
+                        insert(commit_dags),
+                        [
+                            {
+                                "commit_id": commit_id,
+                                "dag": r.dag,
+                                "status": r.status,
+                                "definition_id": r.definition_id,
+                                "build_id": r.build_id,
+                                "error": r.error,
+                            }
+                            for r in rows
+                        ],
+                    )
+
+    def point_commit_dag(self, repository_id: int, sha: str, dag: str, build_id: int) -> None:
+        """Make one commit's DAG use another build (after --retry-failed under a new key)."""
+        with self.engine.begin() as connection:
+            commit_id = (
+                select(commits.c.id)
+                .where(commits.c.repository_id == repository_id, commits.c.sha == sha)
+                .scalar_subquery()
+            )
+            connection.execute(
+                update(commit_dags)
+                .where(commit_dags.c.commit_id == commit_id, commit_dags.c.dag == dag)
+                .values(build_id=build_id, status=STATUS_BUILT)
+            )
+
+    def max_position(self, repository_id: int) -> int:
+        with self.engine.connect() as connection:
+            value = connection.execute(
+                select(func.max(commits.c.position)).where(commits.c.repository_id == repository_id)
+            ).scalar()
+            return -1 if value is None else int(value)
+
+    def set_refs(self, repository_id: int, current: dict[str, str]) -> None:
+        now = time.time()
+        with self.engine.begin() as connection:
+            connection.execute(refs.delete().where(refs.c.repository_id == repository_id))
+            if current:
+                connection.execute(
+                    insert(refs),
+                    [
+                        {
+                            "repository_id": repository_id,
+                            "name": name,
+                            "sha": sha,
+                            "updated_at": now,
+                        }
+                        for name, sha in sorted(current.items())
+                    ],
+                )
+
+    def start_run(self, repository_id: int) -> int:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                insert(index_runs).values(
+                    repository_id=repository_id,
+                    started_at=time.time(),
+                    status="running",
+                    seen=0,
+                    built=0,
+                    reused=0,
+                    failed=0,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                )
+            )
+            return result.inserted_primary_key[0]
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int], message: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(index_runs)
+                .where(index_runs.c.id == run_id)
+                .values(finished_at=time.time(), status=status, message=message, **counts)
+            )
+
+    # -- reads --------------------------------------------------------------------------
+
+    def resolve(self, repository_id: int, rev: str) -> str:
+        """A revision as stored at index time: full SHA, unique SHA prefix, or ref name."""
+        with self.engine.connect() as connection:
+            for name in (rev, f"refs/heads/{rev}", f"refs/tags/{rev}", f"refs/remotes/{rev}"):
+                sha = connection.execute(
+                    select(refs.c.sha).where(
+                        refs.c.repository_id == repository_id, refs.c.name == name
+                    )
+                ).scalar()
+                if sha:
+                    return sha
+            lowered = rev.lower()
+            if len(lowered) >= 4 and all(c in "0123456789abcdef" for c in lowered):
+                matches = (
+                    connection.execute(
+                        select(commits.c.sha)
+                        .where(
+                            commits.c.repository_id == repository_id,
+                            commits.c.sha.like(lowered + "%"),
+                        )
+                        .limit(2)
+                    )
+                    .scalars()
+                    .all()
+                )
+                if len(matches) == 1:
+                    return matches[0]
+                if len(matches) > 1:
+                    raise UnknownRevision(f"ambiguous revision {rev!r}: give more characters")
+        raise UnknownRevision(
+            f"unknown revision {rev!r} (without the repository, use a full or unique SHA "
+            "or a ref as last indexed)"
+        )
+
+    def commit(self, repository_id: int, sha: str) -> StoredCommit:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(commits).where(
+                    commits.c.repository_id == repository_id, commits.c.sha == sha
+                )
+            ).first()
+        if row is None:
+            raise NotIndexed(f"commit {sha[:12]} is not indexed: run `lineage-history index`")
+        return _stored_commit(row)
+
+    def dag_names(self, repository_id: int) -> list[str]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(commit_dags.c.dag)
+                .distinct()
+                .join(commits, commits.c.id == commit_dags.c.commit_id)
+                .where(commits.c.repository_id == repository_id, commit_dags.c.dag != ALL_DAGS)
+            )
+            return sorted(row.dag for row in rows)
+
+    def dag_states(self, repository_id: int, dag: str) -> dict[str, DagState]:
+        """The state of `dag` at every indexed commit, by SHA."""
+        query = (
+            select(
+                commits.c.sha,
+                commit_dags.c.dag,
+                _effective_status(),
+                commit_dags.c.error,
+                builds.c.snapshot_id,
+                builds.c.error.label("build_error"),
+            )
+            .select_from(commits)
+            .outerjoin(
+                commit_dags,
+                and_(
+                    commit_dags.c.commit_id == commits.c.id, commit_dags.c.dag.in_([dag, ALL_DAGS])
+                ),
+            )
+            .outerjoin(builds, builds.c.id == commit_dags.c.build_id)
+            .where(commits.c.repository_id == repository_id)
+        )
+        states: dict[str, DagState] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                if row.dag is None:
+                    states.setdefault(row.sha, DagState(STATUS_ABSENT))
+                    continue
+                state = DagState(
+                    row.effective_status, row.snapshot_id, row.error or row.build_error
+                )
+                if row.dag == dag or row.sha not in states:
+                    states[row.sha] = state
+        return states
+
+    def commits(self, repository_id: int) -> list[StoredCommit]:
+        """Every indexed commit, oldest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(commits)
+                .where(commits.c.repository_id == repository_id)
+                .order_by(commits.c.position)
+            )
+            return [_stored_commit(row) for row in rows]
+
+    def _load_snapshot(self, snapshot_id: int) -> Snapshot:
+        with self.engine.connect() as connection:
+            config = connection.execute(
+                select(snapshots.c.config).where(snapshots.c.id == snapshot_id)
+            ).scalar_one()
+            rows = connection.execute(
+                select(node_versions)
+                .join(snapshot_nodes, snapshot_nodes.c.node_version_id == node_versions.c.id)
+                .where(snapshot_nodes.c.snapshot_id == snapshot_id)
+            )
+            return Snapshot.of((node_from_row(row) for row in rows), json.loads(config))
+
+    def node_versions_by_snapshot(self, snapshot_ids: Iterable[int], name: str) -> dict[int, Node]:
+        """The version of node `name` in each of the given snapshots that has it."""
+        ids = sorted(set(snapshot_ids))
+        found: dict[int, Node] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(ids), 500):
+                rows = connection.execute(
+                    select(snapshot_nodes.c.snapshot_id, node_versions)
+                    .join(node_versions, snapshot_nodes.c.node_version_id == node_versions.c.id)
+                    .where(
+                        node_versions.c.name == name,
+                        snapshot_nodes.c.snapshot_id.in_(ids[start : start + 500]),
+                    )
+                )
+                found.update({row.snapshot_id: node_from_row(row) for row in rows})
+        return found
+
+    def status(self, repository_id: int) -> dict[str, Any]:
+        with self.engine.connect() as connection:
+            commit_count = connection.execute(
+                select(func.count())
+                .select_from(commits)
+                .where(commits.c.repository_id == repository_id)
+            ).scalar_one()
+            in_repo = (
+                select(commit_dags.c.commit_id, builds.c.snapshot_id, _effective_status())
+                .select_from(commit_dags)
+                .join(commits, commits.c.id == commit_dags.c.commit_id)
+                .outerjoin(builds, builds.c.id == commit_dags.c.build_id)
+                .where(commits.c.repository_id == repository_id)
+                .subquery()
+            )
+            snapshot_count = connection.execute(
+                select(func.count(in_repo.c.snapshot_id.distinct()))
+            ).scalar_one()
+            failed_count = connection.execute(
+                select(func.count(in_repo.c.commit_id.distinct())).where(
+                    in_repo.c.effective_status == STATUS_FAILED
+                )
+            ).scalar_one()
+            last = connection.execute(
+                select(index_runs)
+                .where(index_runs.c.repository_id == repository_id)
+                .order_by(index_runs.c.id.desc())
+                .limit(1)
+            ).first()
+        last_run = None
+        if last is not None:
+            last_run = {
+                "started_at": last.started_at,
+                "finished_at": last.finished_at,
+                "seconds": None
+                if last.finished_at is None
+                else round(last.finished_at - last.started_at, 3),
+                "status": last.status,
+                "seen": last.seen,
+                "built": last.built,
+                "reused": last.reused,
+                "failed": last.failed,
+                "message": last.message,
+            }
+        return {
+            "commits": commit_count,
+            "snapshots": snapshot_count,
+            "failed": failed_count,
+            "last_run": last_run,
+        }
+
+    def failed_commits(self, repository_id: int) -> list[tuple[str, str, str]]:
+        """(sha, dag, error) of every failed DAG state."""
+        query = (
+            select(
+                commits.c.sha,
+                commit_dags.c.dag,
+                commit_dags.c.error,
+                builds.c.error.label("build_error"),
+            )
+            .join(commit_dags, commit_dags.c.commit_id == commits.c.id)
+            .outerjoin(builds, builds.c.id == commit_dags.c.build_id)
+            .where(commits.c.repository_id == repository_id, _effective_status() == STATUS_FAILED)
+            .order_by(commits.c.position)
+        )
+        with self.engine.connect() as connection:
+            return [
+                (r.sha, r.dag, r.error or r.build_error or "") for r in connection.execute(query)
+            ]
+
+
+def _stored_commit(row: Any) -> StoredCommit:
+    return StoredCommit(
+        id=row.id,
+        sha=row.sha,
+        parents=tuple(row.parents.split()),
+        author_name=row.author_name,
+        author_email=row.author_email,
+        authored_at=row.authored_at,
+        subject=row.subject,
+        position=row.position,
+    )
