@@ -1,71 +1,17 @@
-"""The command line: parse arguments, call one service function, print. Nothing else."""
+"""Commands that write: `index`, and `status` and `demo` around it."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
 import tempfile
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from lineage_history.errors import LineageHistoryError, UserError
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Git-aware lineage history for Hamilton dataflows.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
-)
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-
-
-class DiffFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
-RepoOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--repo",
-        help="The git repository (default: the one around the current "
-        "directory); without it, queries read the database alone.",
-    ),
-]
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="SQLAlchemy URL or SQLite file (default: $LINEAGE_HISTORY_DB, "
-        "else lineage-history.sqlite in the git directory).",
-        show_default=False,
-    ),
-]
-DagOpt = Annotated[str | None, typer.Option("--dag", help="The DAG, where several are defined.")]
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
-
-
-def _colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def _info(message: str) -> None:
-    typer.echo(message, err=True)
-
+from lineage_history.cli._common import DbOpt, Format, RepoOpt, app, colour, echo_json, info
 
 # -- index ----------------------------------------------------------------------------------
 
@@ -144,7 +90,7 @@ def index(
     )
     with service.opened(repo, db, for_index=True) as context:
         update, stop = _progress_reporter()
-        with service.index_lock(context, _info):
+        with service.index_lock(context, info):
             indexer = Indexer(
                 context.repo,
                 context.store,
@@ -156,7 +102,7 @@ def index(
             run_id = context.store.start_run(context.repository_id)
 
             def interrupt(signum: int, _frame: Any) -> None:
-                _info(f"stopping ({signal.Signals(signum).name})...")
+                info(f"stopping ({signal.Signals(signum).name})...")
                 indexer.cancel()
 
             previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -173,54 +119,10 @@ def index(
                     run_id, status, result.counts() if status != "failed" else {}, summary
                 )
     for sha, error in result.failures[:20]:
-        _info(f"failed {sha[:12]}: {error}")
+        info(f"failed {sha[:12]}: {error}")
     typer.echo(result.summary())
     if result.interrupted:
         raise typer.Exit(130)
-
-
-# -- diff -----------------------------------------------------------------------------------
-
-
-@app.command("diff")
-def diff_command(
-    base: Annotated[str, typer.Argument(help="The older revision.")],
-    head: Annotated[str, typer.Argument(help="The newer revision.")],
-    exit_code: Annotated[
-        bool,
-        typer.Option(
-            "--exit-code", help="Exit with 1 when the lineage differs, 0 when it does not."
-        ),
-    ] = False,
-    output_format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
-) -> None:
-    """The lineage diff between two revisions, answered from the database."""
-    from lineage_history import render, service
-
-    with service.opened(repo, db) as context:
-        report = service.diff_revisions(context, base, head, dag)
-    title = (
-        f"lineage diff {report.dag or '(no DAG)'}: {base} ({report.base.sha[:10]}) -> "
-        f"{head} ({report.head.sha[:10]})"
-    )
-    if output_format is DiffFormat.json:
-        _echo_json(
-            render.diff_to_json(
-                report.diff,
-                report.dag,
-                {"rev": base, "sha": report.base.sha},
-                {"rev": head, "sha": report.head.sha},
-            )
-        )
-    elif output_format is DiffFormat.markdown:
-        typer.echo(render.diff_to_markdown(report.diff, title), nl=False)
-    else:
-        typer.echo(render.diff_to_table(report.diff, title, colour=_colour()))
-    if exit_code and not report.diff.is_empty:
-        raise typer.Exit(1)
 
 
 # -- status ---------------------------------------------------------------------------------
@@ -240,7 +142,7 @@ def status(
         failures = context.store.failed_commits(context.repository_id)
     if output_format is Format.json:
         data["failures"] = [{"sha": s, "dag": d, "error": e} for s, d, e in failures]
-        _echo_json(data)
+        echo_json(data)
         return
     typer.echo(f"commits:   {data['commits']}")
     typer.echo(f"snapshots: {data['snapshots']}")
@@ -271,9 +173,9 @@ def demo(
     from lineage_history.indexer import Indexer, IndexOptions
 
     target = directory or Path(tempfile.mkdtemp(prefix="lineage-history-demo-")) / "titanic"
-    _info(f"building the demo repository in {target} ...")
+    info(f"building the demo repository in {target} ...")
     shas = build_demo_repo(target)
-    _info(f"{len(shas)} commits written; indexing ...")
+    info(f"{len(shas)} commits written; indexing ...")
     db_path = target / ".git" / "lineage-history.sqlite"
     with service.opened(str(target), str(db_path), for_index=True) as context:
         indexer = Indexer(
@@ -284,10 +186,10 @@ def demo(
             service.work_root(context),
         )
         result = indexer.run()
-        _info(result.summary())
+        info(result.summary())
         report = service.diff_revisions(context, "demo/v1", "main", None)
     title = "lineage diff: demo/v1 (the first pipeline) -> main"
-    typer.echo(render.diff_to_table(report.diff, title, colour=_colour()))
+    typer.echo(render.diff_to_table(report.diff, title, colour=colour()))
     typer.echo(
         f"\nThe demo repository is {target}. Try, from there:\n"
         f"  cd {target}\n"
@@ -296,28 +198,3 @@ def demo(
         "  lineage-history diff demo/v1 main --format json\n"
         "  lineage-history diff demo/v1 main --format markdown"
     )
-
-
-def main() -> None:
-    """Console entry point: user errors become one line on stderr and status 2."""
-    try:
-        app(standalone_mode=False)
-    except LineageHistoryError as exc:
-        typer.echo(f"lineage-history: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo("lineage-history: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(UserError.exit_code)
-        raise
-
-
-if __name__ == "__main__":
-    main()

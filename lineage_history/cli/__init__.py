@@ -1,0 +1,45 @@
+"""The command line: parse arguments, call one service function, print. Nothing else.
+
+Each `commands_*` module registers its commands on the shared typer app.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from lineage_history.cli import commands_diff, commands_index  # noqa: F401 - registers commands
+from lineage_history.cli._common import app
+from lineage_history.errors import LineageHistoryError, UserError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr and status 2."""
+    try:
+        app(standalone_mode=False)
+    except LineageHistoryError as exc:
+        typer.echo(f"lineage-history: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("lineage-history: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(UserError.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()
+
+
+if __name__ == "__main__":
+    main()

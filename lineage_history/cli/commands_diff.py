@@ -1,0 +1,52 @@
+"""`diff`: the lineage diff between two revisions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lineage_history.cli._common import DagOpt, DbOpt, DiffFormat, RepoOpt, app, colour, echo_json
+
+# -- diff -----------------------------------------------------------------------------------
+
+
+@app.command("diff")
+def diff_command(
+    base: Annotated[str, typer.Argument(help="The older revision.")],
+    head: Annotated[str, typer.Argument(help="The newer revision.")],
+    exit_code: Annotated[
+        bool,
+        typer.Option(
+            "--exit-code", help="Exit with 1 when the lineage differs, 0 when it does not."
+        ),
+    ] = False,
+    output_format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+    dag: DagOpt = None,
+) -> None:
+    """The lineage diff between two revisions, answered from the database."""
+    from lineage_history import render, service
+
+    with service.opened(repo, db) as context:
+        report = service.diff_revisions(context, base, head, dag)
+    title = (
+        f"lineage diff {report.dag or '(no DAG)'}: {base} ({report.base.sha[:10]}) -> "
+        f"{head} ({report.head.sha[:10]})"
+    )
+    if output_format is DiffFormat.json:
+        echo_json(
+            render.diff_to_json(
+                report.diff,
+                report.dag,
+                {"rev": base, "sha": report.base.sha},
+                {"rev": head, "sha": report.head.sha},
+            )
+        )
+    elif output_format is DiffFormat.markdown:
+        typer.echo(render.diff_to_markdown(report.diff, title), nl=False)
+    else:
+        typer.echo(render.diff_to_table(report.diff, title, colour=colour()))
+    if exit_code and not report.diff.is_empty:
+        raise typer.Exit(1)

@@ -1,0 +1,90 @@
+"""Shared fixtures: a real demo repository, indexed once per session into a real SQLite file,
+and a runner for the real `lineage-history` command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lineage_history.demo_repo import build_demo_repo
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+    "GIT_AUTHOR_DATE": "2024-03-01T12:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2024-03-01T12:00:00+00:00",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 300) -> CliResult:
+    """Run the real console entry point in a child process."""
+    full_env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "lineage_history.cli", *args],
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` with a fixed author and date, so SHAs are reproducible."""
+    env = {**os.environ, **GIT_ENV, "HOME": str(repo)}
+    proc = subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=repo, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+    return proc.stdout.strip()
+
+
+@dataclass
+class IndexedDemo:
+    repo: Path
+    db: Path
+    shas: dict[str, str]  # story tag -> commit SHA
+
+
+@pytest.fixture(scope="session")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The demo repository, built once; copy it before changing it."""
+    repo = tmp_path_factory.mktemp("demo-source") / "titanic"
+    return repo, build_demo_repo(repo)
+
+
+@pytest.fixture(scope="session")
+def indexed_demo(demo_source: tuple[Path, dict[str, str]],
+                 tmp_path_factory: pytest.TempPathFactory) -> IndexedDemo:
+    """The demo repository indexed with `--all` into its own SQLite file. Read-only for tests."""
+    source, shas = demo_source
+    repo = tmp_path_factory.mktemp("indexed") / "titanic"
+    shutil.copytree(source, repo, symlinks=True)
+    db = repo.parent / "lineage.sqlite"
+    result = run_cli("index", "--all", "--repo", str(repo), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return IndexedDemo(repo, db, shas)
+
+
+@pytest.fixture
+def fresh_demo(demo_source: tuple[Path, dict[str, str]], tmp_path: Path) -> IndexedDemo:
+    """A private copy of the (unindexed) demo repository that a test may change."""
+    source, shas = demo_source
+    repo = tmp_path / "titanic"
+    shutil.copytree(source, repo, symlinks=True)
+    return IndexedDemo(repo, tmp_path / "lineage.sqlite", shas)
