@@ -38,7 +38,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     full_env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
     full_env.update(env or {})
     proc = subprocess.run(
-        [sys.executable, "-m", "lineage_history.cli", *args],
+        [sys.executable, "-m", "lineage_history", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)

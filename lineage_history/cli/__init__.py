@@ -37,9 +37,3 @@ def main() -> None:
         raise
 
 
-if __name__ == "__main__":
-    main()
-
-
-if __name__ == "__main__":
-    main()
