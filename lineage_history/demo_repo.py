@@ -75,8 +75,9 @@ class StoryStep:
     branch whose DAG builds (the previous step, except after a broken build):
     `added`/`removed` node names, `modified` node -> sorted change kinds (`code`, `type`,
     `dependencies`, `tags`, `doc`, `role`), `renamed` (old, new) pairs (not repeated in
-    added/removed), `config_changed` Hamilton config keys, `reuses_previous` (the DAG equals the
-    base's DAG) and `fails` (the DAG does not build).
+    added/removed), `config_changed` Hamilton config keys, `impacted` (unchanged nodes downstream
+    of an added or renamed node or of a `code`/`type`/`dependencies`/`role` change),
+    `reuses_previous` (the DAG and config equal the base's) and `fails` (the DAG does not build).
     """
 
     tag: str
@@ -94,6 +95,7 @@ def _expect(
     modified: Mapping[str, Sequence[str]] | None = None,
     renamed: Sequence[tuple[str, str]] = (),
     config_changed: Sequence[str] = (),
+    impacted: Sequence[str] = (),
     reuses_previous: bool = False,
     fails: bool = False,
 ) -> dict[str, Any]:
@@ -103,6 +105,7 @@ def _expect(
         "modified": {name: sorted(kinds) for name, kinds in sorted((modified or {}).items())},
         "renamed": sorted(renamed),
         "config_changed": sorted(config_changed),
+        "impacted": sorted(impacted),
         "reuses_previous": reuses_previous,
         "fails": fails,
     }
@@ -299,6 +302,17 @@ _TITANIC_TABLE_NODES = (
     "survived",
 )
 _CODE_AND_DEPS = ("code", "dependencies")
+# Everything downstream of the training set: the split, the model and its scores.
+_MODEL_NODES = (
+    "train_test_split",
+    "X_train",
+    "X_test",
+    "y_train",
+    "y_test",
+    "fit_random_forest",
+    "validation_predictions",
+    "validation_accuracy",
+)
 _RETURN_THREE_ENCODERS = (
     '    return {"sex": sex_encoder, "cabin": cabin_encoder, "embarked": embarked_encoder}\n'
 )
@@ -343,6 +357,7 @@ STORY: tuple[StoryStep, ...] = (
         expect=_expect(
             added=["cabin_encoder", "cabin_category", "embarked_encoder", "embarked_category"],
             modified={"encoders": _CODE_AND_DEPS, "training_set": _CODE_AND_DEPS},
+            impacted=_MODEL_NODES,
         ),
         edits=(
             _insert_before(_FEATURES, "\n\n\ndef _ticket_prefix(", '\nUNKNOWN_PORT = "unknown"'),
@@ -384,7 +399,9 @@ STORY: tuple[StoryStep, ...] = (
         subject="Count the passenger in the family size",
         author="tomas",
         base="demo/production",
-        expect=_expect(modified={"family_size": ["code"]}),
+        expect=_expect(
+            modified={"family_size": ["code"]}, impacted=("training_set", *_MODEL_NODES)
+        ),
         edits=(Edit(_FEATURES, "    return sibsp + parch\n", "    return sibsp + parch + 1\n"),),
     ),
     StoryStep(
@@ -400,7 +417,11 @@ STORY: tuple[StoryStep, ...] = (
         subject="Impute missing ages with the mean",
         author="mei",
         base="demo/docs",
-        expect=_expect(modified={"age_filled": ["code", "doc"]}, config_changed=["age_imputation"]),
+        expect=_expect(
+            modified={"age_filled": ["code", "doc"]},
+            config_changed=["age_imputation"],
+            impacted=("is_child", "training_set", *_MODEL_NODES),
+        ),
         edits=(
             Edit(
                 "pyproject.toml",
@@ -430,7 +451,10 @@ STORY: tuple[StoryStep, ...] = (
         subject="Normalise ticket prefixes and spell out the unknown-cabin marker",
         author="tomas",
         base="demo/fixed",
-        expect=_expect(modified={"cabin_type": ["code"], "ticket_type": ["code"]}),
+        expect=_expect(
+            modified={"cabin_type": ["code"], "ticket_type": ["code"]},
+            impacted=("cabin_encoder", "cabin_category", "encoders", "training_set", *_MODEL_NODES),
+        ),
         edits=(
             Edit(_FEATURES, 'UNKNOWN_CABIN = "U"\n', 'UNKNOWN_CABIN = "unknown"\n'),
             Edit(
@@ -460,7 +484,10 @@ STORY: tuple[StoryStep, ...] = (
         subject="Allow unlimited tree depth",
         author="tomas",
         base="demo/doc",
-        expect=_expect(modified={"max_depth": ["type"], "prefit_random_forest": ["code"]}),
+        expect=_expect(
+            modified={"max_depth": ["type"], "prefit_random_forest": ["code"]},
+            impacted=("fit_random_forest", "validation_predictions", "validation_accuracy"),
+        ),
         edits=(Edit(_MODEL, "max_depth: int)", "max_depth: int | None)"),),
     ),
     StoryStep(
@@ -471,6 +498,7 @@ STORY: tuple[StoryStep, ...] = (
         expect=_expect(
             renamed=[("family_size", "family_count")],
             modified={"training_set": _CODE_AND_DEPS},
+            impacted=_MODEL_NODES,
         ),
         edits=(
             Edit(_FEATURES, "def family_size(", "def family_count("),
@@ -483,7 +511,9 @@ STORY: tuple[StoryStep, ...] = (
         subject="Drop is_child: the forest already splits on age",
         author="jordan",
         base="demo/rename",
-        expect=_expect(removed=["is_child"], modified={"training_set": _CODE_AND_DEPS}),
+        expect=_expect(
+            removed=["is_child"], modified={"training_set": _CODE_AND_DEPS}, impacted=_MODEL_NODES
+        ),
         edits=(
             _delete_before(_FEATURES, _IS_CHILD, "\n\n\ndef sex_encoder("),
             Edit(
@@ -503,7 +533,10 @@ STORY: tuple[StoryStep, ...] = (
         subject="Pin the random seed in code",
         author="mei",
         base="demo/remove",
-        expect=_expect(modified={"random_state": ["code", "doc", "role", "tags"]}),
+        expect=_expect(
+            modified={"random_state": ["code", "doc", "role", "tags"]},
+            impacted=("prefit_random_forest", *_MODEL_NODES),
+        ),
         edits=(
             Edit(
                 _MODEL,
@@ -534,6 +567,7 @@ SIDE_STORY: tuple[StoryStep, ...] = (
         expect=_expect(
             added=["title_encoder", "title_category"],
             modified={"encoders": _CODE_AND_DEPS, "training_set": _CODE_AND_DEPS},
+            impacted=_MODEL_NODES,
         ),
         edits=(
             _insert_before(_FEATURES, '\n\n\n@tag(artifact="encoders"', _TITLE_ENCODING),
