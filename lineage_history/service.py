@@ -92,11 +92,13 @@ def open_for_query(repo_path: str | None, db: str | None) -> Context:
     if repo is not None:
         identity = repository_identity(repo)
         match = next((r for r in rows if r.identity == identity), None)
-    elif repo_path:
-        wanted = str(Path(repo_path).resolve())
-        match = next((r for r in rows if r.path == wanted or r.name == repo_path), None)
-    elif len(rows) == 1:
-        match = rows[0]
+    else:
+        wanted = str(Path(repo_path).resolve()) if repo_path else None
+        match = next(
+            (r for r in rows if repo_path and (r.path == wanted or r.name == repo_path)), None
+        )
+        if match is None and len(rows) == 1:
+            match = rows[0]
     if match is None:
         store.close()
         if not rows:

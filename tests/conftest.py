@@ -32,14 +32,19 @@ class CliResult:
     stderr: str
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 300) -> CliResult:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> CliResult:
     """Run the real console entry point in a child process."""
     full_env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
     full_env.update(env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "lineage_history", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
@@ -47,8 +52,13 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 def git(repo: Path, *args: str) -> str:
     """Run git in `repo` with a fixed author and date, so SHAs are reproducible."""
     env = {**os.environ, **GIT_ENV, "HOME": str(repo)}
-    proc = subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=repo, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
     return proc.stdout.strip()
@@ -69,8 +79,9 @@ def demo_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
 
 
 @pytest.fixture(scope="session")
-def indexed_demo(demo_source: tuple[Path, dict[str, str]],
-                 tmp_path_factory: pytest.TempPathFactory) -> IndexedDemo:
+def indexed_demo(
+    demo_source: tuple[Path, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> IndexedDemo:
     """The demo repository indexed with `--all` into its own SQLite file. Read-only for tests."""
     source, shas = demo_source
     repo = tmp_path_factory.mktemp("indexed") / "titanic"

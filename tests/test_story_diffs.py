@@ -1,0 +1,151 @@
+"""Every step of the demo history, indexed for real, diffs exactly as the story says."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from lineage_history import service
+from lineage_history.demo_repo import SIDE_STORY, STORY, StoryStep
+from lineage_history.errors import BuildFailedError
+from lineage_history.store.schema import metadata
+from tests.conftest import IndexedDemo, run_cli
+
+STEPS_WITH_BASE = [step for step in (*STORY, *SIDE_STORY) if step.base is not None]
+
+
+@pytest.fixture(scope="module")
+def context(indexed_demo: IndexedDemo):
+    with service.opened(str(indexed_demo.repo), str(indexed_demo.db)) as ctx:
+        yield ctx
+
+
+def _snapshot(context, rev: str):
+    return service.snapshot_at(context, service.resolve(context, rev), "titanic")
+
+
+@pytest.mark.parametrize("step", STEPS_WITH_BASE, ids=lambda s: s.tag)
+def test_story_step_diff(context, step: StoryStep) -> None:
+    expect = step.expect
+    if expect["fails"]:
+        with pytest.raises(BuildFailedError, match="ImportError"):
+            service.diff_revisions(context, step.base, step.tag, None)
+        return
+    lineage = service.diff_revisions(context, step.base, step.tag, None).diff
+    assert sorted(n.name for n in lineage.added) == expect["added"]
+    assert sorted(n.name for n in lineage.removed) == expect["removed"]
+    assert {m.name: sorted(m.changes) for m in lineage.modified} == expect["modified"]
+    assert sorted(lineage.renamed) == [tuple(pair) for pair in expect["renamed"]]
+    assert list(lineage.config_changed) == expect["config_changed"]
+    assert sorted(lineage.impacted) == expect["impacted"]
+    if expect["reuses_previous"]:
+        assert lineage.is_empty
+
+
+def test_docs_only_commit_reuses_the_previous_snapshot(context) -> None:
+    states = context.store.dag_states(context.repository_id, "titanic")
+    docs = states[service.resolve(context, "demo/docs").sha]
+    before = states[service.resolve(context, "demo/code-only").sha]
+    assert docs.snapshot_id == before.snapshot_id is not None
+
+
+def test_tag_only_edit_is_tags_not_code(context) -> None:
+    lineage = service.diff_revisions(context, "demo/v1", "demo/sex-pii", None).diff
+    (change,) = lineage.modified
+    assert (change.name, change.changes) == ("sex", ("tags",))
+    assert dict(change.after.tags)["PII"] == "true"
+    assert not lineage.impacted
+
+
+def test_external_inputs_are_never_code_modified(context) -> None:
+    for step in STEPS_WITH_BASE:
+        if step.expect["fails"]:
+            continue
+        for change in service.diff_revisions(context, step.base, step.tag, None).diff.modified:
+            if change.before.role == change.after.role == "input":
+                assert "code" not in change.changes, (step.tag, change.name)
+                assert change.before.code is None and change.after.code is None
+
+
+def test_private_helper_or_constant_change_is_code(context) -> None:
+    lineage = service.diff_revisions(context, "demo/fixed", "demo/helper", None).diff
+    assert {m.name: m.changes for m in lineage.modified} == {
+        "cabin_type": ("code",),
+        "ticket_type": ("code",),
+    }
+
+
+def test_broken_commit_is_recorded_and_later_commits_indexed(context, indexed_demo) -> None:
+    failures = context.store.failed_commits(context.repository_id)
+    assert [(sha, dag) for sha, dag, _ in failures] == [
+        (indexed_demo.shas["demo/broken"], "titanic")
+    ]
+    assert "ImportError" in failures[0][2] and "features.py" in failures[0][2]
+    indexed = context.store.indexed_shas(context.repository_id)
+    assert set(indexed_demo.shas.values()) <= indexed
+    with pytest.raises(BuildFailedError, match=indexed_demo.shas["demo/broken"][:12]):
+        _snapshot(context, "demo/broken")
+
+
+def test_commit_before_any_pipeline_is_an_empty_graph(context) -> None:
+    assert not _snapshot(context, "demo/empty").nodes
+
+
+def test_diff_cli_reports_a_failed_build_with_its_error(indexed_demo: IndexedDemo) -> None:
+    result = run_cli(
+        "diff",
+        "demo/config",
+        "demo/broken",
+        "--repo",
+        str(indexed_demo.repo),
+        "--db",
+        str(indexed_demo.db),
+    )
+    assert result.returncode == 3
+    assert "failed to build" in result.stderr and "ImportError" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_diff_answers_from_the_database_after_the_repository_is_deleted(
+    indexed_demo: IndexedDemo, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.sqlite"
+    shutil.copy(indexed_demo.db, db)
+    base, head = indexed_demo.shas["demo/v1"], indexed_demo.shas["demo/sex-pii"]
+    nowhere = tmp_path / "gone"
+    result = run_cli("diff", base, head, "--db", str(db), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"modified": 1' in result.stdout
+    result = run_cli(
+        "diff", base[:10], "main", "--db", str(db), "--repo", str(nowhere), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def _row_counts(db: Path) -> dict[str, int]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as connection:
+        counts = {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in metadata.sorted_tables
+            if table.name != "index_runs"
+        }
+    engine.dispose()
+    return counts
+
+
+def test_second_index_adds_no_rows(fresh_demo: IndexedDemo) -> None:
+    args = ("index", "--all", "--repo", str(fresh_demo.repo), "--db", str(fresh_demo.db))
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    before = _row_counts(fresh_demo.db)
+    second = run_cli(*args)
+    assert second.returncode == 0, second.stderr
+    assert "0 new: 0 built" in second.stdout
+    assert _row_counts(fresh_demo.db) == before
+    assert before["commits"] == len(set(fresh_demo.shas.values())) + 0
