@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
+import uuid
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +30,8 @@ from lineage_history.store import (
 )
 
 INTERRUPTED = "interrupted"
+# A claim lapses this long after its indexer stopped refreshing it (it refreshes every third).
+DEFAULT_CLAIM_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class IndexOptions:
     memory_mb: int = DEFAULT_MEMORY_MB
     retry_failed: bool = False
     pass_env: tuple[str, ...] = ()
+    claim_timeout: float = DEFAULT_CLAIM_TIMEOUT
 
 
 @dataclass
@@ -80,6 +87,52 @@ class _Pending:
     waiting: dict[str, str]  # build key -> dag name
 
 
+@dataclass
+class _RunState:
+    result: IndexResult
+    pending: list[_Pending] = field(default_factory=list)
+    plans: dict[str, BuildPlan] = field(default_factory=dict)
+    resolved: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (build, status)
+    fresh: set[str] = field(default_factory=set)  # keys built by this run
+    counted: set[str] = field(default_factory=set)
+    retrying: set[str] = field(default_factory=set)
+    done: int = 0
+    waiting_reported: bool = False
+
+
+class _Heartbeat:
+    """Keeps this run's claims alive while their builds run; a dead run's claims lapse."""
+
+    def __init__(self, store: Store, owner: str, ttl: float) -> None:
+        self._store, self._owner, self._ttl = store, owner, ttl
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name="claim-heartbeat")
+        self._thread.start()
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._keys.add(key)
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._keys.discard(key)
+
+    def _beat(self) -> None:
+        while not self._stopped.wait(max(0.2, self._ttl / 3)):
+            with self._lock:
+                keys = list(self._keys)
+            try:
+                self._store.refresh_claims(keys, self._owner, self._ttl)
+            except Exception:
+                pass
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+
+
 class Indexer:
     """One index run over one repository into one store."""
 
@@ -91,6 +144,7 @@ class Indexer:
         options: IndexOptions,
         work_root: Path,
         progress: ProgressCallback | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         self.repo = repo
         self.store = store
@@ -98,6 +152,8 @@ class Indexer:
         self.options = options
         self.work_root = work_root
         self.progress = progress or (lambda done, total: None)
+        self.notify = notify or (lambda message: None)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._cancelled = threading.Event()
         self._pool: ExtractorPool | None = None
         self._definition_ids: dict[str, int] = {}
@@ -174,122 +230,156 @@ class Indexer:
         result.new = len(todo)
         first_position = self.store.max_position(self.repository_id) + 1
 
-        pending: list[_Pending] = []
-        plans: dict[str, BuildPlan] = {}
+        state = _RunState(result)
         for offset, info in enumerate(todo):
             entry, commit_plans = self._plan_commit(info, first_position + offset)
-            pending.append(entry)
-            plans.update(commit_plans)
+            state.pending.append(entry)
+            state.plans.update(commit_plans)
+        retries = self._plan_retries(state.plans) if self.options.retry_failed else []
+        for key, value in self.store.builds_by_key(state.plans).items():
+            if self._usable(value[1]):
+                state.resolved[key] = value
+        to_build = [key for key in state.plans if key not in state.resolved]
 
-        retries = self._plan_retries(plans) if self.options.retry_failed else []
-        known = self.store.builds_by_key(plans)
-        resolved: dict[str, tuple[int, str]] = {
-            key: value
-            for key, value in known.items()
-            if not (self.options.retry_failed and value[1] == STATUS_FAILED)
-        }
-        to_build = [key for key in plans if key not in resolved]
-        self.progress(0, len(pending))
-        done = 0
-
-        def flush() -> None:
-            nonlocal done
-            ready = []
-            while pending and all(key in resolved for key in pending[0].waiting):
-                ready.append(pending.pop(0))
-            if not ready:
-                return
-            entries = []
-            for entry in ready:
-                rows = list(entry.rows)
-                failed = False
-                for key, dag in entry.waiting.items():
-                    build_id, status = resolved[key]
-                    definition_id = self._definition_id(plans[key].definition)
-                    rows.append(CommitDagRow(dag, STATUS_BUILT, definition_id, build_id))
-                    if key in fresh and key not in counted:
-                        counted.add(key)  # the commit whose build this was
-                    else:
-                        result.reused += 1
-                    failed = failed or status == STATUS_FAILED
-                if failed or any(row.status == STATUS_FAILED for row in rows):
-                    result.failed += 1
-                entries.append((entry.info, entry.position, rows))
-            self.store.save_commits(self.repository_id, entries)
-            done += len(ready)
-            self.progress(done, done + len(pending))
-
-        fresh: set[str] = set()
-        counted: set[str] = set()
-        flush()
+        self.progress(0, len(state.pending))
+        self._flush(state)
         if to_build and not self._cancelled.is_set():
-            self._build_all(to_build, plans, resolved, fresh, result, flush)
-        flush()
+            self._build_all(to_build, state)
+        self._flush(state)
         for sha, dag, key in retries:
-            if key in resolved:
-                self.store.point_commit_dag(self.repository_id, sha, dag, resolved[key][0])
-        result.interrupted = self._cancelled.is_set() or bool(pending)
-        for sha, dag, error in self.store.failed_commits(self.repository_id):
-            if any(sha == c.sha for c in todo):
-                result.failures.append((sha, f"{dag}: {error}" if dag else error))
+            if key in state.resolved:
+                self.store.point_commit_dag(self.repository_id, sha, dag, state.resolved[key][0])
+
+        result.interrupted = self._cancelled.is_set() or bool(state.pending)
+        new_shas = {c.sha for c in todo}
+        result.failures = [
+            (sha, f"{dag}: {error}" if dag else error)
+            for sha, dag, error in self.store.failed_commits(self.repository_id)
+            if sha in new_shas
+        ]
         if not self._cancelled.is_set():
             self.store.set_refs(self.repository_id, self.repo.refs())
         result.seconds = time.monotonic() - started
         return result
 
-    def _build_all(
-        self,
-        to_build: list[str],
-        plans: dict[str, BuildPlan],
-        resolved: dict[str, tuple[int, str]],
-        fresh: set[str],
-        result: IndexResult,
-        flush: Callable[[], None],
-    ) -> None:
+    def _usable(self, status: str) -> bool:
+        """A stored build answers this run, unless it failed and we were asked to retry."""
+        return not (self.options.retry_failed and status == STATUS_FAILED)
+
+    def _flush(self, state: _RunState) -> None:
+        """Record, in order, the pending commits whose builds are all resolved."""
+        ready = []
+        while state.pending and all(key in state.resolved for key in state.pending[0].waiting):
+            ready.append(state.pending.pop(0))
+        if not ready:
+            return
+        entries = []
+        for entry in ready:
+            rows = list(entry.rows)
+            failed = any(row.status == STATUS_FAILED for row in rows)
+            for key, dag in entry.waiting.items():
+                build_id, status = state.resolved[key]
+                definition_id = self._definition_id(state.plans[key].definition)
+                rows.append(CommitDagRow(dag, STATUS_BUILT, definition_id, build_id))
+                failed = failed or status == STATUS_FAILED
+                if key in state.fresh and key not in state.counted:
+                    state.counted.add(key)  # the commit this build was run for
+                else:
+                    state.result.reused += 1
+            if failed:
+                state.result.failed += 1
+            entries.append((entry.info, entry.position, rows))
+        self.store.save_commits(self.repository_id, entries)
+        state.done += len(ready)
+        self.progress(state.done, state.done + len(state.pending))
+
+    def _take(self, key: str, state: _RunState) -> bool:
+        """Claim a key for this run; False when another indexer holds it or has built it."""
+        if not self.store.claim(key, self.owner, self.options.claim_timeout):
+            return False
+        found = self.store.builds_by_key([key]).get(key)
+        if found is not None and self._usable(found[1]) and key not in state.retrying:
+            self.store.release(key, self.owner)  # built by the previous holder meanwhile
+            state.resolved[key] = found
+            return False
+        return True
+
+    def _build_all(self, to_build: list[str], state: _RunState) -> None:
+        jobs = max(1, self.options.jobs)
         self._pool = ExtractorPool(
-            max(1, self.options.jobs),
+            jobs,
             self.work_root,
             timeout=self.options.timeout,
             memory_mb=self.options.memory_mb,
             pass_env=self.options.pass_env,
         )
+        if self.options.retry_failed:
+            state.retrying.update(to_build)
+        queue = deque(to_build)
+        held_by_others: set[str] = set()
+        futures: dict[Future[BuildOutcome], str] = {}
+        heartbeat = _Heartbeat(self.store, self.owner, self.options.claim_timeout)
+        last_poll = 0.0
         try:
-            with ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as executor:
-                futures: dict[Future[BuildOutcome], str] = {}
-                for key in to_build:
-                    if self._cancelled.is_set():
-                        break
-                    request = self._request(plans[key])
-                    assert self._pool is not None
-                    futures[executor.submit(self._pool.build, request)] = key
-                    while len(futures) >= 4 * max(1, self.options.jobs):
-                        self._collect(futures, resolved, fresh, result, flush)
-                while futures:
-                    self._collect(futures, resolved, fresh, result, flush)
+            with ThreadPoolExecutor(max_workers=jobs) as executor:
+                while not self._cancelled.is_set() and (queue or held_by_others or futures):
+                    while queue and len(futures) < 2 * jobs and not self._cancelled.is_set():
+                        key = queue.popleft()
+                        if key in state.resolved:
+                            continue
+                        if not self._take(key, state):
+                            if key not in state.resolved:
+                                held_by_others.add(key)
+                            continue
+                        heartbeat.add(key)
+                        request = self._request(state.plans[key])
+                        futures[executor.submit(self._pool.build, request)] = key
+                    if futures:
+                        self._collect(futures, state, heartbeat)
+                    elif held_by_others:
+                        self._cancelled.wait(0.2)
+                    if held_by_others and time.monotonic() - last_poll > 0.5:
+                        last_poll = time.monotonic()
+                        self._poll_others(held_by_others, queue, state)
+                    self._flush(state)
         finally:
+            heartbeat.stop()
             self._pool.close()
+            for key in list(futures.values()):
+                self.store.release(key, self.owner)
+
+    def _poll_others(self, held: set[str], queue: deque[str], state: _RunState) -> None:
+        """Pick up what other indexers built; take over keys whose claims lapsed."""
+        for key, value in self.store.builds_by_key(held).items():
+            if self._usable(value[1]) and key not in state.retrying:
+                state.resolved[key] = value
+                held.discard(key)
+        if held and not state.waiting_reported:
+            state.waiting_reported = True
+            self.notify(f"waiting for {len(held)} build(s) claimed by another indexer")
+        for key in sorted(held):
+            if self._take(key, state):
+                held.discard(key)
+                queue.appendleft(key)
+            elif key in state.resolved:
+                held.discard(key)
 
     def _collect(
-        self,
-        futures: dict[Future[BuildOutcome], str],
-        resolved: dict[str, tuple[int, str]],
-        fresh: set[str],
-        result: IndexResult,
-        flush: Callable[[], None],
+        self, futures: dict[Future[BuildOutcome], str], state: _RunState, heartbeat: _Heartbeat
     ) -> None:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+        finished, _ = wait(list(futures), timeout=0.5, return_when=FIRST_COMPLETED)
         for future in finished:
             key = futures.pop(future)
             outcome = future.result()
+            heartbeat.discard(key)
             if self._cancelled.is_set() or outcome.error == INTERRUPTED:
+                self.store.release(key, self.owner)
                 continue
             build_id = self.store.save_build(key, outcome.snapshot, outcome.error, outcome.seconds)
-            resolved[key] = (build_id, STATUS_OK if outcome.snapshot else STATUS_FAILED)
-            fresh.add(key)
-            result.built += 1
-        flush()
+            self.store.release(key, self.owner)
+            state.resolved[key] = (build_id, STATUS_OK if outcome.snapshot else STATUS_FAILED)
+            state.fresh.add(key)
+            state.result.built += 1
 
     def _plan_retries(self, plans: dict[str, BuildPlan]) -> list[tuple[str, str, str]]:
         """(sha, dag, key) of every failed DAG of an indexed commit, its plan added to `plans`.

@@ -8,9 +8,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -18,12 +22,14 @@ from lineage_history.diff import LineageDiff, diff
 from lineage_history.errors import (
     BuildFailedError,
     DatabaseError,
+    LineageHistoryError,
     NotAGitRepository,
     NotIndexed,
     UnknownDag,
     UserError,
 )
 from lineage_history.git import GitRepo
+from lineage_history.indexer import Indexer, IndexOptions, IndexResult, ProgressCallback
 from lineage_history.model import EMPTY, Snapshot
 from lineage_history.store import (
     STATUS_FAILED,
@@ -130,7 +136,7 @@ def work_root(context: Context) -> Path:
 
 
 @contextlib.contextmanager
-def index_lock(context: Context, on_wait: callable) -> Iterator[None]:  # type: ignore[valid-type]
+def index_lock(context: Context, on_wait: Callable[[str], None]) -> Iterator[None]:
     """One index run at a time per SQLite file; the second waits and says so."""
     url = make_url(context.url)
     if url.get_backend_name() != "sqlite" or not url.database:
@@ -223,3 +229,95 @@ def require_database_writable(url: str) -> None:
         target = path if path.exists() else path.parent
         if not os.access(target, os.W_OK):
             raise DatabaseError(f"cannot write to database {path}: permission denied")
+
+
+# -- indexing -------------------------------------------------------------------------------
+
+
+class _StopRequested:
+    """SIGINT/SIGTERM handlers that cancel the running indexer (and end a watch loop)."""
+
+    def __init__(self, notify: Callable[[str], None]) -> None:
+        self.notify = notify
+        self.requested = threading.Event()
+        self.indexer: Indexer | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopRequested:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        self.notify(f"stopping ({signal.Signals(signum).name}) ...")
+        self.requested.set()
+        if self.indexer is not None:
+            self.indexer.cancel()
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+
+def index_once(
+    context: Context,
+    options: IndexOptions,
+    *,
+    progress: ProgressCallback | None = None,
+    notify: Callable[[str], None] = lambda message: None,
+    stop: _StopRequested | None = None,
+) -> IndexResult:
+    """One index run: the lock, the run record, the indexer; SIGINT/SIGTERM stop it cleanly."""
+    require_database_writable(context.url)
+    with contextlib.ExitStack() as stack:
+        if stop is None:
+            stop = stack.enter_context(_StopRequested(notify))
+        stack.enter_context(index_lock(context, notify))
+        indexer = Indexer(
+            context.repo,
+            context.store,
+            context.repository_id,
+            options,
+            work_root(context),
+            progress,
+            notify,
+        )
+        stop.indexer = indexer
+        if stop.requested.is_set():
+            indexer.cancel()
+        run_id = context.store.start_run(context.repository_id)
+        try:
+            result = indexer.run()
+        except BaseException as exc:
+            context.store.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            stop.indexer = None
+        status = "interrupted" if result.interrupted else "ok"
+        context.store.finish_run(run_id, status, result.counts(), result.summary())
+    return result
+
+
+def watch(
+    context: Context,
+    options: IndexOptions,
+    interval: float,
+    *,
+    fetch: bool = False,
+    notify: Callable[[str], None],
+    log: Callable[[str], None],
+) -> None:
+    """Index, sleep, repeat until SIGINT/SIGTERM; one log line per round."""
+    assert context.repo is not None
+    with _StopRequested(notify) as stop:
+        while not stop.requested.is_set():
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            try:
+                if fetch:
+                    context.repo.fetch()
+                result = index_once(context, options, notify=notify, stop=stop)
+                log(f"{stamp} {result.summary()}")
+            except LineageHistoryError as exc:  # a bad round is logged; the service goes on
+                log(f"{stamp} error: {exc}")
+            stop.requested.wait(interval)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from lineage_history.cli._common import DbOpt, Format, RepoOpt, app, colour, echo_json, info
+from lineage_history.extract.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from lineage_history.indexer import DEFAULT_CLAIM_TIMEOUT
 
 # -- index ----------------------------------------------------------------------------------
 
@@ -59,67 +60,73 @@ def index(
     timeout: Annotated[
         float,
         typer.Option("--timeout", min=1, help="Seconds a build may take before it is killed."),
-    ] = 120.0,
+    ] = DEFAULT_TIMEOUT,
     memory: Annotated[
         int, typer.Option("--memory-limit", min=64, help="Memory limit of a build, in MiB.")
-    ] = 4096,
+    ] = DEFAULT_MEMORY_MB,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Build the failed commits again.")
     ] = False,
     pass_env: Annotated[
-        list[str] | None, typer.Option("--pass-env", help="An environment variable builds may see.")
+        list[str] | None,
+        typer.Option("--pass-env", help="An environment variable builds may see (repeatable)."),
     ] = None,
+    claim_timeout: Annotated[
+        float,
+        typer.Option(
+            "--claim-timeout",
+            min=1,
+            help="Seconds after which a build claimed by "
+            "an indexer that stopped refreshing it may be taken over.",
+        ),
+    ] = DEFAULT_CLAIM_TIMEOUT,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch", help="Keep indexing every --interval seconds until SIGTERM or Ctrl-C."
+        ),
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.1, help="Seconds between --watch rounds.")
+    ] = 60.0,
+    fetch: Annotated[
+        bool, typer.Option("--fetch", help="Run `git fetch --all` before each --watch round.")
+    ] = False,
     repo: RepoOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Index the DAG of every commit reachable from REVS: incremental, idempotent, cron-safe."""
     from lineage_history import service
     from lineage_history.config import load_override
-    from lineage_history.indexer import Indexer, IndexOptions
+    from lineage_history.indexer import IndexOptions
 
     override = load_override(config) if config else None
     options = IndexOptions(
-        tuple(revs or ()),
-        all_refs,
-        override,
-        jobs,
-        timeout,
-        memory,
-        retry_failed,
-        tuple(pass_env or ()),
+        revs=tuple(revs or ()),
+        all_refs=all_refs,
+        override=override,
+        jobs=jobs,
+        timeout=timeout,
+        memory_mb=memory,
+        retry_failed=retry_failed,
+        pass_env=tuple(pass_env or ()),
+        claim_timeout=claim_timeout,
     )
     with service.opened(repo, db, for_index=True) as context:
+        if watch:
+            service.watch(context, options, interval, fetch=fetch, notify=info, log=typer.echo)
+            return
+        if fetch:
+            context.repo.fetch()
         update, stop = _progress_reporter()
-        with service.index_lock(context, info):
-            indexer = Indexer(
-                context.repo,
-                context.store,
-                context.repository_id,
-                options,
-                service.work_root(context),
-                update,
-            )
-            run_id = context.store.start_run(context.repository_id)
-
-            def interrupt(signum: int, _frame: Any) -> None:
-                info(f"stopping ({signal.Signals(signum).name})...")
-                indexer.cancel()
-
-            previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
-            status = "failed"
-            try:
-                result = indexer.run()
-                status = "interrupted" if result.interrupted else "ok"
-            finally:
-                for signum, handler in previous.items():
-                    signal.signal(signum, handler)
-                stop()
-                summary = result.summary() if status != "failed" else "index run failed"
-                context.store.finish_run(
-                    run_id, status, result.counts() if status != "failed" else {}, summary
-                )
+        try:
+            result = service.index_once(context, options, progress=update, notify=info)
+        finally:
+            stop()
     for sha, error in result.failures[:20]:
         info(f"failed {sha[:12]}: {error}")
+    if len(result.failures) > 20:
+        info(f"... and {len(result.failures) - 20} more failures (see `lineage-history status`)")
     typer.echo(result.summary())
     if result.interrupted:
         raise typer.Exit(130)
@@ -170,7 +177,7 @@ def demo(
     """Build a demo repository with a scripted pipeline history, index it, show a diff."""
     from lineage_history import render, service
     from lineage_history.demo_repo import build_demo_repo
-    from lineage_history.indexer import Indexer, IndexOptions
+    from lineage_history.indexer import IndexOptions
 
     target = directory or Path(tempfile.mkdtemp(prefix="lineage-history-demo-")) / "titanic"
     info(f"building the demo repository in {target} ...")
@@ -178,14 +185,7 @@ def demo(
     info(f"{len(shas)} commits written; indexing ...")
     db_path = target / ".git" / "lineage-history.sqlite"
     with service.opened(str(target), str(db_path), for_index=True) as context:
-        indexer = Indexer(
-            context.repo,
-            context.store,
-            context.repository_id,
-            IndexOptions(all_refs=True, jobs=jobs),
-            service.work_root(context),
-        )
-        result = indexer.run()
+        result = service.index_once(context, IndexOptions(all_refs=True, jobs=jobs), notify=info)
         info(result.summary())
         report = service.diff_revisions(context, "demo/v1", "main", None)
     title = "lineage diff: demo/v1 (the first pipeline) -> main"

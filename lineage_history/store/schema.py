@@ -153,3 +153,12 @@ index_runs = Table(
     Column("host", String(200)),
     Column("pid", Integer),
 )
+
+build_claims = Table(
+    "build_claims",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("owner", String(200), nullable=False),  # host:pid:random of the claiming worker
+    Column("claimed_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),  # a dead worker's claim lapses here
+)

@@ -19,6 +19,7 @@ from lineage_history.errors import NotIndexed, UnknownRevision
 from lineage_history.git import CommitInfo
 from lineage_history.model import Node, Snapshot, canonical_json
 from lineage_history.store.schema import (
+    build_claims,
     builds,
     commit_dags,
     commits,
@@ -73,11 +74,15 @@ def _effective_status() -> Any:
     ).label("effective_status")
 
 
-def _insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[dict]) -> None:
-    if not rows:
-        return
+def _dialect_insert(connection: Connection, table: Table) -> Any:
+    """INSERT with the dialect's ON CONFLICT support (SQLite and PostgreSQL)."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    connection.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+    return dialect.insert(table)
+
+
+def _insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[dict]) -> None:
+    if rows:
+        connection.execute(_dialect_insert(connection, table).on_conflict_do_nothing(), rows)
 
 
 def _tag_rows(node_version_id: int, node: Node) -> list[dict[str, Any]]:
@@ -267,8 +272,9 @@ class Store:
         now = time.time()
         with self.engine.begin() as connection:
             for info, position, rows in entries:
-                result = connection.execute(
-                    insert(commits).values(
+                commit_id = connection.execute(
+                    _dialect_insert(connection, commits)
+                    .values(
                         repository_id=repository_id,
                         sha=info.sha,
                         parents=" ".join(info.parents),
@@ -280,23 +286,68 @@ class Store:
                         position=position,
                         indexed_at=now,
                     )
+                    .on_conflict_do_nothing()
+                    .returning(commits.c.id)
+                ).scalar()
+                if commit_id is None or not rows:
+                    continue  # another indexer recorded this commit first
+                connection.execute(
+                    insert(commit_dags),
+                    [
+                        {
+                            "commit_id": commit_id,
+                            "dag": r.dag,
+                            "status": r.status,
+                            "definition_id": r.definition_id,
+                            "build_id": r.build_id,
+                            "error": r.error,
+                        }
+                        for r in rows
+                    ],
                 )
-                commit_id = result.inserted_primary_key[0]
-                if rows:
-                    connection.execute(
-                        insert(commit_dags),
-                        [
-                            {
-                                "commit_id": commit_id,
-                                "dag": r.dag,
-                                "status": r.status,
-                                "definition_id": r.definition_id,
-                                "build_id": r.build_id,
-                                "error": r.error,
-                            }
-                            for r in rows
-                        ],
-                    )
+
+    # -- build claims: several indexers on one database build each key once ----------------
+
+    def claim(self, key: str, owner: str, ttl: float) -> bool:
+        """Claim a build key; True when this owner holds it (new, or a lapsed claim taken)."""
+        now = time.time()
+        with self.engine.begin() as connection:
+            inserted = connection.execute(
+                _dialect_insert(connection, build_claims)
+                .values(key=key, owner=owner, claimed_at=now, expires_at=now + ttl)
+                .on_conflict_do_nothing()
+                .returning(build_claims.c.key)
+            ).scalar()
+            if inserted is not None:
+                return True
+            taken = connection.execute(
+                update(build_claims)
+                .where(
+                    build_claims.c.key == key,
+                    (build_claims.c.expires_at < now) | (build_claims.c.owner == owner),
+                )
+                .values(owner=owner, claimed_at=now, expires_at=now + ttl)
+            )
+            return taken.rowcount == 1
+
+    def refresh_claims(self, keys: Iterable[str], owner: str, ttl: float) -> None:
+        keys = list(keys)
+        if not keys:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(build_claims)
+                .where(build_claims.c.key.in_(keys), build_claims.c.owner == owner)
+                .values(expires_at=time.time() + ttl)
+            )
+
+    def release(self, key: str, owner: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                build_claims.delete().where(
+                    build_claims.c.key == key, build_claims.c.owner == owner
+                )
+            )
 
     def point_commit_dag(self, repository_id: int, sha: str, dag: str, build_id: int) -> None:
         """Make one commit's DAG use another build (after --retry-failed under a new key)."""
