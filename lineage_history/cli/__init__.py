@@ -19,7 +19,9 @@ __all__ = ["app", "main"]
 def main() -> None:
     """Console entry point: user errors become one line on stderr and status 2."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a command's `typer.Exit` code instead of
+        # exiting, and leaves our own errors to us.
+        code = app(standalone_mode=False)
     except LineageHistoryError as exc:
         typer.echo(f"lineage-history: error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -35,5 +37,4 @@ def main() -> None:
             exc.show()
             sys.exit(UserError.exit_code)
         raise
-
-
+    sys.exit(code if isinstance(code, int) else 0)
