@@ -16,7 +16,13 @@ import pytest
 
 from lineage_history.model import Node, Snapshot
 from lineage_history.store import CommitDagRow, Store
-from lineage_history.store.database import HEAD_REVISION, create, current_revision, open_engine, upgrade
+from lineage_history.store.database import (
+    HEAD_REVISION,
+    create,
+    current_revision,
+    open_engine,
+    upgrade,
+)
 from tests.conftest import git, run_cli
 from tests.test_hostile_commits import build_processes_in, commit_file
 
@@ -24,8 +30,10 @@ PYPROJECT = '[tool.lineage-history.dags.main]\nmodules = ["pipe/m.py"]\n'
 
 
 def slow_module(seconds: float, variant: int) -> str:
-    return (f"import time\ntime.sleep({seconds})\n\n\ndef a(x: int) -> int:\n"
-            f"    return x + {variant}\n\n\ndef b(a: int) -> int:\n    return a\n")
+    return (
+        f"import time\ntime.sleep({seconds})\n\n\ndef a(x: int) -> int:\n"
+        f"    return x + {variant}\n\n\ndef b(a: int) -> int:\n    return a\n"
+    )
 
 
 def make_repo(root: Path, sleeps: list[float]) -> tuple[Path, list[str]]:
@@ -41,9 +49,23 @@ def make_repo(root: Path, sleeps: list[float]) -> tuple[Path, list[str]]:
 def start_index(repo: Path, db: Path, *extra: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
     return subprocess.Popen(
-        [sys.executable, "-m", "lineage_history", "index", "--repo", str(repo), "--db", str(db),
-         "--jobs", "1", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "lineage_history",
+            "index",
+            "--repo",
+            str(repo),
+            "--db",
+            str(db),
+            "--jobs",
+            "1",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -94,7 +116,8 @@ def test_sigkill_mid_run_leaves_a_consistent_database_and_the_next_run_finishes(
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         orphans = connection.execute(
             "SELECT count(*) FROM commits c WHERE c.sha != ? AND NOT EXISTS "
-            "(SELECT 1 FROM commit_dags d WHERE d.commit_id = c.id)", (shas[0],)
+            "(SELECT 1 FROM commit_dags d WHERE d.commit_id = c.id)",
+            (shas[0],),
         ).fetchone()[0]
     assert orphans == 0  # every recorded commit has its DAG rows: one transaction each
     partial = count(db, "SELECT count(*) FROM commits")
@@ -148,9 +171,13 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
     assert current_revision(engine) == "0001"
     store = Store(engine)
     repository_id = store.ensure_repository("root-sha", "old", str(tmp_path))
-    snapshot = Snapshot.of([Node("x", "int", role="input"),
-                            Node("y", "int", dependencies=("x",), code="c", tags={"PII": "true"})],
-                           {"region": "eu"})
+    snapshot = Snapshot.of(
+        [
+            Node("x", "int", role="input"),
+            Node("y", "int", dependencies=("x",), code="c", tags={"PII": "true"}),
+        ],
+        {"region": "eu"},
+    )
     build_id = store.save_build("key-1", snapshot, None, 0.1)
     from lineage_history.git import CommitInfo
 
@@ -197,9 +224,12 @@ def test_retry_failed_rebuilds_only_the_failed_commits(tmp_path: Path) -> None:
     flag = tmp_path / "environment-fixed"
     repo, shas = make_repo(tmp_path, [0, 0])
     failing = commit_file(
-        repo, "pipe/m.py",
+        repo,
+        "pipe/m.py",
         f"import pathlib\nassert pathlib.Path({str(flag)!r}).exists(), 'env not ready'\n"
-        + slow_module(0, 7), "needs the environment")
+        + slow_module(0, 7),
+        "needs the environment",
+    )
     db = tmp_path / "db.sqlite"
     first = run_cli("index", "--repo", str(repo), "--db", str(db))
     assert first.returncode == 0 and "1 failed" in first.stdout
@@ -210,7 +240,8 @@ def test_retry_failed_rebuilds_only_the_failed_commits(tmp_path: Path) -> None:
     retried = run_cli("index", "--retry-failed", "--repo", str(repo), "--db", str(db))
     assert retried.returncode == 0, retried.stderr
     assert "1 built" in retried.stdout
-    status = json.loads(run_cli("status", "--format", "json", "--repo", str(repo),
-                                "--db", str(db)).stdout)
+    status = json.loads(
+        run_cli("status", "--format", "json", "--repo", str(repo), "--db", str(db)).stdout
+    )
     assert status["failed"] == 0 and status["failures"] == []
     assert failing not in {f["sha"] for f in status["failures"]}

@@ -30,11 +30,10 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("lineage-history: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(UserError.exit_code)
-        raise
+    except typer.TyperException as exc:  # usage errors: unknown option, bad value, ...
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(UserError.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
