@@ -1,0 +1,61 @@
+"""Smoke test of the benchmark script: a quick run completes and reports every figure.
+
+No wall-clock assertions: timings depend on the machine; the full run is for people.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_index.py"
+
+
+def test_bench_index_quick_run(tmp_path: Path) -> None:
+    figures_file = tmp_path / "figures.json"
+    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--quick",
+            "--keep",
+            str(tmp_path / "bench"),
+            "--json",
+            str(figures_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    for line in (
+        "ratio cold index vs naive",
+        "ratio diff vs naive",
+        "no-op index of",
+        "diff end to end",
+        "diff imports pandas/sklearn/hamilton",
+        "storage per unchanged commit",
+        "peak memory:",
+    ):
+        assert line in out, f"{line!r} missing from:\n{out}"
+
+    figures = json.loads(figures_file.read_text())
+    assert figures["commits"] >= 30
+    assert figures["pipeline_nodes"][0] >= 100  # the generated pipeline has 100+ nodes
+    assert figures["cold_index_speedup"] > 0 and figures["diff_speedup"] > 0
+    assert figures["naive_extrapolated_seconds"] > 0
+    assert figures["cold_index_max_rss_bytes"] > 0
+    # Facts, not timings: the query path stays light and the two diff answers agree.
+    assert figures["diff_forbidden_imports"] == []
+    assert figures["diff_agrees_with_naive"] is True
+    assert figures["unchanged_commit_builds"] == {}
+    assert set(figures["targets"]) >= {"cold index vs naive", "diff vs naive"}
+    # --keep leaves the repository and the database for inspection.
+    assert (tmp_path / "bench" / "repo" / ".git").is_dir()
+    assert (tmp_path / "bench" / "lineage.sqlite").is_file()
