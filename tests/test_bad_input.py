@@ -111,7 +111,7 @@ def test_user_error_is_one_line_with_status_2(workspace, label, args, message) -
 
 
 def test_ambiguous_short_sha(workspace) -> None:
-    root, repo, db = workspace
+    _, repo, db = workspace
     prefix = ambiguous_prefix(repo)
     result = run_cli("diff", prefix, "main", "--repo", str(repo), "--db", str(db))
     assert result.returncode == 2
