@@ -136,8 +136,8 @@ def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> 
     return "\n".join(lines)
 
 
-def diff_to_markdown(lineage: LineageDiff, title: str) -> str:
-    """A diff for a pull-request comment."""
+def diff_to_markdown(lineage: LineageDiff, title: str, mermaid: str | None = None) -> str:
+    """A diff for a pull-request comment, with its Mermaid picture when one is given."""
     lines = [f"### {title}", "", f"**{_summary_line(lineage)}**", ""]
     if lineage.is_empty:
         lines.append("No lineage changes.")
@@ -160,4 +160,6 @@ def diff_to_markdown(lineage: LineageDiff, title: str) -> str:
             old = lineage.config_before.get(key, "(unset)")
             new = lineage.config_after.get(key, "(unset)")
             lines.append(f"- `{key}`: `{old!r}` → `{new!r}`")
+    if mermaid:
+        lines += ["", "```mermaid", mermaid.rstrip("\n"), "```"]
     return "\n".join(lines) + "\n"

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
 
-from lineage_history.cli._common import DagOpt, DbOpt, DiffFormat, RepoOpt, app, colour, echo_json
+from lineage_history.cli._common import DagOpt, DbOpt, RepoOpt, app, colour, echo_json
+
+
+class DiffFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    mermaid = "mermaid"
+
 
 # -- diff -----------------------------------------------------------------------------------
 
@@ -27,10 +36,12 @@ def diff_command(
     dag: DagOpt = None,
 ) -> None:
     """The lineage diff between two revisions, answered from the database."""
-    from lineage_history import render, service
+    from lineage_history import queries, render, service
 
     with service.opened(repo, db) as context:
         report = service.diff_revisions(context, base, head, dag)
+        pictured = output_format in (DiffFormat.markdown, DiffFormat.mermaid)
+        mermaid = queries.diff_mermaid(context, report) if pictured else None
     title = (
         f"lineage diff {report.dag or '(no DAG)'}: {base} ({report.base.sha[:10]}) -> "
         f"{head} ({report.head.sha[:10]})"
@@ -45,7 +56,10 @@ def diff_command(
             )
         )
     elif output_format is DiffFormat.markdown:
-        typer.echo(render.diff_to_markdown(report.diff, title), nl=False)
+        picture = None if report.diff.is_empty else mermaid
+        typer.echo(render.diff_to_markdown(report.diff, title, picture), nl=False)
+    elif output_format is DiffFormat.mermaid:
+        typer.echo(mermaid, nl=False)
     else:
         typer.echo(render.diff_to_table(report.diff, title, colour=colour()))
     if exit_code and not report.diff.is_empty:

@@ -1,0 +1,364 @@
+"""Questions to the history: `log`, `show`, `upstream`, `downstream`, `path`, `blame`, `viz`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from lineage_history.cli._common import DagOpt, DbOpt, Format, RepoOpt, app, echo_json
+
+if TYPE_CHECKING:
+    from lineage_history.model import Node, TagValue
+    from lineage_history.store import StoredCommit
+
+
+class Role(str, Enum):
+    input = "input"
+    function = "function"
+
+
+TagsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        "-t",
+        help="Keep nodes with this tag: KEY=VALUE, or KEY alone for any value. Repeat to AND.",
+        show_default=False,
+    ),
+]
+AtOpt = Annotated[str, typer.Option("--at", help="The revision to ask about.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f")]
+
+
+# -- text helpers -----------------------------------------------------------------------------
+
+
+def _tag_text(value: TagValue) -> str:
+    return value if isinstance(value, str) else ",".join(value)
+
+
+def _tags_text(node: Node) -> str:
+    return ", ".join(f"{key}={_tag_text(value)}" for key, value in node.tags.items())
+
+
+def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as left-aligned columns; the last column is not padded."""
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return lines
+
+
+def _where(rev: str, commit: StoredCommit) -> str:
+    return f"{rev} ({commit.sha[:10]})"
+
+
+def _day(commit: StoredCommit) -> str:
+    from lineage_history.queries import iso_date
+
+    return iso_date(commit.authored_at)[:10]
+
+
+def _node_json(node: Node, **extra: Any) -> dict[str, Any]:
+    from lineage_history.render import node_summary
+
+    return {**node_summary(node), **extra}
+
+
+def _filters_text(tags: Sequence[Any]) -> str:
+    return f" with {' and '.join(str(t) for t in tags)}" if tags else ""
+
+
+# -- log --------------------------------------------------------------------------------------
+
+
+@app.command("log")
+def log_command(
+    node: Annotated[str, typer.Argument(help="The node whose history to show.")],
+    rev: Annotated[str, typer.Argument(help="Walk the history reachable from here.")] = "HEAD",
+    follow: Annotated[
+        bool, typer.Option("--follow", help="Continue through renames under the old name.")
+    ] = False,
+    output_format: FormatOpt = Format.table,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+    dag: DagOpt = None,
+) -> None:
+    """The commits, newest first, that added, changed or removed NODE, and what changed."""
+    from lineage_history import queries, service
+
+    with service.opened(repo, db) as context:
+        result = queries.log(context, node, rev, dag, follow)
+    if output_format is Format.json:
+        echo_json([entry.to_json() for entry in result.entries])
+        return
+    following = ", following renames" if follow else ""
+    typer.echo(f"log of {node} from {_where(rev, result.head)}{following}")
+    rows = []
+    for entry in result.entries:
+        change = entry.change if isinstance(entry.change, str) else ", ".join(entry.change)
+        rows.append(
+            (
+                entry.commit.sha[:10],
+                _day(entry.commit),
+                entry.commit.author_name,
+                change,
+                entry.commit.subject,
+            )
+        )
+    width = len(rows[0][0]) + 2 if rows else 0
+    for line, entry in zip(_columns(rows), result.entries, strict=True):
+        typer.echo(line)
+        for detail in entry.details:
+            typer.echo(f"{'':{width}}{detail}")
+
+
+# -- show -------------------------------------------------------------------------------------
+
+
+@app.command("show")
+def show_command(
+    rev: Annotated[str, typer.Argument(help="The revision.")] = "HEAD",
+    tags: TagsOpt = None,
+    role: Annotated[Role | None, typer.Option("--role", help="Only inputs or functions.")] = None,
+    output_format: FormatOpt = Format.table,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+    dag: DagOpt = None,
+) -> None:
+    """The nodes at REV with type, tags and dependencies, filtered by tags and role."""
+    from lineage_history import queries, service
+
+    filters = queries.parse_tag_filters(tags)
+    with service.opened(repo, db) as context:
+        shown = queries.show(context, rev, dag, filters, role.value if role else None)
+    if output_format is Format.json:
+        echo_json(
+            {
+                "dag": shown.dag,
+                "rev": rev,
+                "sha": shown.commit.sha,
+                "nodes": [_node_json(n) for n in shown.nodes],
+            }
+        )
+        return
+    kind = f" {role.value}" if role else ""
+    typer.echo(
+        f"{shown.dag or '(no DAG)'} at {_where(rev, shown.commit)}: "
+        f"{len(shown.nodes)}{kind} nodes{_filters_text(filters)}"
+    )
+    rows = [("NAME", "ROLE", "TYPE", "DEPENDENCIES", "TAGS")] + [
+        (n.name, n.role, n.type, ", ".join(n.dependencies) or "-", _tags_text(n) or "-")
+        for n in shown.nodes
+    ]
+    if shown.nodes:
+        for line in _columns(rows):
+            typer.echo(line)
+
+
+# -- upstream / downstream --------------------------------------------------------------------
+
+
+def _print_related(result: Any, filters: Sequence[Any], output_format: Format) -> None:
+    if output_format is Format.json:
+        echo_json(
+            {
+                "dag": result.dag,
+                "rev": result.rev,
+                "sha": result.commit.sha,
+                "node": result.node,
+                "direction": result.direction,
+                "nodes": [_node_json(n, distance=d) for n, d in result.nodes],
+            }
+        )
+        return
+    typer.echo(
+        f"{result.direction} of {result.node} at {_where(result.rev, result.commit)}: "
+        f"{len(result.nodes)} nodes{_filters_text(filters)}"
+    )
+    rows = [("DIST", "NAME", "TYPE", "TAGS")] + [
+        (str(d), n.name, n.type, _tags_text(n) or "-") for n, d in result.nodes
+    ]
+    if result.nodes:
+        for line in _columns(rows):
+            typer.echo(line)
+
+
+@app.command("upstream")
+def upstream_command(
+    node: Annotated[str, typer.Argument(help="The node.")],
+    at: AtOpt = "HEAD",
+    tags: TagsOpt = None,
+    output_format: FormatOpt = Format.table,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+    dag: DagOpt = None,
+) -> None:
+    """Every node NODE depends on, directly or not, nearest first."""
+    from lineage_history import queries, service
+
+    filters = queries.parse_tag_filters(tags)
+    with service.opened(repo, db) as context:
+        result = queries.upstream(context, node, at, dag, filters)
+    _print_related(result, filters, output_format)
+
+
+@app.command("downstream")
+def downstream_command(
+    node: Annotated[str, typer.Argument(help="The node.")],
+    at: AtOpt = "HEAD",
+    tags: TagsOpt = None,
+    output_format: FormatOpt = Format.table,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+    dag: DagOpt = None,
+) -> None:
+    """Every node that depends on NODE, directly or not, nearest first."""
+    from lineage_history import queries, service
+
+    filters = queries.parse_tag_filters(tags)
+    with service.opened(repo, db) as context:
+        result = queries.downstream(context, node, at, dag, filters)
+    _print_related(result, filters, output_format)
+
+
+# -- path -------------------------------------------------------------------------------------
+
+
+@app.command("path")
+def path_command(
+    source: Annotated[str, typer.Argument(help="Where the data comes from.")],
+    target: Annotated[str, typer.Argument(help="Where it goes.")],
+    at: AtOpt = "HEAD",
+    tags: TagsOpt = None,
+    output_format: FormatOpt = Format.table,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+    dag: DagOpt = None,
+) -> None:
+    """How data flows from SOURCE to TARGET: the paths and the nodes on them (exit 1: none)."""
+    from lineage_history import queries, service
+
+    filters = queries.parse_tag_filters(tags)
+    with service.opened(repo, db) as context:
+        result = queries.path(context, source, target, at, dag, filters)
+    if output_format is Format.json:
+        echo_json(
+            {
+                "dag": result.dag,
+                "rev": at,
+                "sha": result.commit.sha,
+                "from": source,
+                "to": target,
+                "nodes": [_node_json(n) for n in result.nodes],
+                "edges": [list(e) for e in result.edges],
+                "paths": [list(p) for p in result.paths],
+                "path_count": result.path_count,
+            }
+        )
+    elif not result.path_count:
+        hint = f" (but {target} feeds {source}: try `path {target} {source}`)"
+        typer.echo(
+            f"no path from {source} to {target} at {_where(at, result.commit)}"
+            + (hint if result.reverse_exists else "")
+        )
+    else:
+        plural = "path" if result.path_count == 1 else "paths"
+        typer.echo(
+            f"{result.path_count} {plural} from {source} to {target} at {_where(at, result.commit)}"
+        )
+        if filters:
+            typer.echo(f"nodes on them{_filters_text(filters)}:")
+            for node in result.nodes:
+                typer.echo(f"  {node.name}  {_tags_text(node)}")
+        else:
+            for trail in result.paths:
+                typer.echo("  " + " -> ".join(trail))
+            if result.path_count > len(result.paths):
+                typer.echo(f"  ... and {result.path_count - len(result.paths)} more")
+    if not result.path_count:
+        raise typer.Exit(1)
+
+
+# -- blame ------------------------------------------------------------------------------------
+
+
+@app.command("blame")
+def blame_command(
+    tag: Annotated[str, typer.Argument(help="KEY=VALUE, or KEY alone for its current value.")],
+    rev: Annotated[str, typer.Argument(help="The revision.")] = "HEAD",
+    output_format: FormatOpt = Format.table,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+    dag: DagOpt = None,
+) -> None:
+    """For each node carrying TAG at REV, the commit that put the tag (value) on it."""
+    from lineage_history import queries, service
+
+    wanted = queries.TagFilter.parse(tag)
+    with service.opened(repo, db) as context:
+        result = queries.blame(context, wanted, rev, dag)
+    if output_format is Format.json:
+        echo_json(
+            [
+                {"node": line.node, "value": line.value, **queries.commit_json(line.commit)}
+                for line in result.lines
+            ]
+        )
+        return
+    typer.echo(f"blame {wanted} at {_where(rev, result.commit)}: {len(result.lines)} nodes")
+    rows = [
+        (
+            line.node,
+            f"{wanted.key}={_tag_text(line.value)}",
+            line.commit.sha[:10],
+            _day(line.commit),
+            line.commit.author_name,
+            line.commit.subject,
+        )
+        for line in result.lines
+    ]
+    for line in _columns(rows):
+        typer.echo(line)
+
+
+# -- viz --------------------------------------------------------------------------------------
+
+
+@app.command("viz")
+def viz_command(
+    rev: Annotated[str, typer.Argument(help="The revision to draw.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The picture: .svg, .png, .dot or .mmd.")
+    ],
+    base: Annotated[
+        str | None, typer.Option("--base", help="Draw the diff from this revision to REV.")
+    ] = None,
+    node: Annotated[
+        str | None, typer.Option("--node", help="Draw only this node and its lineage.")
+    ] = None,
+    up: Annotated[bool, typer.Option("--upstream", help="With --node: its upstream.")] = False,
+    down: Annotated[
+        bool, typer.Option("--downstream", help="With --node: its downstream.")
+    ] = False,
+    repo: RepoOpt = None,
+    db: DbOpt = None,
+    dag: DagOpt = None,
+) -> None:
+    """Draw the DAG at REV, or the diff from --base to REV, styled and with a legend."""
+    from lineage_history import queries, service
+    from lineage_history.errors import UserError
+
+    if (up or down) and node is None:
+        raise UserError("--upstream and --downstream need --node")
+    with service.opened(repo, db) as context:
+        drawing = queries.draw(context, rev, output, dag, base, node, up, down)
+    typer.echo(f"wrote {drawing.path} ({drawing.nodes} nodes, {drawing.edges} edges)")
