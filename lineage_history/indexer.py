@@ -15,9 +15,10 @@ from pathlib import Path
 
 from lineage_history.build_keys import BuildPlan, plan, preload_names
 from lineage_history.config import DagDefinition, definitions_at_commit
+from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from lineage_history.errors import ConfigError
 from lineage_history.extract import BuildOutcome, BuildRequest, ExtractorPool
-from lineage_history.extract.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, clean_stale_workdirs
+from lineage_history.extract.pool import clean_stale_workdirs, pid_alive
 from lineage_history.git import CommitInfo, GitRepo
 from lineage_history.store import (
     ALL_DAGS,
@@ -30,8 +31,6 @@ from lineage_history.store import (
 )
 
 INTERRUPTED = "interrupted"
-# A claim lapses this long after its indexer stopped refreshing it (it refreshes every third).
-DEFAULT_CLAIM_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -304,8 +303,23 @@ class Indexer:
             return False
         return True
 
+    def _release_dead_claims(self) -> None:
+        """Claims of killed indexers on this machine need not wait for their timeout."""
+        host = socket.gethostname()
+        for owner in self.store.claim_owners():
+            parts = owner.split(":")  # host:pid:random
+            dead = (
+                len(parts) == 3
+                and parts[0] == host
+                and parts[1].isdigit()
+                and not pid_alive(int(parts[1]))
+            )
+            if dead:
+                self.store.release_all(owner)
+
     def _build_all(self, to_build: list[str], state: _RunState) -> None:
         jobs = max(1, self.options.jobs)
+        self._release_dead_claims()
         self._pool = ExtractorPool(
             jobs,
             self.work_root,

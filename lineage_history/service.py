@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
 
@@ -29,7 +29,6 @@ from lineage_history.errors import (
     UserError,
 )
 from lineage_history.git import GitRepo
-from lineage_history.indexer import Indexer, IndexOptions, IndexResult, ProgressCallback
 from lineage_history.model import EMPTY, Snapshot
 from lineage_history.store import (
     STATUS_FAILED,
@@ -40,6 +39,9 @@ from lineage_history.store import (
     open_engine,
 )
 from lineage_history.store.database import describe
+
+if TYPE_CHECKING:  # the indexer is not needed, nor imported, to answer queries
+    from lineage_history.indexer import Indexer, IndexOptions, IndexResult, ProgressCallback
 
 WORK_DIRNAME = "lineage-history-work"
 
@@ -269,6 +271,8 @@ def index_once(
     stop: _StopRequested | None = None,
 ) -> IndexResult:
     """One index run: the lock, the run record, the indexer; SIGINT/SIGTERM stop it cleanly."""
+    from lineage_history.indexer import Indexer
+
     require_database_writable(context.url)
     with contextlib.ExitStack() as stack:
         if stop is None:

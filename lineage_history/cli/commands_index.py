@@ -11,8 +11,7 @@ from typing import Annotated
 import typer
 
 from lineage_history.cli._common import DbOpt, Format, RepoOpt, app, colour, echo_json, info
-from lineage_history.extract.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from lineage_history.indexer import DEFAULT_CLAIM_TIMEOUT
+from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
 # -- index ----------------------------------------------------------------------------------
 

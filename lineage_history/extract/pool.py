@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import lineage_history
+from lineage_history.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from lineage_history.model import Snapshot
 
 # Variables a build may see; everything else (database URLs, tokens, cloud credentials) is
@@ -34,8 +35,6 @@ FIXED_ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
-DEFAULT_TIMEOUT = 120.0
-DEFAULT_MEMORY_MB = 4096
 
 
 @dataclass(frozen=True)
@@ -199,14 +198,14 @@ def clean_stale_workdirs(work_root: Path) -> int:
             pid = int(entry.name.split("-")[1])
         except (IndexError, ValueError):
             continue
-        if pid == os.getpid() or _alive(pid):
+        if pid == os.getpid() or pid_alive(pid):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         removed += 1
     return removed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -26,6 +26,9 @@ def database_url(db: str | None, git_dir: Path | None) -> str:
             raise DatabaseError("no database: pass --db or set LINEAGE_HISTORY_DB")
         return f"sqlite:///{git_dir / DEFAULT_FILENAME}"
     if "://" in value:
+        scheme, rest = value.split("://", 1)
+        if scheme in ("postgres", "postgresql"):  # the driver this package installs
+            return f"postgresql+psycopg://{rest}"
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
@@ -87,6 +90,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Indexers starting together on a new database: one migrates, the others wait.
+            connection.execute(text("SELECT pg_advisory_xact_lock(7210433)"))
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, case, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lineage_history.config import DagDefinition
 from lineage_history.errors import NotIndexed, UnknownRevision
@@ -76,8 +75,13 @@ def _effective_status() -> Any:
 
 def _dialect_insert(connection: Connection, table: Table) -> Any:
     """INSERT with the dialect's ON CONFLICT support (SQLite and PostgreSQL)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def _insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[dict]) -> None:
@@ -341,6 +345,15 @@ class Store:
                 .values(expires_at=time.time() + ttl)
             )
 
+    def claim_owners(self) -> list[str]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(select(build_claims.c.owner.distinct())).scalars())
+
+    def release_all(self, owner: str) -> None:
+        """Drop every claim of one owner (an indexer known to be dead)."""
+        with self.engine.begin() as connection:
+            connection.execute(build_claims.delete().where(build_claims.c.owner == owner))
+
     def release(self, key: str, owner: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(
@@ -371,12 +384,24 @@ class Store:
             return -1 if value is None else int(value)
 
     def set_refs(self, repository_id: int, current: dict[str, str]) -> None:
+        """Refs as last indexed: upserted, and those gone from the repository removed."""
         now = time.time()
         with self.engine.begin() as connection:
-            connection.execute(refs.delete().where(refs.c.repository_id == repository_id))
+            connection.execute(
+                refs.delete().where(
+                    refs.c.repository_id == repository_id, refs.c.name.not_in(list(current) or [""])
+                )
+            )
             if current:
+                statement = _dialect_insert(connection, refs)
                 connection.execute(
-                    insert(refs),
+                    statement.on_conflict_do_update(
+                        index_elements=[refs.c.repository_id, refs.c.name],
+                        set_={
+                            "sha": statement.excluded.sha,
+                            "updated_at": statement.excluded.updated_at,
+                        },
+                    ),
                     [
                         {
                             "repository_id": repository_id,
