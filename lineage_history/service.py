@@ -325,3 +325,50 @@ def watch(
             except LineageHistoryError as exc:  # a bad round is logged; the service goes on
                 log(f"{stamp} error: {exc}")
             stop.requested.wait(interval)
+
+
+# -- status ---------------------------------------------------------------------------------
+
+
+def _behind(store: Store, repository_id: int, repo: GitRepo | None) -> int | None:
+    """Commits reachable from HEAD and the local branches that are not indexed yet."""
+    if repo is None or not repo.has_commits():
+        return None
+    indexed = store.indexed_shas(repository_id)
+    return sum(1 for commit in repo.commits() if commit.sha not in indexed)
+
+
+def repository_status(context: Context) -> dict[str, Any]:
+    data = context.store.status(context.repository_id)
+    data["behind"] = _behind(context.store, context.repository_id, context.repo)
+    data["failures"] = [
+        {"sha": sha, "dag": dag, "error": error}
+        for sha, dag, error in context.store.failed_commits(context.repository_id)
+    ]
+    return data
+
+
+def all_repositories_status(db: str | None) -> list[dict[str, Any]]:
+    """`status` of every repository in a database, each checked against its last known path."""
+    repo = _open_repo(None)
+    url = database_url(db, repo.git_dir if repo else None)
+    if repo is not None:
+        repo.close()
+    store = Store(open_engine(url, must_exist=True))
+    try:
+        statuses = []
+        for row in store.repositories():
+            on_disk = _open_repo(row.path) if Path(row.path).is_dir() else None
+            data = store.status(row.id)
+            data.update(
+                name=row.name,
+                identity=row.identity,
+                path=row.path,
+                behind=_behind(store, row.id, on_disk),
+            )
+            if on_disk is not None:
+                on_disk.close()
+            statuses.append(data)
+        return statuses
+    finally:
+        store.close()

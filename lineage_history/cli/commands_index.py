@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -134,30 +135,52 @@ def index(
 # -- status ---------------------------------------------------------------------------------
 
 
+def _print_status(data: dict[str, Any]) -> None:
+    run = data["last_run"]
+    behind = "unknown (repository not on disk)" if data["behind"] is None else data["behind"]
+    typer.echo(f"commits:   {data['commits']} indexed, {behind} behind the refs")
+    typer.echo(f"snapshots: {data['snapshots']}")
+    typer.echo(f"failed:    {data['failed']}")
+    if run:
+        took = f" ({run['seconds']:.1f} s)" if run["seconds"] is not None else ""
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started_at"]))
+        typer.echo(f"last run:  {when}{took}, {run['status']}: {run['message'] or ''}")
+    else:
+        typer.echo("last run:  never")
+
+
 @app.command()
 def status(
     output_format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    all_repos: Annotated[
+        bool, typer.Option("--all-repos", help="Every repository in the database.")
+    ] = False,
     repo: RepoOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """What is indexed: commits, distinct snapshots, failed commits, the last run."""
+    """What is indexed: commits (and how many are behind the refs), distinct snapshots,
+    failed commits, the last run."""
     from lineage_history import service
 
+    if all_repos:
+        statuses = service.all_repositories_status(db)
+        if output_format is Format.json:
+            echo_json({"repositories": statuses})
+            return
+        for data in statuses:
+            typer.echo(f"{data['name']}  ({data['path']}, root {data['identity'][:12]})")
+            _print_status(data)
+            typer.echo("")
+        return
     with service.opened(repo, db) as context:
-        data = context.store.status(context.repository_id)
-        failures = context.store.failed_commits(context.repository_id)
+        data = service.repository_status(context)
     if output_format is Format.json:
-        data["failures"] = [{"sha": s, "dag": d, "error": e} for s, d, e in failures]
         echo_json(data)
         return
-    typer.echo(f"commits:   {data['commits']}")
-    typer.echo(f"snapshots: {data['snapshots']}")
-    typer.echo(f"failed:    {data['failed']}")
-    run = data["last_run"]
-    if run:
-        typer.echo(f"last run:  {run['status']}: {run['message'] or ''}")
-    for sha, dag, error in failures[:20]:
-        typer.echo(f"  failed {sha[:12]} {dag + ': ' if dag else ''}{error}")
+    _print_status(data)
+    for failure in data["failures"][:20]:
+        dag = f"{failure['dag']}: " if failure["dag"] else ""
+        typer.echo(f"  failed {failure['sha'][:12]} {dag}{failure['error']}")
 
 
 # -- demo -----------------------------------------------------------------------------------
