@@ -177,7 +177,7 @@ def test_three_concurrent_indexers_build_each_key_once(pg_db: str, tmp_path: Pat
         clones.append(clone)
     workers = [spawn_index(clone, pg_db) for clone in clones]
     outputs = [worker.communicate(timeout=300) for worker in workers]
-    for worker, (out, err) in zip(workers, outputs, strict=True):
+    for worker, (_, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err
     built = sum(int(re.search(r"(\d+) built", out).group(1)) for out, _ in outputs)
     assert built == 9  # the builds counted by the workers themselves
