@@ -89,7 +89,7 @@ class _Pending:
 @dataclass
 class _RunState:
     result: IndexResult
-    pending: list[_Pending] = field(default_factory=list)
+    pending: deque[_Pending] = field(default_factory=deque)
     plans: dict[str, BuildPlan] = field(default_factory=dict)
     resolved: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (build, status)
     fresh: set[str] = field(default_factory=set)  # keys built by this run
@@ -269,7 +269,7 @@ class Indexer:
         """Record, in order, the pending commits whose builds are all resolved."""
         ready = []
         while state.pending and all(key in state.resolved for key in state.pending[0].waiting):
-            ready.append(state.pending.pop(0))
+            ready.append(state.pending.popleft())
         if not ready:
             return
         entries = []
