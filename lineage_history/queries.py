@@ -10,13 +10,13 @@ import difflib
 import shutil
 import subprocess
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from lineage_history import service, visual
 from lineage_history.diff import NodeChange, diff, node_changes
@@ -53,6 +53,7 @@ __all__ = [
 ROLES = ("input", "function")
 PICTURE_FORMATS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".svg": "svg", ".png": "png"}
 MAX_LISTED_PATHS = 20
+_CHUNK = 500  # snapshot ids per IN (...) list
 _NO_DOT = "install graphviz (e.g. apt-get install graphviz) or write .dot/.mmd"
 
 
@@ -377,11 +378,6 @@ class _History:
             parent = parents[0] if parents else None
         return parent if parent in self.commits else None
 
-    def bases(self, sha: str) -> list[str | None]:
-        """One built base per parent; `[None]` for a root commit (an empty graph before it)."""
-        found = [self.built_base(p) for p in self.commits[sha].parents]
-        return list(dict.fromkeys(found)) or [None]
-
     def first_base(self, sha: str) -> str | None:
         parents = self.commits[sha].parents
         return self.built_base(parents[0]) if parents else None
@@ -404,42 +400,39 @@ class _History:
         return self.store.load_snapshot(state.snapshot_id)
 
     def names(self, shas: Iterable[str]) -> set[str]:
-        """Every node name in the snapshots of `shas` (one query)."""
-        ids = sorted(
-            {
-                s.snapshot_id
-                for sha in shas
-                if (s := self.states.get(sha)) and s.status == STATUS_OK and s.snapshot_id
-            }
-        )
+        """Every node name in the snapshots of `shas`."""
+        ids = {
+            s.snapshot_id
+            for sha in shas
+            if (s := self.states.get(sha)) and s.status == STATUS_OK and s.snapshot_id
+        }
+        query = select(node_versions.c.name).distinct()
+        return {row.name for row in self._in_snapshots(query, sorted(ids))}
+
+    def _in_snapshots(self, query: Select, ids: Sequence[int]) -> Iterator[Any]:
+        """Rows of `query` (over node_versions) restricted to snapshots `ids`, in chunks."""
+        query = query.join(snapshot_nodes, snapshot_nodes.c.node_version_id == node_versions.c.id)
         with self.store.engine.connect() as connection:
-            rows = connection.execute(
-                select(node_versions.c.name)
-                .distinct()
-                .join(snapshot_nodes, snapshot_nodes.c.node_version_id == node_versions.c.id)
-                .where(snapshot_nodes.c.snapshot_id.in_(ids))
-            )
-            return {row.name for row in rows}
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                yield from connection.execute(query.where(snapshot_nodes.c.snapshot_id.in_(chunk)))
 
     def renames(self, base: str | None, sha: str) -> dict[str, str]:
         """old name -> new name of the nodes renamed from `base` to `sha`."""
         return dict(diff(self.snapshot(base), self.snapshot(sha)).renamed)
 
     def versions_of(self, names: Iterable[str]) -> dict[tuple[int, str], Node]:
-        """The versions of several nodes across all built snapshots (one query)."""
+        """The versions of several nodes across this DAG's built snapshots."""
         wanted = sorted(set(names))
-        found: dict[tuple[int, str], Node] = {}
         if not wanted:
-            return found
-        with self.store.engine.connect() as connection:
-            rows = connection.execute(
-                select(snapshot_nodes.c.snapshot_id, node_versions)
-                .join(node_versions, snapshot_nodes.c.node_version_id == node_versions.c.id)
-                .where(node_versions.c.name.in_(wanted))
-            )
-            for row in rows:
-                found[(row.snapshot_id, row.name)] = node_from_row(row)
-        return found
+            return {}
+        query = select(node_versions, snapshot_nodes.c.snapshot_id).where(
+            node_versions.c.name.in_(wanted)
+        )
+        return {
+            (row.snapshot_id, row.name): node_from_row(row)
+            for row in self._in_snapshots(query, self.snapshot_ids)
+        }
 
 
 # -- log ------------------------------------------------------------------------------------
@@ -480,14 +473,12 @@ class NodeLog:
 def _log_entry(
     history: _History, commit: StoredCommit, name: str, follow: bool
 ) -> tuple[LogEntry | None, str]:
-    """What happened to node `name` at `commit`, and the node's name before it."""
+    """What happened to node `name` at `commit` (against its first parent's nearest built
+    commit), and the node's name before it."""
     sha = commit.sha
     now = history.node_at(sha, name)
-    bases = history.bases(sha)
-    befores = [history.node_at(base, name) for base in bases]
-    if len(bases) > 1 and now in befores:
-        return None, name  # a merge that took one side's version: that side's commit shows it
-    base, before = bases[0], befores[0]
+    base = history.first_base(sha)
+    before = history.node_at(base, name)
     if before is None and now is None:
         return None, name
     if before is None:
@@ -514,6 +505,16 @@ def _log_entry(
     return LogEntry(commit, name, kinds, details), name
 
 
+def _same_side(history: _History, commit: StoredCommit, name: str) -> str | None:
+    """The parent of a merge whose (nearest built) version of `name` the merge kept, if any."""
+    if len(commit.parents) < 2:
+        return None
+    now = history.node_at(commit.sha, name)
+    return next(
+        (p for p in commit.parents if history.node_at(history.built_base(p), name) == now), None
+    )
+
+
 def log(
     context: service.Context,
     name: str,
@@ -523,8 +524,10 @@ def log(
 ) -> NodeLog:
     """The commits reachable from `rev`, newest first, that added, changed or removed `name`.
 
-    A commit is compared with its parents' nearest commits whose build did not fail, so a
-    broken build is never a removal. With `follow`, a rename continues under the old name.
+    A commit is compared with its first parent's nearest commit whose build did not fail, so
+    a broken build is never a removal. As in `git log`, a merge that kept one parent's version
+    of the node is not listed and only that parent's history is walked. With `follow`, a rename
+    continues under the old name.
     """
     dag_name = service.pick_dag(context, dag)
     head = service.resolve(context, rev)
@@ -536,14 +539,20 @@ def log(
         raise _unknown_node(name, history.names(reachable_shas), where)
     name_at = {head.sha: name}
     entries: list[LogEntry] = []
-    for commit in commits:
-        current = name_at.get(commit.sha, name)
-        older = current
+    for commit in commits:  # children before parents
+        if commit.sha not in name_at:
+            continue  # on a side that a merge did not take the node from
+        current = older = name_at[commit.sha]
+        parents: Sequence[str] = commit.parents
         if not history.failed(commit.sha):
-            entry, older = _log_entry(history, commit, current, follow)
-            if entry is not None:
-                entries.append(entry)
-        for parent in commit.parents:
+            kept = _same_side(history, commit, current)
+            if kept is not None:
+                parents = [kept]
+            else:
+                entry, older = _log_entry(history, commit, current, follow)
+                if entry is not None:
+                    entries.append(entry)
+        for parent in parents:
             name_at.setdefault(parent, older)
     return NodeLog(dag_name, rev, head, name, follow, tuple(entries))
 

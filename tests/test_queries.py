@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lineage_history import queries, service
-from tests.conftest import IndexedDemo, run_cli
+from tests.conftest import IndexedDemo, git, run_cli
 
 # upstream(fit_random_forest) at demo/v1, read off the first pipeline: the training part of the
 # split and the unfitted forest, and everything that feeds them.
@@ -185,6 +185,40 @@ def test_log_of_the_old_name_ends_in_the_rename(context, indexed_demo: IndexedDe
         ("demo/v1", "added"),
     ]
     assert queries.log(context, "family_size").entries[0].renamed_to == "family_count"
+
+
+@pytest.fixture(scope="module")
+def merged(indexed_demo: IndexedDemo, tmp_path_factory: pytest.TempPathFactory) -> IndexedDemo:
+    """The indexed demo plus two merges of `experiment`: one into `main` that keeps main's
+    files (`-s ours`), one real merge into a branch `merged` made at demo/fixed."""
+    root = tmp_path_factory.mktemp("merges")
+    repo, db = root / "titanic", root / "lineage.sqlite"
+    shutil.copytree(indexed_demo.repo, repo, symlinks=True)
+    shutil.copy(indexed_demo.db, db)
+    git(repo, "merge", "-q", "-s", "ours", "experiment", "-m", "Merge experiment, keep main")
+    git(repo, "checkout", "-q", "-b", "merged", "demo/fixed")
+    git(repo, "merge", "-q", "--no-ff", "experiment", "-m", "Merge experiment")
+    git(repo, "checkout", "-q", "main")
+    result = run_cli("index", "--all", "--repo", str(repo), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return IndexedDemo(repo, db, indexed_demo.shas)
+
+
+def test_log_through_merges_walks_the_side_the_node_came_from(merged: IndexedDemo) -> None:
+    with service.opened(str(merged.repo), str(merged.db)) as opened:
+        # main's merge kept main's encoders: the side branch's change is not main's history
+        assert log_of(opened, merged, "encoders", "main") == [
+            ("demo/encoders", ("code", "dependencies")),
+            ("demo/v1", "added"),
+        ]
+        assert queries.log(opened, "title", "main").entries == ()
+        # the real merge took encoders and title from the side branch
+        assert log_of(opened, merged, "encoders", "merged") == [
+            ("demo/side", ("code", "dependencies")),
+            ("demo/encoders", ("code", "dependencies")),
+            ("demo/v1", "added"),
+        ]
+        assert log_of(opened, merged, "title", "merged") == [("demo/side-title", "added")]
 
 
 # -- show -------------------------------------------------------------------------------------

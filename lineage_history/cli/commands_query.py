@@ -102,6 +102,8 @@ def log_command(
         return
     following = ", following renames" if follow else ""
     typer.echo(f"log of {node} from {_where(rev, result.head)}{following}")
+    if not result.entries:
+        typer.echo(f"no commit in this history added, changed or removed {node}")
     rows = []
     for entry in result.entries:
         change = entry.change if isinstance(entry.change, str) else ", ".join(entry.change)
