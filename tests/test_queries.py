@@ -413,15 +413,15 @@ def database_only(indexed_demo: IndexedDemo, tmp_path_factory: pytest.TempPathFa
     return root
 
 
-@pytest.mark.parametrize("repo_args", [[], ["--repo", "titanic"]], ids=["no-repo", "repo-name"])
 def test_queries_answer_from_the_database_alone(
-    database_only: Path, indexed_demo: IndexedDemo, repo_args: list[str]
+    database_only: Path, indexed_demo: IndexedDemo
 ) -> None:
     main_sha = indexed_demo.shas["demo/role"]
     v1_sha = indexed_demo.shas["demo/v1"]
 
     def run(*args: str) -> str:
-        result = run_cli(*args, *repo_args, "--db", "lineage.sqlite", cwd=database_only)
+        # no --repo, and the working directory is no repository: the database alone answers
+        result = run_cli(*args, "--db", "lineage.sqlite", cwd=database_only)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -437,6 +437,19 @@ def test_queries_answer_from_the_database_alone(
     assert json.loads(run("downstream", "sex", "--at", "main", "--format", "json"))["sha"] == (
         main_sha
     )
+
+
+def test_database_alone_with_the_repository_named(
+    database_only: Path, indexed_demo: IndexedDemo
+) -> None:
+    sha = indexed_demo.shas["demo/sex-pii"]
+    args = ("blame", "PII", sha, "--repo", "titanic", "--db", "lineage.sqlite", "-f", "json")
+    result = run_cli(*args, cwd=database_only)
+    assert result.returncode == 0, result.stderr
+    assert [(b["node"], b["sha"]) for b in json.loads(result.stdout)] == [
+        ("age", indexed_demo.shas["demo/v1"]),
+        ("sex", sha),
+    ]
 
 
 def test_queries_never_import_hamilton_pandas_or_sklearn(indexed_demo: IndexedDemo) -> None:
