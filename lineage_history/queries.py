@@ -43,9 +43,11 @@ __all__ = [
     "diff_mermaid",
     "downstream",
     "draw",
+    "iso_date",
     "log",
     "parse_tag_filters",
     "path",
+    "picture",
     "show",
     "upstream",
 ]
@@ -409,7 +411,7 @@ class _History:
         query = select(node_versions.c.name).distinct()
         return {row.name for row in self._in_snapshots(query, sorted(ids))}
 
-    def _in_snapshots(self, query: Select, ids: Sequence[int]) -> Iterator[Any]:
+    def _in_snapshots(self, query: Select[Any], ids: Sequence[int]) -> Iterator[Any]:
         """Rows of `query` (over node_versions) restricted to snapshots `ids`, in chunks."""
         query = query.join(snapshot_nodes, snapshot_nodes.c.node_version_id == node_versions.c.id)
         with self.store.engine.connect() as connection:

@@ -29,7 +29,6 @@ __all__ = [
 
 DIFF_KINDS = ("added", "removed", "modified", "renamed", "impacted", "unchanged")
 DAG_KINDS = ("function", "input")
-EDGE_KINDS = ("edge", "touched", "context", "added", "removed")
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,9 @@ def _diff_kinds(lineage: LineageDiff, old: Snapshot, new: Snapshot) -> dict[str,
     return kinds
 
 
-def _diff_edges(lineage: LineageDiff, old: Snapshot, new: Snapshot, unchanged: set[str]) -> list:
+def _diff_edges(
+    lineage: LineageDiff, old: Snapshot, new: Snapshot, unchanged: set[str]
+) -> list[PictureEdge]:
     renamed = dict(lineage.renamed)
 
     def mapped(edge: tuple[str, str]) -> tuple[str, str]:
@@ -270,7 +271,8 @@ def to_dot(picture: Picture) -> str:
             legend.node(f"_legend_edge_{kind}_a", "", shape="point", width="0.05")
             legend.node(f"_legend_edge_{kind}", EDGE_STYLES[kind].description, shape="plaintext")
             legend.edge(f"_legend_edge_{kind}_a", f"_legend_edge_{kind}", **_dot_edge_attrs(kind))
-    return graph.source
+    source: str = graph.source
+    return source
 
 
 # -- Mermaid ----------------------------------------------------------------------------------
