@@ -23,7 +23,7 @@ from lineage_history.diff import NodeChange, diff, node_changes
 from lineage_history.errors import UnknownNode, UserError
 from lineage_history.graph import consumers_by_node, path_between
 from lineage_history.model import EMPTY, Node, Snapshot, TagValue, tag_matches
-from lineage_history.render import _change_detail
+from lineage_history.render import change_details
 from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit
 from lineage_history.store.schema import node_versions, snapshot_nodes
 from lineage_history.store.store import DagState, node_from_row
@@ -494,7 +494,7 @@ def _log_entry(
         previous = history.node_at(base, old)
         assert previous is not None
         change = NodeChange(name, node_changes(previous, now), previous, now)
-        details = (f"renamed from {old}", *_change_detail(change))
+        details = (f"renamed from {old}", *change_details(change))
         return LogEntry(commit, name, ("renamed", *change.changes), details, old), old
     if now is None:
         new = history.renames(base, sha).get(name)
@@ -503,7 +503,7 @@ def _log_entry(
     kinds = node_changes(before, now)
     if not kinds:
         return None, name
-    details = tuple(_change_detail(NodeChange(name, kinds, before, now)))
+    details = tuple(change_details(NodeChange(name, kinds, before, now)))
     return LogEntry(commit, name, kinds, details), name
 
 

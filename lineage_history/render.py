@@ -31,7 +31,7 @@ def node_summary(node: Node) -> dict[str, Any]:
     return {key: data[key] for key in ("name", "type", "role", "tags", "dependencies")}
 
 
-def _change_detail(change: NodeChange) -> list[str]:
+def change_details(change: NodeChange) -> list[str]:
     """Human-readable details of a modification: which tags and edges moved."""
     before, after = change.before, change.after
     details = []
@@ -112,7 +112,7 @@ def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> 
         for name, because in lineage.impacted.items()
     ]
     width = max(len(r[2]) for r in rows)
-    details = {m.name: _change_detail(m) for m in lineage.modified}
+    details = {m.name: change_details(m) for m in lineage.modified}
     lines.append("")
     for mark, kind, name, note in rows:
         label = _paint(f"{mark} {kind:<9}", kind, colour)
@@ -148,7 +148,7 @@ def diff_to_markdown(lineage: LineageDiff, title: str, mermaid: str | None = Non
     for node in lineage.removed:
         lines.append(f"| removed | `{node.name}` | {node.type} |")
     for change in lineage.modified:
-        detail = "; ".join([", ".join(change.changes), *_change_detail(change)])
+        detail = "; ".join([", ".join(change.changes), *change_details(change)])
         lines.append(f"| modified | `{change.name}` | {detail.replace('|', '&#124;')} |")
     for old, new in lineage.renamed:
         lines.append(f"| renamed | `{old}` → `{new}` | |")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import signal
 import threading
 import time
@@ -26,6 +27,7 @@ from lineage_history.errors import (
     NotAGitRepository,
     NotIndexed,
     UnknownDag,
+    UnknownRevision,
     UserError,
 )
 from lineage_history.git import GitRepo
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # the indexer is not needed, nor imported, to answer queries
     from lineage_history.indexer import Indexer, IndexOptions, IndexResult, ProgressCallback
 
 WORK_DIRNAME = "lineage-history-work"
+_ANCESTRY = re.compile(r"^(.+?)((?:[~^]\d*)*)$")
 
 
 @dataclass
@@ -171,10 +174,25 @@ def index_lock(context: Context, on_wait: Callable[[str], None]) -> Iterator[Non
 def resolve(context: Context, rev: str) -> StoredCommit:
     """The indexed commit a revision names, through git when the repository is there."""
     if context.repo is not None:
-        sha = context.repo.resolve(rev)
-    else:
-        sha = context.store.resolve(context.repository_id, rev)
-    return context.store.commit(context.repository_id, sha)
+        return context.store.commit(context.repository_id, context.repo.resolve(rev))
+    match = _ANCESTRY.match(rev)
+    if match is None or not match.group(2):
+        return context.store.commit(
+            context.repository_id, context.store.resolve(context.repository_id, rev)
+        )
+    # `main~2`, `v1^`, `HEAD^2` through the parents stored at index time.
+    commit = resolve(context, match.group(1))
+    for step in re.findall(r"([~^])(\d*)", match.group(2)):
+        operator, count = step[0], int(step[1]) if step[1] else 1
+        hops = [(1, count)] if operator == "~" else [(count, 1)]
+        for parent_number, times in hops:
+            for _ in range(times):
+                if len(commit.parents) < parent_number or parent_number == 0:
+                    raise UnknownRevision(f"unknown revision: {rev!r} (no such ancestor)")
+                commit = context.store.commit(
+                    context.repository_id, commit.parents[parent_number - 1]
+                )
+    return commit
 
 
 def pick_dag(context: Context, dag: str | None) -> str:

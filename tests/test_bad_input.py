@@ -105,8 +105,7 @@ def test_user_error_is_one_line_with_status_2(workspace, label, args, message) -
     assert message in result.stderr, (label, result.stderr)
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    if label not in ("unknown option", "bad format"):  # click adds a usage line for these
-        assert len(lines) == 1, (label, result.stderr)
+    assert len(lines) == 1, (label, result.stderr)
     assert digest(db) == before
 
 

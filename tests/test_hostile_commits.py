@@ -11,14 +11,14 @@ import pytest
 
 from tests.conftest import git, run_cli
 
-GOOD = '''
+GOOD = """
 def a(x: int) -> int:
     return x + 1
 
 
 def b(a: int) -> int:
     return a * 2
-'''
+"""
 
 PYPROJECT = """
 [tool.lineage-history.dags.main]
@@ -57,31 +57,49 @@ def hostile_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     for name, source, _ in HOSTILE:
         shas[name] = commit_file(repo, "pipe/m.py", source, name)
     shas["spam"] = commit_file(
-        repo, "pipe/m.py",
+        repo,
+        "pipe/m.py",
         "import sys\nprint('x' * 3_000_000)\nprint('y' * 3_000_000, file=sys.stderr)\n" + GOOD,
-        "spam")
+        "spam",
+    )
     shas["env"] = commit_file(
-        repo, "pipe/m.py",
+        repo,
+        "pipe/m.py",
         "import os\nSEEN = {k: os.environ.get(k) for k in ('LINEAGE_HISTORY_DB', 'SECRET_TOKEN')}\n"
         "assert SEEN == {'LINEAGE_HISTORY_DB': None, 'SECRET_TOKEN': None}, SEEN\n" + GOOD,
-        "env")
+        "env",
+    )
     shas["missing_module"] = commit_file(
-        repo, "pyproject.toml", PYPROJECT.replace('"pipe/m.py"', '"pipe/m.py", "pipe/gone.py"'),
-        "missing module")
+        repo,
+        "pyproject.toml",
+        PYPROJECT.replace('"pipe/m.py"', '"pipe/m.py", "pipe/gone.py"'),
+        "missing module",
+    )
     shas["broken_toml"] = commit_file(repo, "pyproject.toml", "[tool.lineage-history\n", "toml")
     shas["fixed"] = commit_file(repo, "pyproject.toml", PYPROJECT, "fixed")
     db = repo.parent / "db.sqlite"
     env = {"LINEAGE_HISTORY_DB": str(db), "SECRET_TOKEN": "hunter2"}
-    result = run_cli("index", "--repo", str(repo), "--timeout", "3", "--memory-limit", "1024",
-                     "--jobs", "2", env=env)
+    result = run_cli(
+        "index",
+        "--repo",
+        str(repo),
+        "--timeout",
+        "3",
+        "--memory-limit",
+        "1024",
+        "--jobs",
+        "2",
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return repo, shas
 
 
 def failures(repo: Path) -> dict[str, str]:
-    result = run_cli("status", "--format", "json", "--repo", str(repo),
-                     "--db", str(repo.parent / "db.sqlite"))
+    result = run_cli(
+        "status", "--format", "json", "--repo", str(repo), "--db", str(repo.parent / "db.sqlite")
+    )
     assert result.returncode == 0, result.stderr
     return {f["sha"]: f["error"] for f in json.loads(result.stdout)["failures"]}
 
@@ -99,8 +117,16 @@ def test_the_run_goes_on_and_good_commits_are_indexed(hostile_repo) -> None:
     errors = failures(repo)
     for name in ("good", "spam", "env", "fixed"):
         assert shas[name] not in errors, (name, errors.get(shas[name]))
-    result = run_cli("diff", shas["good"], shas["fixed"], "--repo", str(repo),
-                     "--db", str(repo.parent / "db.sqlite"), "--exit-code")
+    result = run_cli(
+        "diff",
+        shas["good"],
+        shas["fixed"],
+        "--repo",
+        str(repo),
+        "--db",
+        str(repo.parent / "db.sqlite"),
+        "--exit-code",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -123,7 +123,7 @@ def test_sigkill_mid_run_leaves_a_consistent_database_and_the_next_run_finishes(
     partial = count(db, "SELECT count(*) FROM commits")
     assert partial < len(shas)
     again = start_index(repo, db)
-    out, err = again.communicate(timeout=120)
+    _out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     assert count(db, "SELECT count(*) FROM commits") == len(shas)
     assert count(db, "SELECT count(*) FROM builds") == 6
@@ -132,7 +132,7 @@ def test_sigkill_mid_run_leaves_a_consistent_database_and_the_next_run_finishes(
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_stops_quickly_and_cleans_up(tmp_path: Path, signum: int) -> None:
-    repo, shas = make_repo(tmp_path, [0.1, 60])
+    repo, _shas = make_repo(tmp_path, [0.1, 60])
     db = tmp_path / "db.sqlite"
     proc = start_index(repo, db, "--timeout", "120")
     work = repo / ".git" / "lineage-history-work"
@@ -222,7 +222,7 @@ def test_rewritten_history_keeps_old_commits_and_moves_refs(tmp_path: Path) -> N
 
 def test_retry_failed_rebuilds_only_the_failed_commits(tmp_path: Path) -> None:
     flag = tmp_path / "environment-fixed"
-    repo, shas = make_repo(tmp_path, [0, 0])
+    repo, _shas = make_repo(tmp_path, [0, 0])
     failing = commit_file(
         repo,
         "pipe/m.py",

@@ -31,9 +31,10 @@ def main() -> None:
         typer.echo("lineage-history: interrupted", err=True)
         sys.exit(130)
     except typer.TyperException as exc:  # usage errors: unknown option, bad value, ...
-        show = getattr(exc, "show", None)
-        if show is None:
+        format_message = getattr(exc, "format_message", None)
+        if format_message is None:
             raise
-        show()
+        message = " ".join(format_message().split())
+        typer.echo(f"lineage-history: error: {message} (see --help)", err=True)
         sys.exit(UserError.exit_code)
     sys.exit(code if isinstance(code, int) else 0)

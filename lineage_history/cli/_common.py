@@ -24,12 +24,6 @@ class Format(str, Enum):
     json = "json"
 
 
-class DiffFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
 RepoOpt = Annotated[
     str | None,
     typer.Option(
