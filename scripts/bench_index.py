@@ -404,10 +404,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"{naive_diff_s:.2f} s",
     )
     lh_summary = lh_diff["summary"]
-    agree = {
-        kind: sorted(n["name"] for n in lh_diff["nodes"][kind]) == naive_answer[kind]
-        for kind in ("added", "removed", "modified")
+    lh_names = {
+        kind: sorted(n["name"] for n in lh_diff["nodes"][kind]) for kind in ("added", "removed")
     }
+    lh_modified = {m["name"]: m["changes"] for m in lh_diff["nodes"]["modified"]}
+    # The naive comparison looks at each function's own source, types, dependencies and tags;
+    # lineage-history also sees changes of module constants and private helpers a function
+    # uses, so it may report more modified nodes, never fewer.
+    agree = {
+        "added": lh_names["added"] == naive_answer["added"],
+        "removed": lh_names["removed"] == naive_answer["removed"],
+        "modified": set(naive_answer["modified"]) <= set(lh_modified),
+    }
+    beyond = {n: c for n, c in sorted(lh_modified.items()) if n not in naive_answer["modified"]}
     report.figure(
         "diff_summary",
         "lineage-history diff summary",
@@ -416,10 +425,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     report.figure(
         "diff_agrees_with_naive",
-        "same added/removed/modified as the naive way",
+        "agrees with the naive way (added/removed/modified)",
         all(agree.values()),
-        "yes" if all(agree.values()) else f"NO: {agree}",
+        ("yes" if all(agree.values()) else f"NO: {agree}")
+        + (f"; also modified, unseen by the naive source comparison: {beyond}" if beyond else ""),
     )
+    report.figures["diff_modified_beyond_naive"] = beyond
     imports = import_check(diff_cmd, scratch)
     report.figure(
         "diff_forbidden_imports",
@@ -554,6 +565,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for name, shown, target, ok in checks:
         prefix = "ratio " if "vs naive" in name else ""
         report.line(f"  {prefix + name:<44} {shown:<18} {target:<10} {verdict(ok)}")
+    # The checkout's cost depends on the disk (here it varied between 0.1 and 2 s for 2,000
+    # files); counting the naive builds alone gives a lower bound of each ratio.
+    build_only = statistics.mean(build_s) * len(shas) / cold_s
+    diff_build_only = (naive_a["seconds"][1] + naive_b["seconds"][1]) / diff_s
+    report.figures["cold_index_speedup_builds_only"] = build_only
+    report.figures["diff_speedup_builds_only"] = diff_build_only
+    report.line(
+        f"  {'ratio cold index vs naive builds only':<44} {f'{build_only:.0f}x faster':<18} "
+        "(checkouts not counted: a lower bound)"
+    )
+    report.line(
+        f"  {'ratio diff vs naive builds only':<44} {f'{diff_build_only:.0f}x faster':<18} "
+        "(checkouts not counted: a lower bound)"
+    )
     report.line(
         f"  peak memory: naive build {mib(max(rss))}, cold index {mib(cold['max_rss_bytes'])} "
         f"largest process / {mib(cold['peak_tree_rss_bytes'])} whole tree, no-op index "
