@@ -86,7 +86,7 @@ CASES = [
         ["index", "--db", "{root}/no/such/dir/x.sqlite"],
         "directory does not exist",
     ),
-    ("unknown node (log)", ["log", "sexx"], "unknown node 'sexx'"),
+    ("unknown node (log)", ["log", "sexx", "demo/role"], "unknown node 'sexx'"),
     ("unknown node (upstream)", ["upstream", "fit_random_forst", "--at", "demo/v1"],
      "did you mean fit_random_forest"),
     ("unknown option", ["diff", "--bogus"], "No such option"),
