@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -186,6 +187,15 @@ def status(
 # -- demo -----------------------------------------------------------------------------------
 
 
+def _path_hint() -> str:
+    """An `export PATH=...` line when this `lineage-history` is not the one on PATH (a venv)."""
+    executable = Path(sys.argv[0]).resolve()
+    on_path = shutil.which("lineage-history")
+    if executable.name != "lineage-history" or (on_path and Path(on_path).resolve() == executable):
+        return ""
+    return f"  export PATH={executable.parent}:$PATH\n"
+
+
 @app.command()
 def demo(
     directory: Annotated[
@@ -213,10 +223,16 @@ def demo(
     title = "lineage diff: demo/v1 (the first pipeline) -> main"
     typer.echo(render.diff_to_table(report.diff, title, colour=colour()))
     typer.echo(
-        f"\nThe demo repository is {target}. Try, from there:\n"
+        f"\nThe demo repository is {target}; each story step is a tag (git tag -l).\n"
+        "Try, from there:\n"
+        f"{_path_hint()}"
         f"  cd {target}\n"
         "  lineage-history status\n"
         "  lineage-history diff demo/sex-pii~1 demo/sex-pii\n"
-        "  lineage-history diff demo/v1 main --format json\n"
-        "  lineage-history diff demo/v1 main --format markdown"
+        "  lineage-history diff demo/v1 main --format markdown\n"
+        "  lineage-history log family_count --follow\n"
+        "  lineage-history blame PII=true\n"
+        "  lineage-history downstream sex --tag artifact\n"
+        "  lineage-history upstream fit_random_forest --at demo/v1\n"
+        "  lineage-history viz main --base demo/v1 -o lineage-diff.mmd"
     )
