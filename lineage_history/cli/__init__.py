@@ -30,9 +30,11 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("lineage-history: interrupted", err=True)
         sys.exit(130)
-    except typer.TyperException as exc:  # usage errors: unknown option, bad value, ...
+    except Exception as exc:
+        # Usage errors (unknown option, bad value): click's exceptions, which typer vendors
+        # under a private name in some versions, so they are recognised by their shape.
         format_message = getattr(exc, "format_message", None)
-        if format_message is None:
+        if not callable(format_message) or not isinstance(getattr(exc, "exit_code", None), int):
             raise
         message = " ".join(format_message().split())
         typer.echo(f"lineage-history: error: {message} (see --help)", err=True)
