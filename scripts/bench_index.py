@@ -100,10 +100,13 @@ def mib(value: float) -> str:
 # -- the naive recipe -----------------------------------------------------------------------
 
 
+CHECKOUT_DIR: Path | None = None  # --checkout-dir: where the naive worktrees go
+
+
 def naive_build(repo: Path, sha: str, scratch: Path, name: str) -> tuple[dict, dict[str, Any]]:
     """Full checkout of `sha` in a new worktree, then a fresh Python process that builds the
     driver. Returns the variables and the phase report (seconds: [checkout, build])."""
-    tree = scratch / f"naive-{name}"
+    tree = (CHECKOUT_DIR or scratch) / f"naive-{name}"
     out = scratch / f"naive-{name}.json"
     report = phase(
         [
@@ -205,6 +208,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="small sizes for a smoke run (a few dozen commits)"
     )
     parser.add_argument(
+        "--checkout-dir",
+        type=Path,
+        help="where the naive recipe's worktrees go (default: the working directory); "
+        "e.g. /dev/shm to see the naive way on a memory filesystem",
+    )
+    parser.add_argument(
         "--bytecode-cache",
         action="store_true",
         help="let every process cache compiled bytecode in the working directory, as an "
@@ -275,6 +284,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "every process (see --bytecode-cache)"
         )
     report.figures["bytecode_cache"] = args.bytecode_cache
+    if args.checkout_dir:
+        global CHECKOUT_DIR
+        CHECKOUT_DIR = Path(tempfile.mkdtemp(prefix="lineage-bench-", dir=args.checkout_dir))
+        report.line(f"naive worktrees in {CHECKOUT_DIR} (--checkout-dir)")
 
     # -- the repository ---------------------------------------------------------------------
     report.line("\n[repository]")
@@ -618,6 +631,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.json:
         args.json.write_text(json.dumps(report.figures, indent=2, default=str) + "\n")
         report.line(f"figures written to {args.json}")
+    if CHECKOUT_DIR is not None:
+        shutil.rmtree(CHECKOUT_DIR, ignore_errors=True)
     if args.keep:
         shutil.rmtree(scratch, ignore_errors=True)
         report.line(f"kept: repository {repo}, database {db}")
