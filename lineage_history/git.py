@@ -7,11 +7,12 @@ import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-
-import git
-from git.exc import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from typing import TYPE_CHECKING
 
 from lineage_history.errors import GitError, NotAGitRepository, UnknownRevision
+
+if TYPE_CHECKING:  # GitPython costs 50 ms to import; queries never need it
+    import git
 
 FileEntry = tuple[str, str]  # (path from the repository root, blob id)
 _FIELD, _RECORD = "\x1f", "\x1e"
@@ -46,49 +47,90 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+def _rev_parse(location: Path, *args: str, path: str | Path) -> list[str]:
+    probe = subprocess.run(
+        ["git", "-C", str(location), "rev-parse", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = probe.stdout.splitlines()
+    if probe.returncode != 0 or len(lines) != len(args):
+        raise NotAGitRepository(f"not a git repository: {path}")
+    return lines
+
+
 class GitRepo:
-    """A repository on disk, read through one long-lived `git cat-file` process."""
+    """A repository on disk. Commands go through `run`; objects are read through GitPython's
+    one long-lived `git cat-file` process, started (and imported) only when needed."""
 
     def __init__(self, path: str | Path) -> None:
-        try:
-            self._repo = git.Repo(path, search_parent_directories=True)
-        except (InvalidGitRepositoryError, NoSuchPathError):
-            raise NotAGitRepository(f"not a git repository: {path}") from None
-        if self._repo.bare:
-            self.root = Path(self._repo.git_dir).resolve()
+        location = Path(path).expanduser()
+        if not location.is_dir():
+            raise NotAGitRepository(f"not a git repository: {path}")
+        probe = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(location),
+                "rev-parse",
+                "--absolute-git-dir",
+                "--git-common-dir",
+                "--is-bare-repository",
+                "--show-cdup",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode != 0:
+            raise NotAGitRepository(f"not a git repository: {path}")
+        git_dir, common_dir, bare, *cdup = probe.stdout.splitlines()
+        self.git_dir = (location / common_dir).resolve()
+        if bare == "true":
+            self.root = Path(git_dir).resolve()
         else:
-            self.root = Path(self._repo.working_tree_dir or path).resolve()
-        self.git_dir = Path(self._repo.common_dir).resolve()
+            self.root = (location / (cdup[0] if cdup else "")).resolve()
+        self._repo_object: git.Repo | None = None
         self._files_in_tree = lru_cache(maxsize=100_000)(self._files_in_tree_uncached)
 
+    @property
+    def _repo(self) -> git.Repo:
+        if self._repo_object is None:
+            import git as gitpython
+
+            self._repo_object = gitpython.Repo(self.root)
+        return self._repo_object
+
     def close(self) -> None:
-        self._repo.close()
+        if self._repo_object is not None:
+            self._repo_object.close()
+
+    def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "-C", str(self.root), *args], capture_output=True, text=True, check=False
+        )
 
     def run(self, *args: str) -> str:
         """Run one git command; the single chokepoint for git processes."""
-        try:
-            return self._repo.git.execute(["git", *args], strip_newline_in_stdout=False)
-        except GitCommandError as exc:
-            raise GitError(f"git {' '.join(args)} failed: {str(exc.stderr).strip()}") from None
+        done = self._git(*args)
+        if done.returncode != 0:
+            raise GitError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout
 
     def resolve(self, rev: str) -> str:
         """The full SHA of the commit a revision names (SHA, short SHA, branch, tag, `main~2`)."""
         if not rev or rev.startswith("-"):
             raise UnknownRevision(f"unknown revision: {rev!r}")
-        try:
-            out = self._repo.git.rev_parse("--verify", "--end-of-options", f"{rev}^{{commit}}")
-        except GitCommandError as exc:
-            if "ambiguous" in str(exc.stderr):
-                raise UnknownRevision(f"ambiguous revision {rev!r}: give more characters") from None
-            raise UnknownRevision(f"unknown revision: {rev!r}") from None
-        return out.strip()
+        done = self._git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+        if done.returncode != 0:
+            if "ambiguous" in done.stderr:
+                raise UnknownRevision(f"ambiguous revision {rev!r}: give more characters")
+            raise UnknownRevision(f"unknown revision: {rev!r}")
+        return done.stdout.strip()
 
     def has_commits(self) -> bool:
-        try:
-            self._repo.head.commit  # noqa: B018
-        except (ValueError, BadName):
-            return False
-        return True
+        return self._git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode == 0
 
     def commits(self, revs: list[str] | None = None, *, all_refs: bool = False) -> list[CommitInfo]:
         """Commits reachable from `revs` (default: HEAD and local branches), parents first."""
@@ -122,7 +164,7 @@ class GitRepo:
             name, target, *peeled = line.split()
             refs[name] = peeled[0] if peeled else target
         if self.has_commits():
-            refs["HEAD"] = self._repo.head.commit.hexsha
+            refs["HEAD"] = self.resolve("HEAD")
         return refs
 
     def fetch(self) -> None:
@@ -138,7 +180,9 @@ class GitRepo:
             return None
 
     def _files_in_tree_uncached(self, tree_sha: str, prefix: str) -> tuple[FileEntry, ...]:
-        tree = git.Tree(self._repo, bytes.fromhex(tree_sha), path=prefix)
+        from git import Tree
+
+        tree = Tree(self._repo, bytes.fromhex(tree_sha), path=prefix)
         entries: list[FileEntry] = []
         for item in tree:
             path = f"{prefix}/{item.name}" if prefix else item.name

@@ -347,7 +347,7 @@ class Store:
 
     def claim_owners(self) -> list[str]:
         with self.engine.connect() as connection:
-            return list(connection.execute(select(build_claims.c.owner.distinct())).scalars())
+            return list(connection.execute(select(build_claims.c.owner).distinct()).scalars())
 
     def release_all(self, owner: str) -> None:
         """Drop every claim of one owner (an indexer known to be dead)."""
