@@ -3,6 +3,7 @@ and turn it into plain snapshot data. The only code that imports Hamilton."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import inspect
 import sys
@@ -48,6 +49,21 @@ def load_module(path: Path) -> ModuleType:
     return module
 
 
+# Fingerprints by (source digest, function, first line). The build server fills it from
+# earlier children's results, a forked child inherits it and reports what it added.
+FINGERPRINTS: dict[str, str] = {}
+NEW_FINGERPRINTS: dict[str, str] = {}
+
+
+def _cached_fingerprint(source: str, name: str, first_line: int) -> str:
+    key = f"{hashlib.sha1(source.encode()).hexdigest()}:{name}:{first_line}"
+    found = FINGERPRINTS.get(key)
+    if found is None:
+        found = function_fingerprint(source, name, first_line)
+        FINGERPRINTS[key] = NEW_FINGERPRINTS[key] = found
+    return found
+
+
 def _fingerprint(functions: tuple[Any, ...], sources: dict[str, str]) -> str:
     parts = []
     for fn in functions:
@@ -57,7 +73,7 @@ def _fingerprint(functions: tuple[Any, ...], sources: dict[str, str]) -> str:
         try:
             if filename not in sources:
                 sources[filename] = Path(filename).read_text(encoding="utf-8")
-            parts.append(function_fingerprint(sources[filename], fn.__name__, code.co_firstlineno))
+            parts.append(_cached_fingerprint(sources[filename], fn.__name__, code.co_firstlineno))
         except (OSError, LookupError, SyntaxError, UnicodeDecodeError):
             parts.append(source_fingerprint(inspect.getsource(fn)))
     return parts[0] if len(parts) == 1 else "+".join(parts)

@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import resource
+import select
 import signal
 import sys
 import time
@@ -104,6 +105,10 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
         message = str(exc).strip().splitlines()
         text = f"{type(exc).__name__}: {message[0] if message else ''}".rstrip(": ")
         result = {"ok": False, "error": text + where}
+    if result["ok"]:
+        from lineage_history.extract import _child
+
+        result["fingerprints"] = _child.NEW_FINGERPRINTS
     tmp_path = request["result_path"] + ".tmp"
     with open(tmp_path, "w", encoding="utf-8") as handle:
         json.dump(result, handle)
@@ -112,17 +117,30 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
 
 
 def _wait(pid: int, timeout: float) -> int | None:
-    """Wait for the child; its wait status, or None when it ran past the timeout."""
+    """Wait for the child; its wait status, or None when it ran past the timeout.
+
+    On Linux this blocks on a pidfd, so the reply leaves the moment the child exits.
+    """
     deadline = time.monotonic() + timeout
-    delay = 0.002
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
+    try:
+        pidfd: int | None = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    try:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            if pidfd is not None:
+                select.select([pidfd], [], [], remaining)
+            else:
+                time.sleep(min(0.005, remaining))
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 def _outcome(request: dict[str, Any], status: int | None) -> dict[str, Any]:
@@ -162,6 +180,11 @@ def handle(request: dict[str, Any], protocol_fd: int, attempted: set[str]) -> di
     _kill_child()  # whatever the child left behind in its process group
     _current_child = None
     reply = _outcome(request, status)
+    learned = reply.pop("fingerprints", None)
+    if learned:  # later children are forked with what this one computed
+        from lineage_history.extract import _child
+
+        _child.FINGERPRINTS.update(learned)
     reply["id"] = request["id"]
     reply["seconds"] = round(time.monotonic() - started, 4)
     return reply

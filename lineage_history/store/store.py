@@ -273,42 +273,47 @@ class Store:
         self, repository_id: int, entries: Sequence[tuple[CommitInfo, int, list[CommitDagRow]]]
     ) -> None:
         """Record indexed commits with their DAG states, each commit's rows together."""
+        if not entries:
+            return
         now = time.time()
         with self.engine.begin() as connection:
-            for info, position, rows in entries:
-                commit_id = connection.execute(
-                    _dialect_insert(connection, commits)
-                    .values(
-                        repository_id=repository_id,
-                        sha=info.sha,
-                        parents=" ".join(info.parents),
-                        author_name=info.author_name,
-                        author_email=info.author_email,
-                        authored_at=info.authored_at,
-                        committed_at=info.committed_at,
-                        subject=info.subject,
-                        position=position,
-                        indexed_at=now,
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(commits.c.id)
-                ).scalar()
-                if commit_id is None or not rows:
-                    continue  # another indexer recorded this commit first
-                connection.execute(
-                    insert(commit_dags),
-                    [
-                        {
-                            "commit_id": commit_id,
-                            "dag": r.dag,
-                            "status": r.status,
-                            "definition_id": r.definition_id,
-                            "build_id": r.build_id,
-                            "error": r.error,
-                        }
-                        for r in rows
-                    ],
-                )
+            inserted = connection.execute(
+                _dialect_insert(connection, commits)
+                .on_conflict_do_nothing()
+                .returning(commits.c.id, commits.c.sha),
+                [
+                    {
+                        "repository_id": repository_id,
+                        "sha": info.sha,
+                        "parents": " ".join(info.parents),
+                        "author_name": info.author_name,
+                        "author_email": info.author_email,
+                        "authored_at": info.authored_at,
+                        "committed_at": info.committed_at,
+                        "subject": info.subject,
+                        "position": position,
+                        "indexed_at": now,
+                    }
+                    for info, position, _ in entries
+                ],
+            ).all()
+            # A commit another indexer recorded first is not returned, and keeps its rows.
+            ids = {row.sha: row.id for row in inserted}
+            dag_rows = [
+                {
+                    "commit_id": ids[info.sha],
+                    "dag": row.dag,
+                    "status": row.status,
+                    "definition_id": row.definition_id,
+                    "build_id": row.build_id,
+                    "error": row.error,
+                }
+                for info, _, rows in entries
+                if info.sha in ids
+                for row in rows
+            ]
+            if dag_rows:
+                connection.execute(insert(commit_dags), dag_rows)
 
     # -- build claims: several indexers on one database build each key once ----------------
 
