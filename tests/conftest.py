@@ -49,6 +49,33 @@ def run_cli(
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def start_index(
+    repo: Path, db: Path | str, *extra: str, prefix: tuple[str, ...] = ()
+) -> subprocess.Popen[str]:
+    """Start a real `index --jobs 1` in the background (for concurrency and signal tests)."""
+    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+    return subprocess.Popen(
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "lineage_history",
+            "index",
+            "--repo",
+            str(repo),
+            "--db",
+            str(db),
+            "--jobs",
+            "1",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
 def git(repo: Path, *args: str) -> str:
     """Run git in `repo` with a fixed author and date, so SHAs are reproducible."""
     env = {**os.environ, **GIT_ENV, "HOME": str(repo)}

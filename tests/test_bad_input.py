@@ -87,8 +87,11 @@ CASES = [
         "directory does not exist",
     ),
     ("unknown node (log)", ["log", "sexx", "demo/role"], "unknown node 'sexx'"),
-    ("unknown node (upstream)", ["upstream", "fit_random_forst", "--at", "demo/v1"],
-     "did you mean fit_random_forest"),
+    (
+        "unknown node (upstream)",
+        ["upstream", "fit_random_forst", "--at", "demo/v1"],
+        "did you mean fit_random_forest",
+    ),
     ("unknown option", ["diff", "--bogus"], "No such option"),
     ("bad format", ["diff", "demo/v1", "main", "--format", "yaml"], "yaml"),
 ]

@@ -14,7 +14,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import IndexedDemo, git, run_cli
+from tests.conftest import IndexedDemo, git, run_cli, start_index
 from tests.test_hostile_commits import commit_file
 from tests.test_robustness import PYPROJECT, slow_module, wait_for
 
@@ -142,32 +141,6 @@ def slow_history(root: Path, builds: int, seconds: float) -> Path:
     return repo
 
 
-def spawn_index(
-    repo: Path, db: str, *extra: str, prefix: tuple[str, ...] = ()
-) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
-    return subprocess.Popen(
-        [
-            *prefix,
-            sys.executable,
-            "-m",
-            "lineage_history",
-            "index",
-            "--repo",
-            str(repo),
-            "--db",
-            db,
-            "--jobs",
-            "1",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
 def test_three_concurrent_indexers_build_each_key_once(pg_db: str, tmp_path: Path) -> None:
     origin = slow_history(tmp_path, builds=9, seconds=0.4)
     clones = []
@@ -175,7 +148,7 @@ def test_three_concurrent_indexers_build_each_key_once(pg_db: str, tmp_path: Pat
         clone = tmp_path / f"clone{n}"
         subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
         clones.append(clone)
-    workers = [spawn_index(clone, pg_db) for clone in clones]
+    workers = [start_index(clone, pg_db) for clone in clones]
     outputs = [worker.communicate(timeout=300) for worker in workers]
     for worker, (_, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err
@@ -213,7 +186,7 @@ def test_a_killed_workers_claim_lapses_after_the_claim_timeout(pg_db: str, tmp_p
     subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
     # The first worker runs as another host, so the second cannot tell it died: only the
     # claim timeout frees the key.
-    first = spawn_index(
+    first = start_index(
         repo,
         pg_db,
         "--claim-timeout",
@@ -225,7 +198,7 @@ def test_a_killed_workers_claim_lapses_after_the_claim_timeout(pg_db: str, tmp_p
     first.wait(timeout=10)
     flag.unlink()
     started = time.monotonic()
-    second = spawn_index(clone, pg_db, "--claim-timeout", "3")
+    second = start_index(clone, pg_db, "--claim-timeout", "3")
     out, err = second.communicate(timeout=120)
     waited = time.monotonic() - started
     assert second.returncode == 0, err

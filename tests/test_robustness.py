@@ -4,11 +4,9 @@ on a real repository and a real SQLite file, through the real command line."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from lineage_history.store.database import (
     open_engine,
     upgrade,
 )
-from tests.conftest import git, run_cli
+from tests.conftest import git, run_cli, start_index
 from tests.test_hostile_commits import build_processes_in, commit_file
 
 PYPROJECT = '[tool.lineage-history.dags.main]\nmodules = ["pipe/m.py"]\n'
@@ -44,29 +42,6 @@ def make_repo(root: Path, sleeps: list[float]) -> tuple[Path, list[str]]:
     for variant, seconds in enumerate(sleeps):
         shas.append(commit_file(repo, "pipe/m.py", slow_module(seconds, variant), f"v{variant}"))
     return repo, shas
-
-
-def start_index(repo: Path, db: Path, *extra: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lineage_history",
-            "index",
-            "--repo",
-            str(repo),
-            "--db",
-            str(db),
-            "--jobs",
-            "1",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
 
 
 def count(db: Path, sql: str) -> int:
