@@ -22,7 +22,10 @@ In one run it:
    checks that both databases give the same answers; then the same calls inside one Python
    process (`_bench_inproc.py`: the database is opened once, each call is timed many times
    with the snapshot cache cleared, so what is left is the database work and the computation,
-   without process start-up, imports and opening).
+   without process start-up, imports and opening). A freshly indexed PostgreSQL schema has no
+   planner statistics until it is analyzed (autovacuum does that some time later, when it is
+   on); the in-process calls are timed once in that state, then the benchmark runs ANALYZE on
+   the schema's tables and every other query figure is taken after it.
 
 Each PostgreSQL measurement uses a schema of its own (`?options=-csearch_path%3D<schema>`),
 created before and dropped after. Figures are printed as tables; `--json FILE` saves them.
@@ -240,6 +243,39 @@ def run_concurrently(
         "server_cpu_seconds": server,
         "workers": workers,
     }
+
+
+def planner_statistics(url: str) -> dict[str, Any]:
+    """Whether autovacuum is on, and whether the schema's busiest tables were analyzed."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            autovacuum = connection.execute(text("SHOW autovacuum")).scalar_one()
+            rows = connection.execute(
+                text(
+                    "SELECT relname, last_analyze, last_autoanalyze FROM pg_stat_user_tables "
+                    "WHERE schemaname = current_schema() AND relname IN "
+                    "('commits', 'commit_dags', 'builds', 'snapshot_nodes', 'node_versions')"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    analyzed = bool(rows) and all(r.last_analyze or r.last_autoanalyze for r in rows)
+    return {"autovacuum": autovacuum, "analyzed": analyzed}
+
+
+def analyze_schema(url: str) -> None:
+    """ANALYZE the tables of this schema only (a bare ANALYZE would cover the database)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            tables = connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            ).scalars()
+            for table_name in list(tables):
+                connection.execute(text(f'ANALYZE "{table_name}"'))
+    finally:
+        engine.dispose()
 
 
 def database_facts(url: str) -> dict[str, int]:
@@ -476,6 +512,8 @@ def table(rows: Iterable[Iterable[str]], indent: str = "  ") -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {}
+    if args.keep:  # absolute: the repository generator runs git in the repository
+        args.keep = args.keep.resolve()
     root = args.keep or Path(tempfile.mkdtemp(prefix="lineage-bench-service-"))
     if args.keep:
         if args.keep.exists() and any(args.keep.iterdir()):
@@ -628,11 +666,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"\n[queries] end to end ({args.query_runs} timed runs of each command, after one "
             f"untimed) and in process ({args.calls} calls each), --repo {repo.name}"
         )
+        # A fresh schema has no planner statistics until it is analyzed (by autovacuum, when
+        # it is on, some time after the index run; lineage-history does not ANALYZE).
+        statistics_state = planner_statistics(query_url)
+        figures["postgresql_statistics"] = statistics_state
+        unanalyzed = None
+        if not statistics_state["analyzed"]:
+            unanalyzed = in_process(queries, repo, query_url, args.calls, scratch)
+        analyze_schema(query_url)
+        line(
+            f"  PostgreSQL autovacuum is {statistics_state['autovacuum']}; the indexed schema "
+            + (
+                "had no planner statistics: the in-process queries ran once so, then the "
+                "benchmark ran ANALYZE on its tables; every other figure is after ANALYZE"
+                if unanalyzed is not None
+                else "was already analyzed; the benchmark ran ANALYZE on its tables again"
+            )
+        )
         times, agree = end_to_end(queries, backends, repo, args.query_runs, scratch)
         inproc = {
             b: in_process(queries, repo, url, args.calls, scratch) for b, url in backends.items()
         }
-        figures["queries"] = query_figures(queries, times, inproc, agree)
+        figures["queries"] = query_figures(queries, times, inproc, agree, unanalyzed)
         figures["in_process_overhead"] = {
             b: {
                 "import_seconds": inproc[b]["import_seconds"],
@@ -672,6 +727,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"  queries, PostgreSQL / SQLite: end to end {min(ratios):.2f}x .. {max(ratios):.2f}x, "
         f"in process {min(inproc_ratios):.2f}x .. {max(inproc_ratios):.2f}x"
     )
+    before = [
+        q["in_process_postgresql_before_analyze"]["ratio"]
+        for q in figures["queries"].values()
+        if "in_process_postgresql_before_analyze" in q
+    ]
+    if before:
+        line(
+            f"  in process on PostgreSQL before ANALYZE (no planner statistics yet): "
+            f"{min(before):.2f}x .. {max(before):.2f}x SQLite"
+        )
     line(f"  same answers on both databases: {'yes' if figures['answers_agree'] else 'NO'}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
@@ -761,6 +826,7 @@ def query_figures(
     times: dict[str, dict[str, list[float]]],
     inproc: dict[str, Any],
     agree: dict[str, bool],
+    unanalyzed: dict[str, Any] | None,
 ) -> dict[str, Any]:
     result = {}
     for label, _, _ in queries:
@@ -790,6 +856,14 @@ def query_figures(
             entry[kind]["ratio"] = (
                 entry[kind]["PostgreSQL"]["median"] / entry[kind]["SQLite"]["median"]
             )
+        if unanalyzed is not None:
+            cold = unanalyzed["queries"][label]["cold"]
+            entry["in_process_postgresql_before_analyze"] = {
+                "median": statistics.median(cold),
+                "min": min(cold),
+                "max": max(cold),
+                "ratio": statistics.median(cold) / entry["in_process"]["SQLite"]["median"],
+            }
         result[label] = entry
     return result
 
@@ -797,19 +871,14 @@ def query_figures(
 def query_table(
     figures: dict[str, Any], overhead: dict[str, Any], args: argparse.Namespace
 ) -> None:
+    before = all("in_process_postgresql_before_analyze" in e for e in figures.values())
     rows = [
-        ["", "end to end, ms", "", "", "in process, ms", "", "", "warm cache, ms", ""],
-        [
-            "query",
-            "SQLite",
-            "PostgreSQL",
-            "PG/SQLite",
-            "SQLite",
-            "PostgreSQL",
-            "PG/SQLite",
-            "SQLite",
-            "PostgreSQL",
-        ],
+        ["", "end to end, ms", "", "", "in process, ms", "", ""]
+        + (["PG before ANALYZE", ""] if before else [])
+        + ["warm cache, ms", ""],
+        ["query", "SQLite", "PostgreSQL", "PG/SQLite", "SQLite", "PostgreSQL", "PG/SQLite"]
+        + (["in process", "PG/SQLite"] if before else [])
+        + ["SQLite", "PostgreSQL"],
     ]
     for label, entry in figures.items():
         e2e, inp, warm = entry["end_to_end"], entry["in_process"], entry["in_process_warm"]
@@ -817,15 +886,20 @@ def query_table(
         def spread(values: dict[str, float]) -> str:
             return f"{ms(values['median'])} [{ms(values['min'])}-{ms(values['max'])}]"
 
+        extra = []
+        if before:
+            unanalyzed = entry["in_process_postgresql_before_analyze"]
+            extra = [ms(unanalyzed["median"]), f"{unanalyzed['ratio']:.2f}x"]
         rows.append(
             [
                 label + ("" if entry["same_answer"] else " (ANSWERS DIFFER)"),
                 spread(e2e["SQLite"]),
                 spread(e2e["PostgreSQL"]),
                 f"{e2e['ratio']:.2f}x",
-                spread(inp["SQLite"]),
-                spread(inp["PostgreSQL"]),
+                ms(inp["SQLite"]["median"]),
+                ms(inp["PostgreSQL"]["median"]),
                 f"{inp['ratio']:.2f}x",
+                *extra,
                 ms(warm["SQLite"]["median"]),
                 ms(warm["PostgreSQL"]["median"]),
             ]
@@ -833,10 +907,17 @@ def query_table(
     line("")
     table(rows)
     line(
-        f"  median [min-max]. End to end: the `lineage-history ... --format json` process, "
-        f"{args.query_runs} runs. In process: the service/queries call alone on an open "
-        f"database, {args.calls} calls, snapshot cache cleared before each (every call reads "
-        f"the database); warm cache: the same calls with the cache kept."
+        f"  End to end: the `lineage-history ... --format json` process, median [min-max] of "
+        f"{args.query_runs} runs. In process: medians of {args.calls} calls of the "
+        f"service/queries function alone on an open database, the snapshot cache cleared "
+        f"before each (every call reads the database; min and max in --json); warm cache: the "
+        f"same calls with the cache kept."
+        + (
+            " PG before ANALYZE: in process on PostgreSQL right after indexing, before the "
+            "schema had planner statistics."
+            if before
+            else ""
+        )
     )
     line(
         "  what a command pays before its query, in process: importing lineage_history's "
