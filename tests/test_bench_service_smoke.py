@@ -53,6 +53,7 @@ def test_bench_service_quick_run(tmp_path: Path) -> None:
         "PostgreSQL, 2 workers --jobs 1",
         "PostgreSQL, 4 workers --jobs 1",
         "SQLite, 1 process --jobs 2",
+        "PostgreSQL, 1 process --jobs 2",
         "this machine has",
         "end to end, ms",
         "in process, ms",
@@ -67,8 +68,8 @@ def test_bench_service_quick_run(tmp_path: Path) -> None:
     keys = figures["distinct_keys"]
     assert keys >= 1
     runs = figures["index_runs"]
-    assert [r["processes"] for r in runs] == [1, 1, 2, 4]
-    assert [r["backend"] for r in runs] == ["SQLite"] + ["PostgreSQL"] * 3
+    assert [(r["processes"], r["jobs"]) for r in runs] == [(1, 2), (1, 1), (2, 1), (4, 1), (1, 2)]
+    assert [r["backend"] for r in runs] == ["SQLite"] + ["PostgreSQL"] * 4
     for run in runs:
         assert all(run["checks"].values()), run
         assert all(w["returncode"] == 0 for w in run["workers"])
@@ -103,7 +104,7 @@ def test_bench_service_quick_run(tmp_path: Path) -> None:
             assert not set(figures["postgresql_schemas"]) & set(left)
     finally:
         engine.dispose()
-    assert len(figures["postgresql_schemas"]) == 3
+    assert len(figures["postgresql_schemas"]) == 4
     # --keep leaves the repository, the clones and the SQLite database for inspection.
     kept = tmp_path / "bench"
     assert (kept / "repo" / ".git").is_dir()
