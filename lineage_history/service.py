@@ -211,8 +211,7 @@ def pick_dag(context: Context, dag: str | None) -> str:
 
 def snapshot_at(context: Context, commit: StoredCommit, dag: str) -> Snapshot:
     """The DAG at a commit: empty where it is not defined; an error where its build failed."""
-    states = context.store.dag_states(context.repository_id, dag)
-    state = states.get(commit.sha)
+    state = context.store.dag_states(context.repository_id, dag, [commit.sha]).get(commit.sha)
     if state is None or state.status not in (STATUS_OK, STATUS_FAILED):
         return EMPTY
     if state.status == STATUS_FAILED:
@@ -318,6 +317,8 @@ def index_once(
             stop.indexer = None
         status = "interrupted" if result.interrupted else "ok"
         context.store.finish_run(run_id, status, result.counts(), result.summary())
+        if result.new:
+            context.store.analyze()
     return result
 
 

@@ -418,6 +418,7 @@ def generate(
     seed: int = 7,
 ) -> GeneratedRepo:
     """A new repository at `repo` with `commits` commits on `main`."""
+    repo = repo.resolve()  # git fast-import runs inside it and is given paths below it
     repo.mkdir(parents=True, exist_ok=False)
     env = git_env(repo)
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=env)

@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, case, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    case,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from lineage_history.config import DagDefinition
 from lineage_history.errors import NotIndexed, UnknownRevision
@@ -418,6 +429,18 @@ class Store:
                     ],
                 )
 
+    def analyze(self) -> None:
+        """Refresh PostgreSQL's planner statistics after a run that wrote rows.
+
+        Without them (a new schema, autovacuum off or not yet run) PostgreSQL joins commits
+        to their DAG states with a nested loop that grows with the square of the history.
+        """
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.begin() as connection:
+            for table in (commits, commit_dags, builds, refs, snapshot_nodes, node_versions):
+                connection.execute(text(f"ANALYZE {table.name}"))
+
     def start_run(self, repository_id: int) -> int:
         with self.engine.begin() as connection:
             result = connection.execute(
@@ -500,8 +523,10 @@ class Store:
             )
             return sorted(row.dag for row in rows)
 
-    def dag_states(self, repository_id: int, dag: str) -> dict[str, DagState]:
-        """The state of `dag` at every indexed commit, by SHA."""
+    def dag_states(
+        self, repository_id: int, dag: str, shas: Iterable[str] | None = None
+    ) -> dict[str, DagState]:
+        """The state of `dag` at every indexed commit (or at `shas`), by SHA."""
         query = (
             select(
                 commits.c.sha,
@@ -521,6 +546,8 @@ class Store:
             .outerjoin(builds, builds.c.id == commit_dags.c.build_id)
             .where(commits.c.repository_id == repository_id)
         )
+        if shas is not None:
+            query = query.where(commits.c.sha.in_(list(shas)))
         states: dict[str, DagState] = {}
         with self.engine.connect() as connection:
             for row in connection.execute(query):
