@@ -7,6 +7,7 @@ Nothing here imports Hamilton, pandas or scikit-learn: a query costs a few SQL r
 from __future__ import annotations
 
 import difflib
+import json
 import shutil
 import subprocess
 from collections import deque
@@ -436,6 +437,22 @@ class _History:
             for row in self._in_snapshots(query, self.snapshot_ids)
         }
 
+    def tags_of(
+        self, names: Iterable[str], snapshot_ids: Iterable[int]
+    ) -> dict[tuple[int, str], Mapping[str, TagValue]]:
+        """Only the tags of several nodes in some snapshots (cheaper than whole versions)."""
+        wanted = sorted(set(names))
+        query = select(
+            snapshot_nodes.c.snapshot_id, node_versions.c.name, node_versions.c.tags
+        ).where(node_versions.c.name.in_(wanted))
+        parsed: dict[str, Mapping[str, TagValue]] = {}
+        found = {}
+        for row in self._in_snapshots(query, sorted(set(snapshot_ids))):
+            if row.tags not in parsed:  # few distinct tag sets: parse each once
+                parsed[row.tags] = Node(row.name, "", tags=json.loads(row.tags)).tags
+            found[(row.snapshot_id, row.name)] = parsed[row.tags]
+        return found
+
 
 # -- log ------------------------------------------------------------------------------------
 
@@ -589,25 +606,37 @@ def blame(
     at = _at(context, rev, dag)
     carriers = [n for n in at.snapshot.nodes.values() if tag.matches(n.tags)]
     history = _History(context, at.dag)
-    versions = history.versions_of(n.name for n in carriers)
 
-    def carried(sha: str, node: Node) -> bool:
+    # The first-parent history from `rev` (failed builds skipped), as runs of consecutive
+    # commits that share one snapshot: the tag can only have appeared where a run starts.
+    runs: list[tuple[int | None, str]] = []  # (snapshot id, oldest commit of the run)
+    sha: str | None = at.commit.sha
+    while sha is not None:
         state = history.states.get(sha)
-        if state is None or state.status != STATUS_OK or state.snapshot_id is None:
-            return False
-        version = versions.get((state.snapshot_id, node.name))
-        if version is None:
+        snapshot_id = state.snapshot_id if state and state.status == STATUS_OK else None
+        if runs and snapshot_id is not None and runs[-1][0] == snapshot_id:
+            runs[-1] = (snapshot_id, sha)
+        else:
+            runs.append((snapshot_id, sha))
+        sha = history.first_base(sha)
+    run_snapshots = (snapshot_id for snapshot_id, _ in runs if snapshot_id is not None)
+    tags_by_version = history.tags_of((n.name for n in carriers), run_snapshots)
+
+    def carried(snapshot_id: int | None, node: Node) -> bool:
+        tags = tags_by_version.get((snapshot_id, node.name)) if snapshot_id is not None else None
+        if tags is None:
             return False
         if tag.value is not None:
-            return tag.matches(version.tags)
-        return version.tags.get(tag.key) == node.tags[tag.key]
+            return tag.matches(tags)
+        return tags.get(tag.key) == node.tags[tag.key]
 
     lines = []
     for node in carriers:
-        introduced = at.commit.sha
-        older = history.first_base(introduced)
-        while older is not None and carried(older, node):
-            introduced, older = older, history.first_base(older)
+        introduced = runs[0][1]
+        for snapshot_id, oldest in runs[1:]:
+            if not carried(snapshot_id, node):
+                break
+            introduced = oldest
         lines.append(BlameLine(node.name, node.tags[tag.key], history.commits[introduced]))
     return Blame(at.dag, rev, at.commit, tag, tuple(lines))
 
