@@ -33,8 +33,11 @@ HOSTILE = [
     ("raises", "raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
     ("segfault", "import ctypes\nctypes.string_at(0)\n", "crashed with signal SIGSEGV"),
     ("memory", "hog = bytearray(2 * 1024 ** 3)\nhog2 = [hog] * 3\n", "memory"),
-    ("type_mismatch", GOOD + "\n\ndef c(b: str) -> str:\n    return b\n",
-     "c is expecting b:<class 'str'>, but found b:<class 'int'>"),
+    (
+        "type_mismatch",
+        GOOD + "\n\ndef c(b: str) -> str:\n    return b\n",
+        "c is expecting b:<class 'str'>, but found b:<class 'int'>",
+    ),
 ]
 
 
