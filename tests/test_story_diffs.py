@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -149,3 +150,34 @@ def test_second_index_adds_no_rows(fresh_demo: IndexedDemo) -> None:
     assert "0 new: 0 built" in second.stdout
     assert _row_counts(fresh_demo.db) == before
     assert before["commits"] == len(set(fresh_demo.shas.values())) + 0
+
+
+def test_diff_json_has_the_contract_shape_and_exit_code(indexed_demo: IndexedDemo) -> None:
+    where = ("--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db))
+    result = run_cli("diff", "demo/sex-pii", "demo/encoders", "--format", "json", *where)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"dag", "base", "head", "summary", "nodes", "edges", "config"}
+    assert data["dag"] == "titanic"
+    assert data["base"] == {"rev": "demo/sex-pii", "sha": indexed_demo.shas["demo/sex-pii"]}
+    assert data["summary"] == {"added": 4, "removed": 0, "modified": 2, "renamed": 0, "impacted": 8}
+    assert set(data["nodes"]) == {"added", "removed", "modified", "renamed", "impacted"}
+    added = {n["name"]: n for n in data["nodes"]["added"]}
+    assert added["cabin_encoder"]["dependencies"] == ["cabin_type"]
+    assert {"name", "type", "tags", "dependencies"} <= set(added["cabin_encoder"])
+    modified = {m["name"]: m for m in data["nodes"]["modified"]}
+    assert modified["encoders"]["changes"] == ["code", "dependencies"]
+    assert "cabin_encoder" in modified["encoders"]["after"]["dependencies"]
+    impacted = {i["name"]: i["because"] for i in data["nodes"]["impacted"]}
+    assert "training_set" in impacted["fit_random_forest"]
+    assert ["cabin_encoder", "encoders"] in data["edges"]["added"]
+    assert data["config"] == {
+        "before": {"age_imputation": "median"},
+        "after": {"age_imputation": "median"},
+        "changed": [],
+    }
+
+    differs = run_cli("diff", "demo/sex-pii", "demo/encoders", "--exit-code", *where)
+    assert differs.returncode == 1 and "4 added" in differs.stdout
+    same = run_cli("diff", "demo/code-only", "demo/docs", "--exit-code", *where)
+    assert same.returncode == 0 and "no lineage changes" in same.stdout
