@@ -137,14 +137,15 @@ def diff(old: Snapshot, new: Snapshot) -> LineageDiff:
     )
     changed_themselves = {n.name for n in added} | renamed_new | {m.name for m in modified}
 
+    old_edges, new_edges = old.edges, new.edges
     return LineageDiff(
         added=tuple(added),
         removed=tuple(removed),
         modified=tuple(modified),
         renamed=tuple(sorted((b.name, a.name) for b, a in renames)),
         impacted=_impacted(new, sources, changed_themselves),
-        edges_added=tuple(sorted(new.edges - old.edges)),
-        edges_removed=tuple(sorted(old.edges - new.edges)),
+        edges_added=tuple(sorted(new_edges - old_edges)),
+        edges_removed=tuple(sorted(old_edges - new_edges)),
         config_before=dict(old.config),
         config_after=dict(new.config),
         config_changed=tuple(config_changed),

@@ -47,19 +47,6 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def _rev_parse(location: Path, *args: str, path: str | Path) -> list[str]:
-    probe = subprocess.run(
-        ["git", "-C", str(location), "rev-parse", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = probe.stdout.splitlines()
-    if probe.returncode != 0 or len(lines) != len(args):
-        raise NotAGitRepository(f"not a git repository: {path}")
-    return lines
-
-
 class GitRepo:
     """A repository on disk. Commands go through `run`; objects are read through GitPython's
     one long-lived `git cat-file` process, started (and imported) only when needed."""

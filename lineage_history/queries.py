@@ -27,7 +27,7 @@ from lineage_history.model import EMPTY, Node, Snapshot, TagValue, tag_matches
 from lineage_history.render import change_details
 from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit
 from lineage_history.store.schema import node_versions, snapshot_nodes
-from lineage_history.store.store import DagState, node_from_row
+from lineage_history.store.store import DagState
 
 __all__ = [
     "Blame",
@@ -423,19 +423,6 @@ class _History:
     def renames(self, base: str | None, sha: str) -> dict[str, str]:
         """old name -> new name of the nodes renamed from `base` to `sha`."""
         return dict(diff(self.snapshot(base), self.snapshot(sha)).renamed)
-
-    def versions_of(self, names: Iterable[str]) -> dict[tuple[int, str], Node]:
-        """The versions of several nodes across this DAG's built snapshots."""
-        wanted = sorted(set(names))
-        if not wanted:
-            return {}
-        query = select(node_versions, snapshot_nodes.c.snapshot_id).where(
-            node_versions.c.name.in_(wanted)
-        )
-        return {
-            (row.snapshot_id, row.name): node_from_row(row)
-            for row in self._in_snapshots(query, self.snapshot_ids)
-        }
 
     def tags_of(
         self, names: Iterable[str], snapshot_ids: Iterable[int]

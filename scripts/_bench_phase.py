@@ -23,15 +23,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _tree_rss(root: int) -> int:
-    """Summed RSS in bytes of `root` and all its descendants."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+def proc_stats() -> Iterator[tuple[int, bytes, list[bytes]]]:
+    """(pid, command name, the fields after it) of every process in /proc/PID/stat."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -40,9 +39,16 @@ def _tree_rss(root: int) -> int:
                 stat = handle.read()
         except OSError:
             continue
-        fields = stat[stat.rindex(b")") + 2 :].split()
-        pid, ppid = int(entry.name), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
+        name = stat[stat.index(b"(") + 1 : stat.rindex(b")")]
+        yield int(entry.name), name, stat[stat.rindex(b")") + 2 :].split()
+
+
+def _tree_rss(root: int) -> int:
+    """Summed RSS in bytes of `root` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for pid, _name, fields in proc_stats():
+        children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * PAGE
     total, stack = 0, [root]
     while stack:

@@ -48,6 +48,13 @@ def git_env(home: Path) -> dict[str, str]:
     return {**os.environ, **GIT_ENV, "HOME": str(home)}
 
 
+def git(repo: Path, *args: str) -> str:
+    """Run git in a benchmark repository with its fixed identity; its stdout."""
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=git_env(repo)
+    ).stdout
+
+
 # -- the pipeline ---------------------------------------------------------------------------
 
 

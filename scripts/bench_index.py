@@ -49,6 +49,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _bench_repo
+from _bench_repo import git
 
 HERE = Path(__file__).resolve().parent
 FORBIDDEN_IMPORTS = ("pandas", "sklearn", "hamilton")
@@ -80,17 +81,6 @@ def phase(commands: list[Any], scratch: Path) -> dict[str, Any]:
     report = json.loads(out.read_text())
     out.unlink()
     return report
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-        env=_bench_repo.git_env(repo),
-    ).stdout
 
 
 def mib(value: float) -> str:

@@ -61,7 +61,11 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _bench_repo
+from _bench_phase import proc_stats
+from _bench_repo import git
 from sqlalchemy import create_engine, text
+
+from lineage_history.store.database import database_url
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PG = os.environ.get(
@@ -86,23 +90,6 @@ def child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-        env=_bench_repo.git_env(repo),
-    ).stdout
-
-
-def driver_url(url: str) -> str:
-    """`postgresql://` and `postgres://` with the psycopg 3 driver, as lineage-history does."""
-    scheme, _, rest = url.partition("://")
-    return f"postgresql+psycopg://{rest}" if scheme in ("postgres", "postgresql") else url
-
-
 def seconds_text(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} s"
 
@@ -115,7 +102,7 @@ class Schemas:
     """Fresh PostgreSQL schemas, each created before and dropped after its measurement."""
 
     def __init__(self, server_url: str) -> None:
-        self.server_url = driver_url(server_url)
+        self.server_url = database_url(server_url, None)
         self.admin = create_engine(self.server_url)
         self.live: list[str] = []
         self.used: list[str] = []
@@ -147,24 +134,16 @@ def postgres_server_cpu(url: str) -> float | None:
     """CPU seconds used so far by the PostgreSQL server processes on this machine: every
     `postgres` process's own time plus what the postmaster's exited children (the backends of
     closed connections) used. None when the server is not local or cannot be seen."""
-    host = urlsplit(driver_url(url).replace("+psycopg", "")).hostname or "localhost"
+    host = urlsplit(database_url(url, None).replace("+psycopg", "")).hostname or "localhost"
     if host not in ("127.0.0.1", "localhost", "::1"):
         return None
     processes: dict[int, tuple[int, float, float]] = {}  # pid -> (ppid, own, children)
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+    for pid, name, fields in proc_stats():
+        if name != b"postgres":
             continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        if stat[stat.index(b"(") + 1 : stat.rindex(b")")] != b"postgres":
-            continue
-        fields = stat[stat.rindex(b")") + 2 :].split()
         own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
         children = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
-        processes[int(entry.name)] = (int(fields[1]), own, children)
+        processes[pid] = (int(fields[1]), own, children)
     if not processes:
         return None
     total = sum(own for _, own, _ in processes.values())
