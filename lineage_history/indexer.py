@@ -18,7 +18,7 @@ from lineage_history.config import DagDefinition, definitions_at_commit
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from lineage_history.errors import ConfigError
 from lineage_history.extract import BuildOutcome, BuildRequest, ExtractorPool
-from lineage_history.extract.pool import clean_stale_workdirs, pid_alive
+from lineage_history.extract.pool import INTERRUPTED, clean_stale_workdirs, pid_alive
 from lineage_history.git import CommitInfo, GitRepo
 from lineage_history.store import (
     ALL_DAGS,
@@ -29,8 +29,6 @@ from lineage_history.store import (
     CommitDagRow,
     Store,
 )
-
-INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)

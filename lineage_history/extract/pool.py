@@ -24,6 +24,9 @@ import lineage_history
 from lineage_history.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from lineage_history.model import Snapshot
 
+# The error of a build stopped by `close()`: not a failure of the commit, never recorded.
+INTERRUPTED = "interrupted"
+
 # Variables a build may see; everything else (database URLs, tokens, cloud credentials) is
 # withheld. `--pass-env NAME` adds more.
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
@@ -147,7 +150,7 @@ class ExtractorPool:
         workdir = Path(tempfile.mkdtemp(prefix=f"build-{os.getpid()}-", dir=self.work_root))
         try:
             if self._closed:
-                return BuildOutcome(None, "interrupted", 0.0)
+                return BuildOutcome(None, INTERRUPTED, 0.0)
             if server is None or server.process.poll() is not None:
                 server = _Server(self._env, str(self.work_root))
                 with self._lock:
@@ -169,7 +172,7 @@ class ExtractorPool:
             if reply is None:
                 server.stop()
                 server = None
-                error = "interrupted" if self._closed else "the build server died"
+                error = INTERRUPTED if self._closed else "the build server died"
                 return BuildOutcome(None, error, 0.0)
             if reply.get("ok"):
                 snapshot = Snapshot.from_dict(reply["snapshot"])
