@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -11,11 +12,12 @@ from pathlib import PurePosixPath
 
 from lineage_history.config import DagDefinition
 from lineage_history.extract._fingerprint import imported_top_level_names
-from lineage_history.git import FileEntry, GitRepo
+from lineage_history.imports import closure, import_root, search_path
 from lineage_history.model import canonical_json, sha256_hex
+from lineage_history.tree import FileEntry, Tree, glob
 
 # Bump when extraction changes what it records, so every commit is rebuilt once.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: import roots, import closure, cross-module fingerprints
 
 
 @cache
@@ -33,37 +35,50 @@ def environment_fingerprint() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class BuildPlan:
-    """What one DAG at one commit needs: its files (by blob id) and the resulting key."""
+    """What one DAG at one commit needs (the import closure of its modules, by blob id), how
+    the build imports them, and the resulting key."""
 
     definition: DagDefinition
     files: tuple[FileEntry, ...]
+    modules: tuple[tuple[str, str], ...]  # (path, dotted name) in definition order
+    search: tuple[str, ...]  # directories put first on the build's sys.path
+    local_names: tuple[str, ...]  # top-level names that always come from the commit
     key: str
 
 
-def needed_files(repo: GitRepo, sha: str, definition: DagDefinition) -> tuple[FileEntry, ...]:
-    """The `*.py` files under each module's directory, plus the `include` paths."""
-    entries: dict[str, str] = {}
-    for directory in definition.module_dirs:
-        for path, blob in repo.files(sha, "" if directory == "." else directory):
-            if path.endswith(".py"):
-                entries[path] = blob
-    for pattern in definition.include:
-        entries.update(repo.glob(sha, pattern))
-    return tuple(sorted(entries.items()))
+def plan(
+    tree: Tree, definition: DagDefinition, passed_env: Mapping[str, str] | None = None
+) -> BuildPlan | None:
+    """The build plan of a DAG at a commit, or None when none of its modules exists yet.
 
-
-def plan(repo: GitRepo, sha: str, definition: DagDefinition) -> BuildPlan | None:
-    """The build plan of a DAG at a commit, or None when none of its modules exists yet."""
-    files = needed_files(repo, sha, definition)
-    present = {path for path, _ in files}
-    if not present.intersection(definition.modules):
+    The key covers the closure's blobs, the definition, the environment variables passed to
+    builds and the versions of Hamilton, Python and the extractor: a change anywhere else in
+    the repository leaves it as it was.
+    """
+    present = [m for m in definition.modules if tree.blob(m) is not None]
+    if not present:
         return None
+    search = search_path(tree, definition.modules)
+    seen = closure(tree, definition.modules, search)
+    files = dict(seen.files)
+    for pattern in definition.include:
+        files.update(glob(tree, pattern))
+    entries = tuple(sorted(files.items()))
+    modules = tuple((m, import_root(tree, m)[1]) for m in definition.modules)
     key = sha256_hex(
         canonical_json(
-            {"env": environment_fingerprint(), "definition": definition.to_dict(), "files": files}
+            {
+                "env": environment_fingerprint(),
+                "passed_env": dict(sorted((passed_env or {}).items())),
+                "definition": definition.to_dict(),
+                "files": entries,
+                "modules": modules,
+                "search": search,
+                "local": seen.local_names,
+            }
         )
     )
-    return BuildPlan(definition, files, key)
+    return BuildPlan(definition, entries, modules, search, seen.local_names, key)
 
 
 @cache
@@ -79,14 +94,12 @@ def _imports_of_blob(blob_id: str, source: bytes) -> frozenset[str]:
     return frozenset(imported_top_level_names(source.decode("utf-8", "replace")))
 
 
-def preload_names(
-    definition: DagDefinition, files: dict[str, tuple[str, bytes]]
-) -> tuple[str, ...]:
+def preload_names(build_plan: BuildPlan, files: dict[str, tuple[str, bytes]]) -> tuple[str, ...]:
     """Third-party packages to import once in the build server: the definition's `preload`,
-    else what the DAG's files import that is neither local nor in the standard library."""
-    if definition.preload:
-        return definition.preload
-    local = set()
+    else what the DAG's files import that is neither the commit's nor the standard library's."""
+    if build_plan.definition.preload:
+        return build_plan.definition.preload
+    local = set(build_plan.local_names)
     for path in files:
         parts = PurePosixPath(path).parts
         local.update(parts[:-1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,16 @@ from lineage_history.model import canonical_json, sha256_hex
 
 OWN_FILE = "lineage-history.toml"
 PYPROJECT = "pyproject.toml"
-_KNOWN_KEYS = {"modules", "config", "include", "preload"}
+_KNOWN_KEYS = {
+    "modules",
+    "config",
+    "include",
+    "preload",
+    "allow_module_overrides",
+    "dynamic_execution",
+}
+# TOML values JSON has no type for: stored as ISO text, given to Hamilton as they were.
+_TEMPORAL = {datetime.datetime: "datetime", datetime.date: "date", datetime.time: "time"}
 
 
 @dataclass(frozen=True)
@@ -30,14 +40,35 @@ class DagDefinition:
     config: Mapping[str, Any] = field(default_factory=dict)
     include: tuple[str, ...] = ()
     preload: tuple[str, ...] = ()  # third-party packages to import before forking builds
+    # Config values that are TOML dates or times: (key path, type name); their ISO text is
+    # in `config`.
+    config_types: tuple[tuple[str, str], ...] = ()
+    # Builder options: `allow_module_overrides()`, `enable_dynamic_execution(...)`.
+    allow_module_overrides: bool = False
+    dynamic_execution: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "name": self.name,
             "modules": list(self.modules),
             "config": dict(self.config),
             "include": list(self.include),
             "preload": list(self.preload),
+        }
+        # Only when set, so that the digests of plain definitions stay as they were.
+        if self.config_types:
+            body["config_types"] = [list(pair) for pair in self.config_types]
+        if self.allow_module_overrides:
+            body["allow_module_overrides"] = True
+        if self.dynamic_execution:
+            body["dynamic_execution"] = True
+        return body
+
+    @property
+    def builder_options(self) -> dict[str, bool]:
+        return {
+            "allow_module_overrides": self.allow_module_overrides,
+            "dynamic_execution": self.dynamic_execution,
         }
 
     @property
@@ -77,6 +108,8 @@ def _definition(name: str, table: Any, source: str) -> DagDefinition:
     modules = tuple(
         _clean_path(m, where) for m in _string_list(table["modules"], where + ".modules")
     )
+    if not modules:
+        raise ConfigError(f"{where}.modules is empty: name at least one module file")
     if not all(m.endswith(".py") for m in modules):
         raise ConfigError(f"{where}.modules: every module must be a .py file path")
     config = table.get("config", {})
@@ -86,7 +119,36 @@ def _definition(name: str, table: Any, source: str) -> DagDefinition:
         _clean_path(p, where) for p in _string_list(table.get("include", []), where + ".include")
     )
     preload = _string_list(table.get("preload", []), where + ".preload")
-    return DagDefinition(name, modules, dict(sorted(config.items())), include, preload)
+    types: list[tuple[str, str]] = []
+    plain = _json_safe(config, "", types)
+    options = {}
+    for option in ("allow_module_overrides", "dynamic_execution"):
+        value = table.get(option, False)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}.{option} must be true or false")
+        options[option] = value
+    return DagDefinition(
+        name,
+        modules,
+        dict(sorted(plain.items())),
+        include,
+        preload,
+        config_types=tuple(sorted(types)),
+        **options,
+    )
+
+
+def _json_safe(value: Any, path: str, types: list[tuple[str, str]]) -> Any:
+    """A TOML value as JSON: dates and times become ISO text, their types noted by path."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v, f"{path}.{k}" if path else k, types) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v, f"{path}[{i}]", types) for i, v in enumerate(value)]
+    for kind, name in _TEMPORAL.items():
+        if type(value) is kind:
+            types.append((path, name))
+            return value.isoformat()
+    return value
 
 
 def parse_definitions(

@@ -1,20 +1,18 @@
-"""The only module that talks to git: revisions, commit lists, refs and files at a commit."""
+"""The only module that talks to git: revisions, commit lists, refs and git objects."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lineage_history.errors import GitError, NotAGitRepository, UnknownRevision
+from lineage_history.tree import CommitTree, TreeError
 
 if TYPE_CHECKING:  # GitPython costs 50 ms to import; queries never need it
     import git
 
-FileEntry = tuple[str, str]  # (path from the repository root, blob id)
 _FIELD, _RECORD = "\x1f", "\x1e"
 _LOG_FORMAT = _FIELD.join(["%H", "%P", "%an", "%ae", "%at", "%ct", "%s"]) + _RECORD
 
@@ -28,23 +26,6 @@ class CommitInfo:
     authored_at: int  # unix seconds
     committed_at: int
     subject: str
-
-
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        else:
-            char = pattern[i]
-            out.append("[^/]*" if char == "*" else "[^/]" if char == "?" else re.escape(char))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
 
 
 class GitRepo:
@@ -79,7 +60,7 @@ class GitRepo:
         else:
             self.root = (location / (cdup[0] if cdup else "")).resolve()
         self._repo_object: git.Repo | None = None
-        self._files_in_tree = lru_cache(maxsize=100_000)(self._files_in_tree_uncached)
+        self._listings: dict[str, dict[str, tuple[str, str]]] = {}
 
     @property
     def _repo(self) -> git.Repo:
@@ -157,66 +138,20 @@ class GitRepo:
     def fetch(self) -> None:
         self.run("fetch", "--all", "--prune", "--quiet")
 
-    def _tree(self, sha: str, path: str) -> git.Tree | git.Blob | None:
-        tree = self._repo.commit(sha).tree
-        if path in ("", "."):
-            return tree
-        try:
-            return tree / path
-        except KeyError:
-            return None
-
-    def _files_in_tree_uncached(self, tree_sha: str, prefix: str) -> tuple[FileEntry, ...]:
-        from git import Tree
-
-        tree = Tree(self._repo, bytes.fromhex(tree_sha), path=prefix)
-        entries: list[FileEntry] = []
-        for item in tree:
-            path = f"{prefix}/{item.name}" if prefix else item.name
-            if item.type == "tree":
-                entries.extend(self._files_in_tree(item.hexsha, path))
-            elif item.type == "blob":
-                entries.append((path, item.hexsha))
-        return tuple(entries)
-
-    def files(self, sha: str, path: str) -> tuple[FileEntry, ...]:
-        """Every file at or under `path` at a commit, with its blob id."""
-        obj = self._tree(sha, path)
-        if obj is None:
-            return ()
-        if obj.type == "blob":
-            return ((path, obj.hexsha),)
-        prefix = "" if path in ("", ".") else str(PurePosixPath(path))
-        return self._files_in_tree(obj.hexsha, prefix)
-
-    def glob(self, sha: str, pattern: str) -> tuple[FileEntry, ...]:
-        """Files matching a pattern with `*`, `?` and `**`; a plain directory means all below it."""
-        parts = PurePosixPath(pattern).parts
-        static = []
-        for part in parts:
-            if any(c in part for c in "*?["):
-                break
-            static.append(part)
-        base = str(PurePosixPath(*static)) if static else ""
-        candidates = self.files(sha, base)
-        if len(static) == len(parts):
-            return candidates
-        regex = _glob_regex(pattern)
-        return tuple(entry for entry in candidates if regex.match(entry[0]))
-
-    def blob_id(self, sha: str, path: str) -> str | None:
-        obj = self._tree(sha, path)
-        return obj.hexsha if obj is not None and obj.type == "blob" else None
-
-    def read(self, sha: str, path: str) -> bytes | None:
-        """A file's bytes at a commit, or None when it does not exist there."""
-        obj = self._tree(sha, path)
-        return obj.data_stream.read() if obj is not None and obj.type == "blob" else None
-
     def read_blob(self, blob_id: str) -> bytes:
         return self._repo.odb.stream(bytes.fromhex(blob_id)).read()
 
-    def prune_worktrees(self) -> None:
-        subprocess.run(
-            ["git", "-C", str(self.root), "worktree", "prune"], capture_output=True, check=False
-        )
+    def read_object(self, object_id: str) -> bytes:
+        """The raw content of any object (blob, tree, commit) through the cat-file process."""
+        try:
+            return self._repo.odb.stream(bytes.fromhex(object_id)).read()
+        except ValueError as exc:  # GitPython reports a missing object as a ValueError
+            raise TreeError(f"cannot read git object {object_id}: {exc}") from None
+
+    def commit_tree(self, sha: str) -> CommitTree:
+        """The files of a commit, read from git objects (listings shared across commits)."""
+        header = self.read_object(sha).split(b"\n\n", 1)[0]
+        for line in header.splitlines():
+            if line.startswith(b"tree "):
+                return CommitTree(line[5:].decode("ascii"), self.read_object, self._listings)
+        raise TreeError(f"commit {sha} has no tree")

@@ -29,6 +29,7 @@ from lineage_history.store import (
     CommitDagRow,
     Store,
 )
+from lineage_history.tree import Tree
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,10 @@ class Indexer:
         self._pool: ExtractorPool | None = None
         self._definition_ids: dict[str, int] = {}
         self._definitions_cache: dict[tuple[str | None, str | None], object] = {}
+        # The values of `--pass-env` variables are part of every build key.
+        self._passed_env = {
+            name: os.environ[name] for name in options.pass_env if name in os.environ
+        }
 
     def cancel(self) -> None:
         """Stop as soon as possible: builds in flight are killed and not recorded."""
@@ -164,17 +169,14 @@ class Indexer:
 
     # -- planning -----------------------------------------------------------------------
 
-    def _definitions(self, sha: str) -> dict[str, DagDefinition] | ConfigError:
+    def _definitions(self, tree: Tree) -> dict[str, DagDefinition] | ConfigError:
         if self.options.override is not None:
             return self.options.override
-        blob_ids = (
-            self.repo.blob_id(sha, "lineage-history.toml"),
-            self.repo.blob_id(sha, "pyproject.toml"),
-        )
+        blob_ids = (tree.blob("lineage-history.toml"), tree.blob("pyproject.toml"))
         cached = self._definitions_cache.get(blob_ids)
         if cached is None:
             try:
-                cached = definitions_at_commit(lambda path: self.repo.read(sha, path))
+                cached = definitions_at_commit(tree.read_path)
             except ConfigError as exc:
                 cached = exc
             self._definitions_cache[blob_ids] = cached
@@ -188,7 +190,14 @@ class Indexer:
     def _plan_commit(
         self, info: CommitInfo, position: int
     ) -> tuple[_Pending, dict[str, BuildPlan]]:
-        definitions = self._definitions(info.sha)
+        """The commit's DAG states that need no build, and the builds the others wait for.
+        Any surprise in one DAG (an unreadable tree entry, a bad definition) fails that DAG
+        of this commit only."""
+        try:
+            tree = self.repo.commit_tree(info.sha)
+            definitions = self._definitions(tree)
+        except Exception as exc:
+            definitions = ConfigError(f"cannot read the commit: {_describe(exc)}")
         if isinstance(definitions, ConfigError):
             row = CommitDagRow(ALL_DAGS, STATUS_FAILED, error=str(definitions))
             return _Pending(info, position, [row], {}), {}
@@ -196,7 +205,14 @@ class Indexer:
         waiting: dict[str, str] = {}
         plans: dict[str, BuildPlan] = {}
         for name, definition in definitions.items():
-            build_plan = plan(self.repo, info.sha, definition)
+            try:
+                build_plan = plan(tree, definition, self._passed_env)
+            except Exception as exc:
+                error = f"cannot plan the build: {_describe(exc)}"
+                rows.append(
+                    CommitDagRow(name, STATUS_FAILED, self._definition_id(definition), error=error)
+                )
+                continue
             if build_plan is None:
                 rows.append(CommitDagRow(name, STATUS_ABSENT, self._definition_id(definition)))
                 continue
@@ -206,11 +222,16 @@ class Indexer:
 
     def _request(self, build_plan: BuildPlan) -> BuildRequest:
         contents = {path: (blob, self.repo.read_blob(blob)) for path, blob in build_plan.files}
+        definition = build_plan.definition
         return BuildRequest(
             files=tuple((path, content) for path, (_, content) in contents.items()),
-            modules=build_plan.definition.modules,
-            config=dict(build_plan.definition.config),
-            preload=preload_names(build_plan.definition, contents),
+            modules=build_plan.modules,
+            config=dict(definition.config),
+            search=build_plan.search,
+            local_names=build_plan.local_names,
+            config_types=definition.config_types,
+            builder_options=definition.builder_options,
+            preload=preload_names(build_plan, contents),
         )
 
     # -- the run ------------------------------------------------------------------------
@@ -219,7 +240,6 @@ class Indexer:
         started = time.monotonic()
         result = IndexResult()
         clean_stale_workdirs(self.work_root)
-        self.repo.prune_worktrees()
         commits = self.repo.commits(list(self.options.revs), all_refs=self.options.all_refs)
         result.seen = len(commits)
         indexed = self.store.indexed_shas(self.repository_id)
@@ -400,11 +420,17 @@ class Indexer:
         """
         retries = []
         for sha, dag, _error in self.store.failed_commits(self.repository_id):
-            definitions = self._definitions(sha)
+            tree = self.repo.commit_tree(sha)
+            definitions = self._definitions(tree)
             if isinstance(definitions, ConfigError) or dag not in definitions:
                 continue  # a broken definition is fixed by a new commit, not by a rebuild
-            build_plan = plan(self.repo, sha, definitions[dag])
+            build_plan = plan(tree, definitions[dag], self._passed_env)
             if build_plan is not None:
                 plans[build_plan.key] = build_plan
                 retries.append((sha, dag, build_plan.key))
         return retries
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

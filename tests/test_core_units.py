@@ -7,7 +7,7 @@ import pytest
 from lineage_history.config import parse_definitions
 from lineage_history.diff import diff
 from lineage_history.errors import ConfigError
-from lineage_history.extract._fingerprint import function_fingerprint
+from lineage_history.extract._fingerprint import Fingerprinter
 from lineage_history.graph import downstream, path_between, upstream
 from lineage_history.model import Node, Snapshot
 
@@ -35,7 +35,9 @@ def public_helper(x: int) -> int:
 
 
 def fp(source: str, name: str = "cabin_type") -> str:
-    return function_fingerprint(source, name)
+    """The fingerprint of `name` in a one-file build holding `source` as `m.py`."""
+    files = {"m.py": source}
+    return Fingerprinter(files.get, lambda importer, module, level: None).function("m.py", name)
 
 
 def test_fingerprint_ignores_docs_comments_formatting_and_metadata_decorators() -> None:

@@ -1,18 +1,31 @@
-"""Runs inside the forked build child: load one commit's modules, build the Hamilton graph,
-and turn it into plain snapshot data. The only code that imports Hamilton."""
+"""Runs inside the forked build child: import one commit's modules the way its own code runs
+(import roots, dotted names, the commit's packages first), build the Hamilton graph, and
+turn it into plain snapshot data. The only code that imports Hamilton."""
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
+import ast
+import datetime
+import importlib
+import importlib.abc
+import importlib.machinery
 import inspect
+import os
 import sys
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from lineage_history.extract._fingerprint import function_fingerprint, source_fingerprint
+from lineage_history.extract._fingerprint import (
+    Fingerprinter,
+    decorator_chain,
+    metadata_by_name,
+    source_fingerprint,
+)
+from lineage_history.imports import resolve_module, resolve_relative
+from lineage_history.tree import DirectoryTree
 
 
 def type_text(value: Any) -> str:
@@ -30,73 +43,161 @@ def type_text(value: Any) -> str:
     return repr(value).replace("typing.", "")
 
 
-def load_module(path: Path) -> ModuleType:
-    """Import a module from a file, registered in sys.modules before it executes."""
-    name = path.stem
-    existing = sys.modules.get(name)
-    if existing is not None and Path(getattr(existing, "__file__", "") or "") == path:
-        return existing  # already imported by a sibling module
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
-    return module
+class _CommitFirst(importlib.abc.MetaPathFinder):
+    """Resolves the commit's own top-level names from the build tree only, ahead of every
+    other finder: a `.pth` entry, a PEP 660 editable finder or a regular install of the
+    same project never supplies them."""
+
+    def __init__(self, local_names: Sequence[str], roots: list[str]) -> None:
+        self.local_names = frozenset(local_names)
+        self.roots = roots
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname.split(".")[0] not in self.local_names:
+            return None
+        search = list(path) if path is not None else self.roots
+        spec = importlib.machinery.PathFinder.find_spec(fullname, search)
+        if spec is None:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return spec
 
 
-# Fingerprints by (source digest, function, first line). The build server fills it from
-# earlier children's results, a forked child inherits it and reports what it added.
-FINGERPRINTS: dict[str, str] = {}
-NEW_FINGERPRINTS: dict[str, str] = {}
+def isolate(root: Path, search: Sequence[str], local_names: Sequence[str]) -> list[str]:
+    """Put the commit's import roots first and make its own packages win; the roots."""
+    roots = [str(root / entry) if entry else str(root) for entry in search]
+    for name in list(sys.modules):  # a copy the build server imported earlier
+        if name.split(".")[0] in local_names:
+            del sys.modules[name]
+    sys.path[:0] = roots
+    sys.meta_path.insert(0, _CommitFirst(local_names, roots))
+    importlib.invalidate_caches()
+    return roots
 
 
-def _cached_fingerprint(source: str, name: str, first_line: int) -> str:
-    key = f"{hashlib.sha1(source.encode()).hexdigest()}:{name}:{first_line}"
-    found = FINGERPRINTS.get(key)
-    if found is None:
-        found = function_fingerprint(source, name, first_line)
-        FINGERPRINTS[key] = NEW_FINGERPRINTS[key] = found
-    return found
+def import_modules(root: Path, modules: Sequence[tuple[str, str]]) -> list[ModuleType]:
+    """Import each DAG module by its dotted name and check that it is the expected file."""
+    loaded = []
+    for relative, dotted in modules:
+        path = root / relative
+        if not path.is_file():
+            raise FileNotFoundError(f"module file {relative} does not exist at this commit")
+        module = importlib.import_module(dotted)
+        actual = Path(getattr(module, "__file__", "") or "")
+        if actual.resolve() != path.resolve():
+            shown = os.path.relpath(actual, root) if str(actual) else "a namespace package"
+            raise ImportError(
+                f"{relative} cannot be imported as {dotted!r}: that name is {shown} in this "
+                "build (two DAG modules with one import name?)"
+            )
+        loaded.append(module)
+    return loaded
 
 
-def _fingerprint(functions: tuple[Any, ...], sources: dict[str, str]) -> str:
+def typed_config(config: dict[str, Any], types: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """The Hamilton config with TOML dates and times restored from their ISO text."""
+    parse = {
+        "datetime": datetime.datetime.fromisoformat,
+        "date": datetime.date.fromisoformat,
+        "time": datetime.time.fromisoformat,
+    }
+    typed = dict(config)
+    for path, kind in types:
+        if "." not in path and "[" not in path and path in typed:
+            typed[path] = parse[kind](typed[path])
+    return typed
+
+
+class _Metadata:
+    """Tells whether a decorator only attaches metadata, by what it is at run time: any
+    subclass of Hamilton's `tag` or `tag_outputs`, however it was imported or aliased."""
+
+    def __init__(self, root: Path) -> None:
+        from hamilton.function_modifiers.metadata import tag, tag_outputs
+
+        self._kinds = (tag, tag_outputs)
+        self._modules = {
+            os.path.relpath(getattr(m, "__file__", None) or "", root): m
+            for m in list(sys.modules.values())
+            if str(getattr(m, "__file__", None) or "").startswith(str(root))
+        }
+
+    def __call__(self, path: str, decorator: ast.expr) -> bool:
+        chain = decorator_chain(decorator)
+        module = self._modules.get(path)
+        if not chain or module is None or chain[0] not in vars(module):
+            return metadata_by_name(path, decorator)
+        target: Any = vars(module)[chain[0]]
+        try:
+            for attr in chain[1:]:
+                target = getattr(target, attr)
+        except AttributeError:
+            return metadata_by_name(path, decorator)
+        if not isinstance(target, type):  # a factory such as `schema.output`
+            try:
+                target = typing.get_type_hints(target).get("return")
+            except Exception:
+                return False
+        return isinstance(target, type) and issubclass(target, self._kinds)
+
+
+def fingerprinter(root: Path, search: Sequence[str]) -> Fingerprinter:
+    files = DirectoryTree(root)
+
+    def read(path: str) -> str | None:
+        if not path.endswith(".py") or path.startswith(".."):
+            return None
+        data = files.read_path(path)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def resolve(importer: str, module: str, level: int) -> str | None:
+        if level:
+            return resolve_relative(files, importer, level, module)
+        return resolve_module(files, search, module)
+
+    return Fingerprinter(read, resolve, _Metadata(root))
+
+
+def code_fingerprint(functions: tuple[Any, ...], root: Path, prints: Fingerprinter) -> str:
     parts = []
     for fn in functions:
         fn = inspect.unwrap(fn)
         code = getattr(fn, "__code__", None)
         filename = code.co_filename if code else ""
+        relative = os.path.relpath(filename, root) if filename else ".."
         try:
-            if filename not in sources:
-                sources[filename] = Path(filename).read_text(encoding="utf-8")
-            parts.append(_cached_fingerprint(sources[filename], fn.__name__, code.co_firstlineno))
-        except (OSError, LookupError, SyntaxError, UnicodeDecodeError):
+            module = sys.modules.get(getattr(fn, "__module__", "") or "")
+            bound = tuple(
+                sorted(
+                    name
+                    for name, value in vars(module or object()).items()
+                    if getattr(value, "__wrapped__", value) is fn
+                )
+            )
+            parts.append(prints.function(relative, fn.__name__, code.co_firstlineno, bound))
+        except (LookupError, SyntaxError, AttributeError):
             parts.append(source_fingerprint(inspect.getsource(fn)))
     return parts[0] if len(parts) == 1 else "+".join(parts)
 
 
-def build_snapshot(workdir: str, modules: list[str], config: dict[str, Any]) -> dict[str, Any]:
-    """Import `modules` (paths relative to `workdir`) and describe the Hamilton graph."""
+def build_snapshot(request: dict[str, Any]) -> dict[str, Any]:
+    """Import the request's modules from its tree and describe the Hamilton graph."""
     from hamilton import driver
     from hamilton.graph_types import HamiltonGraph
 
-    root = Path(workdir).resolve()
-    for directory in sorted({str((root / m).parent) for m in modules}, reverse=True):
-        sys.path.insert(0, directory)
-    loaded = []
-    for relative in modules:
-        path = root / relative
-        if not path.is_file():
-            raise FileNotFoundError(f"module file {relative} does not exist at this commit")
-        loaded.append(load_module(path))
-
-    dr = driver.Builder().with_modules(*loaded).with_config(dict(config)).build()
-    graph = HamiltonGraph.from_graph(dr.graph)
-    sources: dict[str, str] = {}
+    root = Path(request["workdir"]).resolve()
+    isolate(root, request["search"], request["local_names"])
+    loaded = import_modules(root, [tuple(m) for m in request["modules"]])
+    builder = driver.Builder().with_modules(*loaded)
+    builder = builder.with_config(typed_config(request["config"], request["config_types"]))
+    options = request.get("builder_options") or {}
+    if options.get("allow_module_overrides"):
+        builder = builder.allow_module_overrides()
+    if options.get("dynamic_execution"):
+        builder = builder.enable_dynamic_execution(allow_experimental_mode=True)
+    graph = HamiltonGraph.from_graph(builder.build().graph)
+    prints = fingerprinter(root, request["search"])
     nodes = []
     for node in graph.nodes:
         functions = tuple(node.originating_functions or ())
@@ -112,9 +213,9 @@ def build_snapshot(workdir: str, modules: list[str], config: dict[str, Any]) -> 
                 ),
                 "tags": dict(node.tags),
                 "doc": (node.documentation or "").strip(),
-                "code": None if is_input else _fingerprint(functions, sources),
+                "code": None if is_input else code_fingerprint(functions, root, prints),
                 "module": getattr(first, "__module__", None),
                 "function": getattr(first, "__name__", None),
             }
         )
-    return {"nodes": nodes, "config": dict(config)}
+    return {"nodes": nodes, "config": dict(request["config"])}

@@ -89,7 +89,7 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
 
         result: dict[str, Any] = {
             "ok": True,
-            "snapshot": build_snapshot(request["workdir"], request["modules"], request["config"]),
+            "snapshot": build_snapshot(request),
         }
     except MemoryError:
         result = {"ok": False, "error": f"ran out of memory (limit {memory} MiB)"}
@@ -105,10 +105,6 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
         message = str(exc).strip().splitlines()
         text = f"{type(exc).__name__}: {message[0] if message else ''}".rstrip(": ")
         result = {"ok": False, "error": text + where}
-    if result["ok"]:
-        from lineage_history.extract import _child
-
-        result["fingerprints"] = _child.NEW_FINGERPRINTS
     tmp_path = request["result_path"] + ".tmp"
     with open(tmp_path, "w", encoding="utf-8") as handle:
         json.dump(result, handle)
@@ -180,11 +176,6 @@ def handle(request: dict[str, Any], protocol_fd: int, attempted: set[str]) -> di
     _kill_child()  # whatever the child left behind in its process group
     _current_child = None
     reply = _outcome(request, status)
-    learned = reply.pop("fingerprints", None)
-    if learned:  # later children are forked with what this one computed
-        from lineage_history.extract import _child
-
-        _child.FINGERPRINTS.update(learned)
     reply["id"] = request["id"]
     reply["seconds"] = round(time.monotonic() - started, 4)
     return reply

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,12 @@ FIXED_ENV = {
 @dataclass(frozen=True)
 class BuildRequest:
     files: tuple[tuple[str, bytes], ...]  # (path from the repository root, content)
-    modules: tuple[str, ...]
+    modules: tuple[tuple[str, str], ...]  # (path, dotted name to import it by)
     config: dict[str, Any]
+    search: tuple[str, ...] = ("",)  # directories put first on sys.path, from the root
+    local_names: tuple[str, ...] = ()  # top-level names that must come from the tree
+    config_types: tuple[tuple[str, str], ...] = ()
+    builder_options: dict[str, bool] = field(default_factory=dict)
     preload: tuple[str, ...] = ()
 
 
@@ -160,8 +164,12 @@ class ExtractorPool:
             reply = server.build(
                 {
                     "workdir": str(tree),
-                    "modules": list(request.modules),
+                    "modules": [list(m) for m in request.modules],
+                    "search": list(request.search),
+                    "local_names": list(request.local_names),
                     "config": request.config,
+                    "config_types": [list(t) for t in request.config_types],
+                    "builder_options": request.builder_options,
                     "preload": list(request.preload),
                     "timeout": self.timeout,
                     "memory_mb": self.memory_mb,

@@ -1,0 +1,290 @@
+"""One commit's files as a read-only tree: paths to blob ids, symlinks followed, submodules
+skipped. `CommitTree` reads git objects; `DirectoryTree` reads files on disk (the working
+tree). Planning a build sees a repository only through this interface."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import re
+import stat
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+FileEntry = tuple[str, str]  # (path from the repository root, blob id)
+_MAX_LINKS = 40  # like the kernel's ELOOP limit
+_DIR, _FILE, _LINK = "dir", "file", "link"
+
+
+class TreeError(Exception):
+    """A tree entry that cannot be read (corrupt object, link loop, unknown kind)."""
+
+
+def normalize(path: str) -> str:
+    """`a/./b/../c` -> `a/c`; the repository root is ""."""
+    if not path or path == ".":
+        return ""
+    clean = posixpath.normpath(path)
+    return "" if clean == "." else clean
+
+
+class Tree(ABC):
+    """The files of one commit (or of the working tree), addressed by repository paths."""
+
+    @abstractmethod
+    def _listing(self, directory: str) -> dict[str, tuple[str, str]] | None:
+        """`{name: (kind, id)}` of a directory (kind: dir, file or link; link ids name the
+        target text), or None when `directory` is not a directory. Symlinks not followed."""
+
+    @abstractmethod
+    def read(self, blob_id: str) -> bytes:
+        """The bytes of a file by its blob id."""
+
+    @abstractmethod
+    def _link_target(self, link_id: str) -> str:
+        """The text of a symlink."""
+
+    def _resolve(self, path: str, depth: int = 0) -> tuple[str, str, str] | None:
+        """(kind, id, real path) of `path` with every symlink on the way followed."""
+        if depth > _MAX_LINKS:
+            raise TreeError(f"too many levels of symbolic links at {path}")
+        path = normalize(path)
+        if path == "":
+            return (_DIR, "", "")
+        if path.startswith("../") or path == "..":
+            return None  # outside the repository
+        parent, name = posixpath.split(path)
+        resolved_parent = self._resolve(parent, depth)
+        if resolved_parent is None or resolved_parent[0] != _DIR:
+            return None
+        real_parent = resolved_parent[2]
+        listing = self._listing(real_parent)
+        if listing is None or name not in listing:
+            return None
+        kind, object_id = listing[name]
+        real = posixpath.join(real_parent, name) if real_parent else name
+        if kind != _LINK:
+            return (kind, object_id, real)
+        target = self._link_target(object_id)
+        if target.startswith("/"):
+            return None  # an absolute link points outside the repository
+        return self._resolve(posixpath.join(real_parent, target), depth + 1)
+
+    def blob(self, path: str) -> str | None:
+        """The blob id of the file at `path` (through symlinks), or None if there is none."""
+        found = self._resolve(path)
+        return found[1] if found is not None and found[0] == _FILE else None
+
+    def is_dir(self, path: str) -> bool:
+        found = self._resolve(path)
+        return found is not None and found[0] == _DIR
+
+    def exists(self, path: str) -> bool:
+        return self._resolve(path) is not None
+
+    def names(self, directory: str) -> tuple[str, ...]:
+        """The entry names of a directory (empty when it is not one)."""
+        found = self._resolve(directory)
+        if found is None or found[0] != _DIR:
+            return ()
+        return tuple(sorted(self._listing(found[2]) or {}))
+
+    def read_path(self, path: str) -> bytes | None:
+        blob_id = self.blob(path)
+        return None if blob_id is None else self.read(blob_id)
+
+    def files(self, prefix: str = "") -> tuple[FileEntry, ...]:
+        """Every file at or under `prefix`; symlinked files resolve to their target's blob,
+        symlinked directories and submodules are not descended into."""
+        found = self._resolve(prefix)
+        if found is None:
+            return ()
+        if found[0] == _FILE:
+            return ((normalize(prefix), found[1]),)
+        return self._files_below(found[2], normalize(prefix))
+
+    def _files_below(self, real: str, shown: str) -> tuple[FileEntry, ...]:
+        entries: list[FileEntry] = []
+        for name, (kind, _) in sorted((self._listing(real) or {}).items()):
+            child_real = posixpath.join(real, name) if real else name
+            child_shown = posixpath.join(shown, name) if shown else name
+            if kind == _DIR:
+                entries.extend(self._files_below(child_real, child_shown))
+            else:
+                blob_id = self.blob(child_real)
+                if blob_id is not None:
+                    entries.append((child_shown, blob_id))
+        return tuple(entries)
+
+    def tree_id(self, path: str) -> str | None:
+        """An id that changes whenever anything under the directory `path` changes."""
+        found = self._resolve(path)
+        return found[1] if found is not None and found[0] == _DIR else None
+
+
+class CommitTree(Tree):
+    """A commit's tree read from git objects. Directory listings are cached by tree id, so
+    the subtrees that commits share are read once per repository."""
+
+    def __init__(
+        self,
+        root_tree: str,
+        read_object: Callable[[str], bytes],
+        listing_cache: dict[str, dict[str, tuple[str, str]]],
+    ) -> None:
+        self.root_tree = root_tree
+        self._read_object = read_object
+        self._cache = listing_cache
+
+    def _tree_listing(self, tree_id: str) -> dict[str, tuple[str, str]]:
+        listing = self._cache.get(tree_id)
+        if listing is None:
+            listing = parse_tree(self._read_object(tree_id))
+            self._cache[tree_id] = listing
+        return listing
+
+    def _listing(self, directory: str) -> dict[str, tuple[str, str]] | None:
+        tree_id = self._dir_id(directory)
+        return None if tree_id is None else self._tree_listing(tree_id)
+
+    def _dir_id(self, directory: str) -> str | None:
+        if directory == "":
+            return self.root_tree
+        parent, name = posixpath.split(directory)
+        parent_id = self._dir_id(parent)
+        if parent_id is None:
+            return None
+        kind, object_id = self._tree_listing(parent_id).get(name, ("", ""))
+        return object_id if kind == _DIR else None
+
+    def tree_id(self, path: str) -> str | None:
+        found = self._resolve(path)
+        if found is None or found[0] != _DIR:
+            return None
+        return self._dir_id(found[2])
+
+    def read(self, blob_id: str) -> bytes:
+        return self._read_object(blob_id)
+
+    def _link_target(self, link_id: str) -> str:
+        return self._read_object(link_id).decode("utf-8", "surrogateescape")
+
+
+_MODE_KINDS = {"40000": _DIR, "100644": _FILE, "100755": _FILE, "100664": _FILE, "120000": _LINK}
+
+
+def parse_tree(data: bytes) -> dict[str, tuple[str, str]]:
+    """A raw git tree object as `{name: (kind, object id)}`; submodules (gitlinks) and
+    entries of unknown kinds are left out, names that are not UTF-8 too."""
+    entries: dict[str, tuple[str, str]] = {}
+    position = 0
+    while position < len(data):
+        space = data.find(b" ", position)
+        nul = data.find(b"\0", space + 1)
+        if space < 0 or nul < 0 or nul + 21 > len(data):
+            raise TreeError("corrupt tree object")
+        mode = data[position:space].decode("ascii", "replace")
+        raw_name = data[space + 1 : nul]
+        object_id = data[nul + 1 : nul + 21].hex()
+        position = nul + 21
+        kind = _MODE_KINDS.get(mode)
+        if kind is None:
+            continue  # 160000: a submodule's commit, which is not in this repository
+        try:
+            name = raw_name.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        entries[name] = (kind, object_id)
+    return entries
+
+
+class DirectoryTree(Tree):
+    """Files on disk (a working tree), with content hashes as blob ids. `.git` is skipped."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._contents: dict[str, bytes] = {}
+        self._listing_cached = lru_cache(maxsize=None)(self._listing_uncached)
+
+    def _listing(self, directory: str) -> dict[str, tuple[str, str]] | None:
+        return self._listing_cached(directory)
+
+    def _listing_uncached(self, directory: str) -> dict[str, tuple[str, str]] | None:
+        base = self.root / directory if directory else self.root
+        try:
+            names = os.listdir(base)
+        except OSError:
+            return None
+        entries: dict[str, tuple[str, str]] = {}
+        for name in names:
+            if name == ".git":
+                continue
+            path = base / name
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue
+            relative = posixpath.join(directory, name) if directory else name
+            if stat.S_ISLNK(mode):
+                entries[name] = (_LINK, relative)
+            elif stat.S_ISDIR(mode):
+                if not (path / ".git").exists():  # a submodule's checkout
+                    entries[name] = (_DIR, relative)
+            elif stat.S_ISREG(mode):
+                blob_id = self._hash(path)
+                if blob_id is not None:  # unreadable files are skipped, like submodules
+                    entries[name] = (_FILE, blob_id)
+        return entries
+
+    def _hash(self, path: Path) -> str | None:
+        try:
+            content = path.read_bytes()
+        except OSError:
+            return None
+        digest = hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+        self._contents[digest] = content
+        return digest
+
+    def read(self, blob_id: str) -> bytes:
+        return self._contents[blob_id]
+
+    def _link_target(self, link_id: str) -> str:
+        return os.readlink(self.root / link_id)
+
+    def tree_id(self, path: str) -> str | None:
+        return None  # files on disk have no cheap content id; callers must not cache by it
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        else:
+            char = pattern[i]
+            out.append("[^/]*" if char == "*" else "[^/]" if char == "?" else re.escape(char))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob(tree: Tree, pattern: str) -> tuple[FileEntry, ...]:
+    """Files matching a pattern with `*`, `?` and `**`; a plain directory means all below it."""
+    parts = posixpath.normpath(pattern).split("/")
+    static = []
+    for part in parts:
+        if any(c in part for c in "*?["):
+            break
+        static.append(part)
+    candidates = tree.files("/".join(static))
+    if len(static) == len(parts):
+        return candidates
+    regex = _glob_regex(pattern)
+    return tuple(entry for entry in candidates if regex.match(entry[0]))
