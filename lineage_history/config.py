@@ -75,11 +75,6 @@ class DagDefinition:
     def digest(self) -> str:
         return sha256_hex(canonical_json(self.to_dict()))
 
-    @property
-    def module_dirs(self) -> tuple[str, ...]:
-        """Directories whose `*.py` files the modules may import (sibling imports)."""
-        return tuple(sorted({str(PurePosixPath(m).parent) for m in self.modules}))
-
 
 def _string_list(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):

@@ -30,17 +30,13 @@ def main() -> None:
     from hamilton import driver
     from hamilton.graph_types import HamiltonGraph
 
-    for directory in sorted({str((checkout / m).parent) for m in definition["modules"]}):
-        sys.path.insert(0, directory)
-    modules = []
-    for relative in definition["modules"]:
-        path = checkout / relative
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[path.stem] = module
-        spec.loader.exec_module(module)
-        modules.append(module)
+    # What a user's script does on a checkout: the repository root on sys.path, each module
+    # imported by its dotted name (the benchmark's modules are the `pipelines` package's).
+    sys.path.insert(0, str(checkout))
+    modules = [
+        importlib.import_module(relative.removesuffix(".py").replace("/", "."))
+        for relative in definition["modules"]
+    ]
     dr = driver.Builder().with_modules(*modules).with_config(definition.get("config", {})).build()
     variables = {v.name: v for v in dr.list_available_variables()}
     graph = HamiltonGraph.from_graph(dr.graph)

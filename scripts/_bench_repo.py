@@ -222,14 +222,14 @@ def raw_path__dev() -> str:
 _CLEANING_HEAD = '''"""Cleaning: one cleaned series per raw column."""
 
 import pandas as pd
-from common import scale
+from pipelines.common import scale
 from hamilton.function_modifiers import tag
 '''
 
 _FEATURES_HEAD = '''"""Features derived from the cleaned columns."""
 
 import pandas as pd
-from common import scale
+from pipelines.common import scale
 from hamilton.function_modifiers import tag
 '''
 

@@ -2,7 +2,7 @@
 """How fast can a build get the files of one commit's DAG? Compares ways to materialize the
 `pipelines/` directory (and `pyproject.toml`) of a commit in a directory:
 
-- `blobs`: what the indexer does: the file list from git trees (`build_keys.needed_files`),
+- `blobs`: what the indexer does: the file list from git trees (`build_keys.plan`: the import closure),
   each blob read through GitPython's long-lived `git cat-file`, written into a new temp dir;
 - `blobs-known`: the same without the tree walks (the indexer's planning already listed the
   files for the build key, so materializing is only the blob reads and file writes);
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _bench_repo
 
-from lineage_history.build_keys import needed_files
+from lineage_history.build_keys import plan
 from lineage_history.config import definitions_at_commit
 from lineage_history.git import GitRepo
 
@@ -69,7 +69,8 @@ class Methods:
         self.work = work
         self.dirs = dirs  # the module directories, and pyproject.toml
         self.git_repo = GitRepo(repo)
-        definitions = definitions_at_commit(lambda p: self.git_repo.read("HEAD", p))
+        head = self.git_repo.commit_tree(self.git_repo.resolve("HEAD"))
+        definitions = definitions_at_commit(head.read_path)
         self.definition = next(iter(definitions.values()))
         self.reused: Path | None = None
         self.known: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -81,11 +82,7 @@ class Methods:
 
     def blobs(self, sha: str) -> tuple[Path, Callable[[], None]]:
         target = self._new_dir()
-        files = needed_files(self.git_repo, sha, self.definition)
-        files += tuple(
-            (p, b) for p, b in self.git_repo.files(sha, "pyproject.toml") if p not in dict(files)
-        )
-        for path, blob in files:
+        for path, blob in self._needed(sha):
             out = target / path
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(self.git_repo.read_blob(blob))
@@ -103,13 +100,15 @@ class Methods:
     def plan_files(self, shas: list[str]) -> None:
         self.known = {}
         for sha in shas:
-            files = needed_files(self.git_repo, sha, self.definition)
-            files += tuple(
-                (p, b)
-                for p, b in self.git_repo.files(sha, "pyproject.toml")
-                if p not in dict(files)
-            )
-            self.known[sha] = files
+            self.known[sha] = self._needed(sha)
+
+    def _needed(self, sha: str) -> tuple[tuple[str, str], ...]:
+        """The build's import closure (as planned by the indexer), plus pyproject.toml."""
+        tree = self.git_repo.commit_tree(sha)
+        build_plan = plan(tree, self.definition)
+        files = dict(build_plan.files if build_plan else ())
+        files.update(tree.files("pyproject.toml"))
+        return tuple(sorted(files.items()))
 
     def archive(self, sha: str) -> tuple[Path, Callable[[], None]]:
         target = self._new_dir()

@@ -78,8 +78,8 @@ sys.path[:0] = json.loads(sys.argv[1])
 from hamilton import driver
 from hamilton.graph_types import HamiltonGraph
 modules = [importlib.import_module(name) for name in json.loads(sys.argv[2])]
-config = json.loads(sys.argv[3])
-graph = HamiltonGraph.from_graph(driver.Builder().with_modules(*modules).with_config(config).build().graph)
+builder = driver.Builder().with_modules(*modules).with_config(json.loads(sys.argv[3]))
+graph = HamiltonGraph.from_graph(builder.build().graph)
 print(json.dumps({
     n.name: sorted(set(n.required_dependencies) | set(n.optional_dependencies)) for n in graph.nodes
 }))

@@ -257,9 +257,14 @@ def test_date_valued_config_is_stored_and_diffed(tmp_path: Path) -> None:
         def window(start: datetime.date) -> int:
             return start.year
         """
-    config = '[dags.d]\nmodules = ["d.py"]\nconfig = {{ start = {date}, tables = {{ a = [1, 2] }} }}\n'
-    first = repo.commit("dated", {"d.py": module, "lineage-history.toml": config.format(
-        date="2024-01-01")})  # fmt: skip
+    config = """
+        [dags.d]
+        modules = ["d.py"]
+        config = {{ start = {date}, tables = {{ a = [1, 2] }} }}
+        """
+    first = repo.commit(
+        "dated", {"d.py": module, "lineage-history.toml": config.format(date="2024-01-01")}
+    )
     second = repo.commit("moved", {"lineage-history.toml": config.format(date="2024-02-01")})
     repo.index()
     assert repo.cli("status", "--format", "json")["failed"] == 0
