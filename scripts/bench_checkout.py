@@ -2,8 +2,8 @@
 """How fast can a build get the files of one commit's DAG? Compares ways to materialize the
 `pipelines/` directory (and `pyproject.toml`) of a commit in a directory:
 
-- `blobs`: what the indexer does: the file list from git trees (`build_keys.plan`: the import closure),
-  each blob read through GitPython's long-lived `git cat-file`, written into a new temp dir;
+- `blobs`: what the indexer does: the file list from git trees (`build_keys.plan`, the import
+  closure), each blob read through GitPython's long-lived `git cat-file`, into a new temp dir;
 - `blobs-known`: the same without the tree walks (the indexer's planning already listed the
   files for the build key, so materializing is only the blob reads and file writes);
 - `archive`: `git archive SHA pipelines pyproject.toml | tar -x` into a new temp dir;
