@@ -587,44 +587,43 @@ def blame(
 ) -> Blame:
     """For each node carrying `tag` at `rev`: the commit that gave it the tag (value).
 
-    Walks first parents back from `rev` (over failed builds) while the node still carried the
-    tag: `KEY=VALUE` as the filter matches, `KEY` alone with the value it has at `rev`.
+    Walks parents back from `rev` (over failed builds) while the node still carried the tag
+    (`KEY=VALUE` as the filter matches, `KEY` alone with the value it has at `rev`); at a
+    merge it follows the parent that carried it, so a tag set on a merged branch is credited
+    to the branch's commit.
     """
     at = _at(context, rev, dag)
     carriers = [n for n in at.snapshot.nodes.values() if tag.matches(n.tags)]
     history = _History(context, at.dag)
+    tags_by_version = history.tags_of((n.name for n in carriers), history.snapshot_ids)
 
-    # The first-parent history from `rev` (failed builds skipped), as runs of consecutive
-    # commits that share one snapshot: the tag can only have appeared where a run starts.
-    runs: list[tuple[int | None, str]] = []  # (snapshot id, oldest commit of the run)
-    sha: str | None = at.commit.sha
-    while sha is not None:
+    def carried(sha: str, node: Node) -> bool:
         state = history.states.get(sha)
-        snapshot_id = state.snapshot_id if state and state.status == STATUS_OK else None
-        if runs and snapshot_id is not None and runs[-1][0] == snapshot_id:
-            runs[-1] = (snapshot_id, sha)
-        else:
-            runs.append((snapshot_id, sha))
-        sha = history.first_base(sha)
-    run_snapshots = (snapshot_id for snapshot_id, _ in runs if snapshot_id is not None)
-    tags_by_version = history.tags_of((n.name for n in carriers), run_snapshots)
-
-    def carried(snapshot_id: int | None, node: Node) -> bool:
-        tags = tags_by_version.get((snapshot_id, node.name)) if snapshot_id is not None else None
+        if state is None or state.status != STATUS_OK or state.snapshot_id is None:
+            return False
+        tags = tags_by_version.get((state.snapshot_id, node.name))
         if tags is None:
             return False
         if tag.value is not None:
             return tag.matches(tags)
         return tags.get(tag.key) == node.tags[tag.key]
 
-    lines = []
-    for node in carriers:
-        introduced = runs[0][1]
-        for snapshot_id, oldest in runs[1:]:
-            if not carried(snapshot_id, node):
-                break
-            introduced = oldest
-        lines.append(BlameLine(node.name, node.tags[tag.key], history.commits[introduced]))
+    def introduced(node: Node) -> str:
+        # Down the parents that still carried the tag, the first parent first (git's history
+        # simplification): at a merge, the branch that brought the value in is followed to
+        # the commit that set it, not stopped at the merge.
+        sha = at.commit.sha
+        while True:
+            bases = (history.built_base(p) for p in history.commits[sha].parents)
+            following = next((b for b in bases if b is not None and carried(b, node)), None)
+            if following is None:
+                return sha
+            sha = following
+
+    lines = [
+        BlameLine(node.name, node.tags[tag.key], history.commits[introduced(node)])
+        for node in carriers
+    ]
     return Blame(at.dag, rev, at.commit, tag, tuple(lines))
 
 
