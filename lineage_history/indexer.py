@@ -54,7 +54,7 @@ class IndexResult:
     failed: int = 0  # new commits with at least one failed DAG
     seconds: float = 0.0
     interrupted: bool = False
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (sha, error)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (sha, dag, error)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -72,7 +72,9 @@ class IndexResult:
         return text + (" (interrupted)" if self.interrupted else "")
 
 
-ProgressCallback = Callable[[int, int], None]  # (commits done, commits to do)
+# (phase, done, total): "planning" counts commits, "building" distinct builds.
+ProgressCallback = Callable[[str, int, int], None]
+PLANNING, BUILDING = "planning", "building"
 
 
 @dataclass
@@ -95,6 +97,7 @@ class _RunState:
     counted: set[str] = field(default_factory=set)
     retrying: set[str] = field(default_factory=set)
     done: int = 0
+    to_build: int = 0
     waiting_reported: bool = False
 
 
@@ -149,7 +152,7 @@ class Indexer:
         self.repository_id = repository_id
         self.options = options
         self.work_root = work_root
-        self.progress = progress or (lambda done, total: None)
+        self.progress = progress or (lambda phase, done, total: None)
         self.notify = notify or (lambda message: None)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._cancelled = threading.Event()
@@ -248,17 +251,22 @@ class Indexer:
         first_position = self.store.max_position(self.repository_id) + 1
 
         state = _RunState(result)
+        self.progress(PLANNING, 0, len(todo))
         for offset, info in enumerate(todo):
+            if self._cancelled.is_set():
+                break
             entry, commit_plans = self._plan_commit(info, first_position + offset)
             state.pending.append(entry)
             state.plans.update(commit_plans)
+            self.progress(PLANNING, offset + 1, len(todo))
         retries = self._plan_retries(state.plans) if self.options.retry_failed else []
         for key, value in self.store.builds_by_key(state.plans).items():
             if self._usable(value[1]):
                 state.resolved[key] = value
         to_build = [key for key in state.plans if key not in state.resolved]
 
-        self.progress(0, len(state.pending))
+        state.to_build = len(to_build)
+        self.progress(BUILDING, 0, len(to_build))
         self._flush(state)
         if to_build and not self._cancelled.is_set():
             self._build_all(to_build, state)
@@ -270,7 +278,7 @@ class Indexer:
         result.interrupted = self._cancelled.is_set() or bool(state.pending)
         new_shas = {c.sha for c in todo}
         result.failures = [
-            (sha, f"{dag}: {error}" if dag else error)
+            (sha, dag, error)
             for sha, dag, error in self.store.failed_commits(self.repository_id)
             if sha in new_shas
         ]
@@ -308,7 +316,6 @@ class Indexer:
             entries.append((entry.info, entry.position, rows))
         self.store.save_commits(self.repository_id, entries)
         state.done += len(ready)
-        self.progress(state.done, state.done + len(state.pending))
 
     def _take(self, key: str, state: _RunState) -> bool:
         """Claim a key for this run; False when another indexer holds it or has built it."""
@@ -412,6 +419,7 @@ class Indexer:
             state.resolved[key] = (build_id, STATUS_OK if outcome.snapshot else STATUS_FAILED)
             state.fresh.add(key)
             state.result.built += 1
+            self.progress(BUILDING, state.result.built, state.to_build)
 
     def _plan_retries(self, plans: dict[str, BuildPlan]) -> list[tuple[str, str, str]]:
         """(sha, dag, key) of every failed DAG of an indexed commit, its plan added to `plans`.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,27 +20,67 @@ from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, D
 # -- index ----------------------------------------------------------------------------------
 
 
+_UNITS = {"planning": "commits", "building": "builds"}
+
+
 def _progress_reporter():  # type: ignore[no-untyped-def]
-    """A progress bar on a terminal; silence elsewhere (cron, CI, pipes)."""
+    """A progress bar per phase (what, done/total, rate) on a terminal; elsewhere (cron, CI,
+    pipes) a line when a phase starts and every 30 s."""
+    started: dict[str, float] = {}
     if not sys.stderr.isatty():
-        return None, lambda: None
+        last = [0.0]
+
+        def log(phase: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            first = phase not in started
+            started.setdefault(phase, now)
+            if total and (first or now - last[0] >= 30 or done == total):
+                last[0] = now
+                rate = done / max(now - started[phase], 1e-6)
+                info(f"{phase}: {done}/{total} {_UNITS[phase]} ({rate:.0f}/s)")
+
+        return log, lambda: None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     progress = Progress(
-        "indexing",
+        "{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
+        "{task.fields[rate]}",
         TimeRemainingColumn(),
         transient=True,
-        console=None,
     )
-    task = progress.add_task("index", total=None)
+    tasks: dict[str, Any] = {}
     progress.start()
 
-    def update(done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total)
+    def update(phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if phase not in tasks:
+            started[phase] = now
+            tasks[phase] = progress.add_task(phase, total=total, rate="")
+        rate = done / max(now - started[phase], 1e-6)
+        progress.update(
+            tasks[phase], completed=done, total=total, rate=f"{rate:.0f} {_UNITS[phase]}/s"
+        )
 
     return update, progress.stop
+
+
+def _report_failures(failures: list[tuple[str, str, str]]) -> None:
+    """One line per cause (the error without where it happened), most frequent first."""
+    if not failures:
+        return
+    causes = Counter(_cause(error) for _, _, error in failures)
+    info(f"{len(failures)} failed DAG build(s), by cause:")
+    for cause, count in causes.most_common(10):
+        info(f"  {count:>6}  {cause}")
+    if len(causes) > 10:
+        info(f"  ... and {len(causes) - 10} other causes (see `lineage-history status`)")
+
+
+def _cause(error: str) -> str:
+    """`ModuleNotFoundError: No module named 'x' (a/b.py, line 3)` without where."""
+    return re.sub(r" \([^()]*, line \d+\)$", "", error)[:160]
 
 
 @app.command()
@@ -124,10 +166,7 @@ def index(
             result = service.index_once(context, options, progress=update, notify=info)
         finally:
             stop()
-    for sha, error in result.failures[:20]:
-        info(f"failed {sha[:12]}: {error}")
-    if len(result.failures) > 20:
-        info(f"... and {len(result.failures) - 20} more failures (see `lineage-history status`)")
+    _report_failures(result.failures)
     typer.echo(result.summary())
     if result.interrupted:
         raise typer.Exit(130)
