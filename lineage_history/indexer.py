@@ -53,6 +53,7 @@ class IndexResult:
     reused: int = 0  # DAG states answered by an earlier build of the same key
     failed: int = 0  # new commits with at least one failed DAG
     seconds: float = 0.0
+    planning_seconds: float = 0.0  # reading trees, definitions and import closures
     interrupted: bool = False
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (sha, dag, error)
 
@@ -69,6 +70,8 @@ class IndexResult:
             f"{self.seen} commits seen, {self.new} new: {self.built} built, "
             f"{self.reused} reused, {self.failed} failed in {self.seconds:.1f} s"
         )
+        if self.new:
+            text += f" (planning {self.planning_seconds:.1f} s)"
         return text + (" (interrupted)" if self.interrupted else "")
 
 
@@ -251,6 +254,7 @@ class Indexer:
         first_position = self.store.max_position(self.repository_id) + 1
 
         state = _RunState(result)
+        planning_started = time.monotonic()
         self.progress(PLANNING, 0, len(todo))
         for offset, info in enumerate(todo):
             if self._cancelled.is_set():
@@ -260,6 +264,7 @@ class Indexer:
             state.plans.update(commit_plans)
             self.progress(PLANNING, offset + 1, len(todo))
         retries = self._plan_retries(state.plans) if self.options.retry_failed else []
+        result.planning_seconds = time.monotonic() - planning_started
         for key, value in self.store.builds_by_key(state.plans).items():
             if self._usable(value[1]):
                 state.resolved[key] = value

@@ -170,21 +170,33 @@ def _uses(node: ast.AST) -> _Uses:
     return _Uses(frozenset(names), frozenset(attributes), tuple(sorted(local_imports.items())))
 
 
-def _prepared(node: ast.stmt, path: str, is_metadata: MetadataTest) -> ast.stmt:
-    """A copy of a definition or assignment without docstrings and metadata decorators (what
-    those decorators use is compared as tags, not as code)."""
-    clone = ast.parse(ast.unparse(node)).body[0]
-    for inner in ast.walk(clone):
+@dataclass(frozen=True)
+class _Part:
+    """One definition or assignment as compared: its dump and what it uses."""
+
+    dump: str
+    uses: _Uses
+
+
+def _part(
+    node: ast.stmt, path: str, is_metadata: MetadataTest, *, anonymous: bool = False
+) -> _Part:
+    """Dump `node` without docstrings and metadata decorators (what those use is compared as
+    tags, not as code). The parsed module is shared, so it is edited in place and restored
+    rather than copied (a copy costs more than the dump)."""
+    saved: list[tuple[_Definition, list[ast.stmt], list[ast.expr], str]] = []
+    for inner in ast.walk(node):
         if isinstance(inner, _Definition):
+            saved.append((inner, inner.body, inner.decorator_list, inner.name))
             inner.body = _strip_docstring(inner.body)
             inner.decorator_list = [d for d in inner.decorator_list if not is_metadata(path, d)]
-    return clone
-
-
-def _dump(node: ast.stmt, *, anonymous: bool = False) -> str:
-    if anonymous and isinstance(node, _Definition):
-        node.name = "_"
-    return ast.dump(node, annotate_fields=False)
+    try:
+        if anonymous and isinstance(node, _Definition):
+            node.name = "_"
+        return _Part(ast.dump(node, annotate_fields=False), _uses(node))
+    finally:
+        for inner, body, decorators, name in saved:
+            inner.body, inner.decorator_list, inner.name = body, decorators, name
 
 
 def _first_line(func: _Definition) -> int:
@@ -205,7 +217,8 @@ class Fingerprinter:
         self._read = read
         self._resolve = resolve
         self._is_metadata = is_metadata
-        self._memo: dict[str, ast.stmt] = {}
+        self._memo: dict[str, _Part] = {}
+        self._resolved: dict[tuple[str, str, int], str | None] = {}
 
     def function(
         self, path: str, name: str, first_line: int | None = None, bound_as: tuple[str, ...] = ()
@@ -218,20 +231,25 @@ class Fingerprinter:
             raise LookupError(f"{path} is not a file of this build")
         index = _index(source)
         func = self._locate(index, name, first_line)
-        prepared = _prepared(func, path, self._is_metadata)
+        own = _part(func, path, self._is_metadata, anonymous=True)
         parts: dict[str, str] = {}
         module_level = func in index.definitions.get(name, [])
         seen = {(path, name)} if module_level else set()
-        self._follow(path, index, _uses(prepared), parts, seen)
+        self._follow(path, index, own.uses, parts, seen)
         if not module_level:
             enclosing = self._enclosing(index, func)
             if enclosing is not None:
                 self._visit(path, enclosing.name, parts, seen)
             for bound in bound_as:
                 self._visit(path, bound, parts, seen)
-        own = _dump(prepared, anonymous=True)
-        body = "\n".join([own, *(f"{key}={dump}" for key, dump in sorted(parts.items()))])
+        body = "\n".join([own.dump, *(f"{key}={dump}" for key, dump in sorted(parts.items()))])
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+    def _resolve_cached(self, importer: str, module: str, level: int) -> str | None:
+        key = (importer if level else "", module, level)  # absolute imports: same everywhere
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(importer, module, level)
+        return self._resolved[key]
 
     def _locate(self, index: _ModuleIndex, name: str, first_line: int | None) -> _Definition:
         candidates = [d for d in index.definitions.get(name, []) if isinstance(d, _FunctionDef)]
@@ -276,27 +294,27 @@ class Fingerprinter:
             return self._visit_import(path, index.imports[name], parts, seen)
         else:
             for star in index.star_imports:
-                target = self._resolve(path, star.module, star.level)
+                target = self._resolve_cached(path, star.module, star.level)
                 if target is not None:
                     self._visit(target, name, parts, seen)
             return None
-        prepared = self._memo.get(key)
-        if prepared is None:
-            prepared = self._memo[key] = _prepared(node, path, self._is_metadata)
-        parts[key] = _dump(prepared)
-        self._follow(path, index, _uses(prepared), parts, seen)
+        part = self._memo.get(key)
+        if part is None:
+            part = self._memo[key] = _part(node, path, self._is_metadata)
+        parts[key] = part.dump
+        self._follow(path, index, part.uses, parts, seen)
         return None
 
     def _visit_import(
         self, path: str, bound: _Import, parts: dict[str, str], seen: set[tuple[str, str]]
     ) -> str | None:
         if bound.attr is None:
-            return self._resolve(path, bound.module, bound.level)
+            return self._resolve_cached(path, bound.module, bound.level)
         dotted = f"{bound.module}.{bound.attr}" if bound.module else bound.attr
-        submodule = self._resolve(path, dotted, bound.level)
+        submodule = self._resolve_cached(path, dotted, bound.level)
         if submodule is not None:
             return submodule
-        target = self._resolve(path, bound.module, bound.level)
+        target = self._resolve_cached(path, bound.module, bound.level)
         if target is not None:
             return self._visit(target, bound.attr, parts, seen)
         return None
@@ -325,11 +343,7 @@ def source_fingerprint(source: str) -> str:
     """Fingerprint of a function's source alone (code that is not the repository's)."""
     tree = ast.parse(textwrap.dedent(source))
     funcs = [n for n in tree.body if isinstance(n, _FunctionDef)]
-    body = (
-        _dump(_prepared(funcs[0], "", metadata_by_name), anonymous=True)
-        if funcs
-        else ast.dump(tree)
-    )
+    body = _part(funcs[0], "", metadata_by_name, anonymous=True).dump if funcs else ast.dump(tree)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
