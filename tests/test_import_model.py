@@ -283,6 +283,7 @@ def test_metadata_decorators_are_tags_however_spelled(tmp_path: Path) -> None:
         from hamilton import function_modifiers as fm
         from hamilton.function_modifiers import schema
         from hamilton.function_modifiers import tag as label
+        from meta import owned
 
         @label(owner="{owner}")
         def a(x: int) -> int:
@@ -295,11 +296,29 @@ def test_metadata_decorators_are_tags_however_spelled(tmp_path: Path) -> None:
         @schema.output(("col", "{kind}"))
         def c(b: int) -> pd.DataFrame:
             return pd.DataFrame(dict(col=[b]))
+
+        @owned("{owner}")
+        def d(c: pd.DataFrame) -> int:
+            return len(c)
+        """
+    meta = """
+        from hamilton.function_modifiers import tag
+
+        class owned(tag):
+            def __init__(self, who: str) -> None:
+                super().__init__(owner=who)
         """
     config = '[dags.m]\nmodules = ["m.py"]\n'
     values = {"owner": "ds", "pii": "false", "kind": "int"}
-    first = repo.commit("one", {"m.py": module.format(**values), "lineage-history.toml": config})
+    first = repo.commit(
+        "one", {"m.py": module.format(**values), "meta.py": meta, "lineage-history.toml": config}
+    )
     values = {"owner": "de", "pii": "true", "kind": "str"}
     second = repo.commit("two", {"m.py": module.format(**values)})
     repo.index()
-    assert changed(repo.diff(first, second)) == {"a": ["tags"], "b": ["tags"], "c": ["tags"]}
+    assert changed(repo.diff(first, second)) == {
+        "a": ["tags"],
+        "b": ["tags"],
+        "c": ["tags"],
+        "d": ["tags"],
+    }
