@@ -169,14 +169,9 @@ def _targets(tree: Tree, search: Sequence[str], importer: str, ref: ImportRef) -
             found += _in_directory(tree, base, prefix + name) or []
         return found
     found = _absolute(tree, search, ref.module) or []
-    if found or not _absolute_is_foreign(ref.module):
-        for name in submodules:
-            found += _absolute(tree, search, f"{ref.module}.{name}") or []
+    for name in submodules:
+        found += _absolute(tree, search, f"{ref.module}.{name}") or []
     return found
-
-
-def _absolute_is_foreign(dotted: str) -> bool:
-    return dotted.split(".")[0] in _NOT_LOCAL
 
 
 @dataclass(frozen=True)

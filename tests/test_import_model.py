@@ -260,7 +260,7 @@ def test_date_valued_config_is_stored_and_diffed(tmp_path: Path) -> None:
     config = """
         [dags.d]
         modules = ["d.py"]
-        config = {{ start = {date}, tables = {{ a = [1, 2] }} }}
+        config = {{ start = {date}, tables = {{ a = [1, 2], since = 2023-12-31T08:00:00 }} }}
         """
     first = repo.commit(
         "dated", {"d.py": module, "lineage-history.toml": config.format(date="2024-01-01")}
@@ -273,7 +273,7 @@ def test_date_valued_config_is_stored_and_diffed(tmp_path: Path) -> None:
     result = repo.diff(first, second)
     assert result["config"]["changed"] == ["start"]
     assert result["config"]["after"]["start"] == "2024-02-01"
-    assert result["config"]["after"]["tables"] == {"a": [1, 2]}
+    assert result["config"]["after"]["tables"] == {"a": [1, 2], "since": "2023-12-31T08:00:00"}
 
 
 def test_metadata_decorators_are_tags_however_spelled(tmp_path: Path) -> None:

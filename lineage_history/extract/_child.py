@@ -5,12 +5,14 @@ turn it into plain snapshot data. The only code that imports Hamilton."""
 from __future__ import annotations
 
 import ast
+import copy
 import datetime
 import importlib
 import importlib.abc
 import importlib.machinery
 import inspect
 import os
+import re
 import sys
 import typing
 from collections.abc import Sequence
@@ -96,16 +98,21 @@ def import_modules(root: Path, modules: Sequence[tuple[str, str]]) -> list[Modul
 
 
 def typed_config(config: dict[str, Any], types: Sequence[Sequence[str]]) -> dict[str, Any]:
-    """The Hamilton config with TOML dates and times restored from their ISO text."""
+    """The Hamilton config with TOML dates and times restored from their ISO text; `types`
+    names each by its path (`start`, `window.end`, `days[2]`)."""
     parse = {
         "datetime": datetime.datetime.fromisoformat,
         "date": datetime.date.fromisoformat,
         "time": datetime.time.fromisoformat,
     }
-    typed = dict(config)
+    typed = copy.deepcopy(config)
     for path, kind in types:
-        if "." not in path and "[" not in path and path in typed:
-            typed[path] = parse[kind](typed[path])
+        tokens = re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)
+        steps: list[Any] = [int(index) if index else key for key, index in tokens]
+        container: Any = typed
+        for step in steps[:-1]:
+            container = container[step]
+        container[steps[-1]] = parse[kind](container[steps[-1]])
     return typed
 
 
