@@ -97,6 +97,15 @@ class GitRepo:
             raise UnknownRevision(f"unknown revision: {rev!r}")
         return done.stdout.strip()
 
+    def merge_base(self, first: str, second: str) -> str | None:
+        """The merge base git picks for two commits, or None when they share no history."""
+        done = self._git("merge-base", "--end-of-options", first, second)
+        if done.returncode == 1 and not done.stderr.strip():
+            return None
+        if done.returncode != 0:
+            raise GitError(f"git merge-base {first} {second} failed: {done.stderr.strip()}")
+        return done.stdout.strip()
+
     def has_commits(self) -> bool:
         return self._git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode == 0
 

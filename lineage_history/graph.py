@@ -42,3 +42,12 @@ def path_between(snapshot: Snapshot, source: str, target: str) -> set[str]:
     if source != target and target not in below_source:
         return set()
     return (below_source | {source}) & (upstream(snapshot, target) | {target})
+
+
+def merge_bases(parents: Mapping[str, Iterable[str]], first: str, second: str) -> set[str]:
+    """The best common ancestors of two commits (as `git merge-base --all`), from their parents:
+    the common ancestors that are not an ancestor of another common ancestor."""
+    common = (_reach([first], parents) | {first}) & (_reach([second], parents) | {second})
+    below_common = _reach((p for c in common for p in parents.get(c, ())), parents)
+    below_common |= {p for c in common for p in parents.get(c, ())}
+    return common - below_common

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from lineage_history import service, visual
+from lineage_history import ranges, service, visual
 from lineage_history.diff import NodeChange, diff, node_changes
 from lineage_history.errors import UnknownNode, UserError
 from lineage_history.graph import consumers_by_node, path_between
@@ -672,8 +672,14 @@ def picture(
     down: bool = False,
 ) -> visual.Picture:
     """What `viz` draws: the DAG at `rev`, or its diff from `base`, optionally around `node`."""
-    at = _at(context, rev, dag)
-    before = _at(context, base, at.dag) if base is not None else None
+    pair = ranges.picture_pair(context, rev, base)
+    if pair is None:
+        at, before = _at(context, rev, dag), None
+    else:
+        name = service.pick_dag(context, dag)
+        base, rev = pair.base_rev, pair.head_rev
+        at = _At(name, rev, pair.head, service.snapshot_at(context, pair.head, name))
+        before = _At(name, base, pair.base, service.snapshot_at(context, pair.base, name))
     snapshots = [at.snapshot] if before is None else [before.snapshot, at.snapshot]
     only = _focus(snapshots, node, up, down, _where(at)) if node else None
     if before is None:

@@ -233,12 +233,17 @@ class DiffReport:
     diff: LineageDiff
 
 
-def diff_revisions(context: Context, base_rev: str, head_rev: str, dag: str | None) -> DiffReport:
+def diff_revisions(
+    context: Context, base_rev: str, head_rev: str | None, dag: str | None
+) -> DiffReport:
+    """The diff `base_rev head_rev`, or of a range `A...B` / `A..B` given alone."""
+    from lineage_history.ranges import resolve_pair
+
     name = pick_dag(context, dag)
-    base = resolve(context, base_rev)
-    head = resolve(context, head_rev)
+    pair = resolve_pair(context, base_rev, head_rev)
+    base, head = pair.base, pair.head
     lineage = diff(snapshot_at(context, base, name), snapshot_at(context, head, name))
-    return DiffReport(name, base_rev, base, head_rev, head, lineage)
+    return DiffReport(name, pair.base_rev, base, pair.head_rev, head, lineage)
 
 
 def require_database_writable(url: str) -> None:

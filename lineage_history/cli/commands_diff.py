@@ -22,8 +22,11 @@ class DiffFormat(str, Enum):
 
 @app.command("diff")
 def diff_command(
-    base: Annotated[str, typer.Argument(help="The older revision.")],
-    head: Annotated[str, typer.Argument(help="The newer revision.")],
+    base: Annotated[
+        str | None,
+        typer.Argument(help="The older revision, or a range A...B (from the merge base) or A..B."),
+    ] = None,
+    head: Annotated[str | None, typer.Argument(help="The newer revision.")] = None,
     exit_code: Annotated[
         bool,
         typer.Option(
@@ -35,11 +38,15 @@ def diff_command(
     db: DbOpt = None,
     dag: DagOpt = None,
 ) -> None:
-    """The lineage diff between two revisions, answered from the database."""
-    from lineage_history import queries, render, service
+    """The lineage diff between two revisions (A B, A..B, or A...B from the merge base)."""
+    from lineage_history import queries, ranges, render, service
+    from lineage_history.errors import UserError
 
+    if base is None or (head is None and not ranges.is_range(base)):
+        raise UserError("give two revisions or a range (the working tree comes later)")
     with service.opened(repo, db) as context:
         report = service.diff_revisions(context, base, head, dag)
+        base, head = report.base_rev, report.head_rev
         pictured = output_format in (DiffFormat.markdown, DiffFormat.mermaid)
         mermaid = queries.diff_mermaid(context, report) if pictured else None
     title = (

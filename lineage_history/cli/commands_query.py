@@ -337,12 +337,17 @@ def blame_command(
 
 @app.command("viz")
 def viz_command(
-    rev: Annotated[str, typer.Argument(help="The revision to draw.")],
+    rev: Annotated[
+        str, typer.Argument(help="The revision to draw, or a range A...B or A..B to draw its diff.")
+    ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The picture: .svg, .png, .dot or .mmd.")
     ],
     base: Annotated[
-        str | None, typer.Option("--base", help="Draw the diff from this revision to REV.")
+        str | None,
+        typer.Option(
+            "--base", help="Draw the diff from this revision to REV (A...: from the merge base)."
+        ),
     ] = None,
     node: Annotated[
         str | None, typer.Option("--node", help="Draw only this node and its lineage.")
