@@ -159,6 +159,8 @@ def parse_definitions(
         root = document.get("tool", {}).get("lineage-history")
         if root is None:
             return None
+    if isinstance(root, dict) and "dags" not in root and "rules" in root:
+        return None  # lineage rules alone (see rules.py) define no DAG
     if not isinstance(root, dict) or not isinstance(root.get("dags"), dict) or not root["dags"]:
         raise ConfigError(f"{source}: expected at least one [dags.NAME] table with 'modules'")
     return {name: _definition(name, table, source) for name, table in sorted(root["dags"].items())}
@@ -172,7 +174,8 @@ def load_override(path: str) -> dict[str, DagDefinition]:
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     definitions = parse_definitions(text, path, in_pyproject=False)
-    assert definitions is not None
+    if definitions is None:
+        raise ConfigError(f"{path}: expected at least one [dags.NAME] table with 'modules'")
     return definitions
 
 

@@ -51,3 +51,21 @@ def merge_bases(parents: Mapping[str, Iterable[str]], first: str, second: str) -
     below_common = _reach((p for c in common for p in parents.get(c, ())), parents)
     below_common |= {p for c in common for p in parents.get(c, ())}
     return common - below_common
+
+
+def shortest_paths(snapshot: Snapshot, source: str) -> dict[str, tuple[str, ...]]:
+    """For every node downstream of `source`: one shortest path to it (both ends included);
+    where several are as short, the same one every time (neighbours are taken by name)."""
+    consumers = consumers_by_node(snapshot)
+    trail = {source: (source,)}
+    frontier = [source]
+    while frontier:
+        following: list[str] = []
+        for current in frontier:
+            for nxt in sorted(consumers.get(current, ())):
+                if nxt not in trail:
+                    trail[nxt] = (*trail[current], nxt)
+                    following.append(nxt)
+        frontier = following
+    del trail[source]
+    return trail

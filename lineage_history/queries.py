@@ -23,8 +23,10 @@ from lineage_history import ranges, service, visual
 from lineage_history.diff import NodeChange, diff, node_changes
 from lineage_history.errors import UnknownNode, UserError
 from lineage_history.graph import consumers_by_node, path_between
-from lineage_history.model import EMPTY, Node, Snapshot, TagValue, tag_matches
+from lineage_history.model import EMPTY, Node, Snapshot, TagValue
 from lineage_history.render import change_details
+from lineage_history.selectors import TagFilter, parse_tag_filters
+from lineage_history.selectors import matches_all as _matches_all
 from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit
 from lineage_history.store.schema import node_versions, snapshot_nodes
 from lineage_history.store.store import DagState
@@ -58,39 +60,6 @@ PICTURE_FORMATS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".svg": "svg"
 MAX_LISTED_PATHS = 20
 _CHUNK = 500  # snapshot ids per IN (...) list
 _NO_DOT = "install graphviz (e.g. apt-get install graphviz) or write .dot/.mmd"
-
-
-# -- tag filters ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TagFilter:
-    """`KEY=VALUE` (list-valued tags match any element) or `KEY` alone (has the tag)."""
-
-    key: str
-    value: str | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> TagFilter:
-        key, sep, value = text.partition("=")
-        key = key.strip()
-        if not key:
-            raise UserError(f"bad tag filter {text!r}: expected KEY=VALUE or KEY")
-        return cls(key, value if sep else None)
-
-    def matches(self, tags: Mapping[str, TagValue]) -> bool:
-        return tag_matches(tags, self.key, self.value)
-
-    def __str__(self) -> str:
-        return self.key if self.value is None else f"{self.key}={self.value}"
-
-
-def parse_tag_filters(texts: Iterable[str] | None) -> tuple[TagFilter, ...]:
-    return tuple(TagFilter.parse(text) for text in texts or ())
-
-
-def _matches_all(node: Node, filters: Sequence[TagFilter]) -> bool:
-    return all(f.matches(node.tags) for f in filters)
 
 
 # -- revisions, snapshots and node names ------------------------------------------------------

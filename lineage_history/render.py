@@ -1,11 +1,14 @@
-"""Pure renderers: a lineage diff as a terminal table, JSON data or Markdown."""
+"""Pure renderers: a lineage diff, or rule violations, as a terminal table, JSON or Markdown."""
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
 from typing import Any
 
 from lineage_history.diff import LineageDiff, NodeChange
 from lineage_history.model import Node
+from lineage_history.policy import Violation
 
 _COLOURS = {
     "added": "32",
@@ -162,4 +165,67 @@ def diff_to_markdown(lineage: LineageDiff, title: str, mermaid: str | None = Non
             lines.append(f"- `{key}`: `{old!r}` → `{new!r}`")
     if mermaid:
         lines += ["", "```mermaid", mermaid.rstrip("\n"), "```"]
+    return "\n".join(lines) + "\n"
+
+
+# -- lineage rules (`check`) -----------------------------------------------------------------
+
+
+def _violation_text(found: Violation) -> tuple[str, str]:
+    """(what is wrong, the path or the missing tags) in plain text."""
+    if found.path is not None:
+        return f"{found.source} reaches {found.target}", " -> ".join(found.path)
+    missing = ", ".join(found.missing or ())
+    return f"{found.node} lacks tag(s) {missing}", ""
+
+
+def check_to_json(violations: Sequence[Violation]) -> dict[str, Any]:
+    """The design's `check --format json` shape."""
+    return {"violations": [found.to_json() for found in violations]}
+
+
+def _count(violations: Sequence[Violation], change: bool) -> str:
+    plural = "" if len(violations) == 1 else "s"
+    return f"{len(violations)}{' new' if change else ''} violation{plural}"
+
+
+def check_to_table(
+    violations: Sequence[Violation], title: str, rule_count: int, *, change: bool
+) -> str:
+    """Violations for a terminal; `change`: they are those a change introduces."""
+    if not rule_count:
+        return f"{title}\nno rules defined (see `[[rules]]` in the README)"
+    lines = [title, _count(violations, change)]
+    lines += [
+        "  ".join(part for part in (found.rule, *_violation_text(found)) if part)
+        for found in violations
+    ]
+    return "\n".join(lines)
+
+
+def _code(text: str) -> str:
+    """User text as inline code inside a Markdown table: no markup, mention or cell break."""
+    return "<code>" + html.escape(text).replace("|", "&#124;").replace("@", "&#64;") + "</code>"
+
+
+def check_to_markdown(
+    violations: Sequence[Violation], title: str, rule_count: int, *, change: bool
+) -> str:
+    """Violations for a pull-request comment: the rule, what breaks it, the path."""
+    lines = [f"### {html.escape(title)}", ""]
+    if not rule_count:
+        return "\n".join([*lines, "No lineage rules are defined."]) + "\n"
+    rules = f"{rule_count} rule{'' if rule_count == 1 else 's'}"
+    lines += [f"**{_count(violations, change)}** of {rules}", ""]
+    if not violations:
+        return "\n".join(lines)
+    lines += ["| rule | violation | path |", "| --- | --- | --- |"]
+    for found in violations:
+        if found.path is not None:
+            what = f"{_code(found.source or '')} reaches {_code(found.target or '')}"
+            trail = " → ".join(_code(step) for step in found.path)
+        else:
+            tags = ", ".join(_code(tag) for tag in found.missing or ())
+            what, trail = f"{_code(found.node or '')} lacks {tags}", ""
+        lines.append(f"| {_code(found.rule)} | {what} | {trail} |")
     return "\n".join(lines) + "\n"

@@ -9,7 +9,12 @@ import sys
 
 import typer
 
-from lineage_history.cli import commands_diff, commands_index, commands_query  # noqa: F401
+from lineage_history.cli import (  # noqa: F401
+    commands_diff,
+    commands_index,
+    commands_query,
+    commands_review,
+)
 from lineage_history.cli._common import app
 from lineage_history.errors import LineageHistoryError, UserError
 

@@ -1,0 +1,253 @@
+"""Pull-request review on a real repository whose history moves a PII column into a model and
+out again: `check` (lineage rules at a revision and over a change) and `log --reach`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import git, run_cli
+
+DAGS_AND_RULES = """
+[dags.main]
+modules = ["pipe/features.py", "pipe/model.py"]
+
+[[rules]]
+name = "no-pii-in-models"
+forbid_path = { from = "pii=true", to = "artifact=model" }
+
+[[rules]]
+name = "owned-features"
+require_tags = ["owner"]
+where = "module=features"
+"""
+
+FEATURES = """
+from hamilton.function_modifiers import tag
+
+
+@tag(pii="true", owner="data")
+def email(raw: dict) -> str:
+    return raw["email"]
+
+
+@tag(owner="data")
+def age(raw: dict) -> int:
+    return raw["age"]
+
+
+@tag(owner="data")
+def features(age: int) -> list:
+    return [age]
+"""
+
+MODEL = """
+from hamilton.function_modifiers import tag
+
+
+@tag(artifact="model", owner="ml")
+def model(features: list) -> dict:
+    \"\"\"The model.\"\"\"
+    return {"weights": features}
+"""
+
+UNOWNED_BUCKET = """
+
+def age_bucket(age: int) -> str:
+    return "old" if age > 40 else "young"
+"""
+
+
+def commit(repo: Path, message: str, files: dict[str, str]) -> str:
+    for path, content in files.items():
+        target = repo / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """main: base -> unowned helper -> PII reaches the model -> doc -> broken -> fixed -> PII
+    dropped; branch `feature` (from `helper`): a tag lost, the helper touched, a node added."""
+    repo = tmp_path_factory.mktemp("review") / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    features = FEATURES
+    shas = {"base": commit(repo, "base", {"lineage-history.toml": DAGS_AND_RULES,
+                                          "pipe/features.py": features,
+                                          "pipe/model.py": MODEL})}  # fmt: skip
+    features += UNOWNED_BUCKET
+    shas["helper"] = commit(repo, "unowned helper", {"pipe/features.py": features})
+    with_pii = features.replace("def features(age: int)", "def features(age: int, email: str)")
+    shas["pii"] = commit(repo, "PII reaches the model", {"pipe/features.py": with_pii})
+    documented = MODEL.replace("The model.", "The fitted model.")
+    shas["doc"] = commit(repo, "model doc", {"pipe/model.py": documented})
+    shas["broken"] = commit(repo, "broken", {"pipe/model.py": documented + "\ndef (:\n"})
+    shas["fixed"] = commit(repo, "fixed", {"pipe/model.py": documented})
+    shas["dropped"] = commit(repo, "drop PII from the features", {"pipe/features.py": features})
+    git(repo, "checkout", "-q", "-b", "feature", shas["helper"])
+    touched = features.replace('"old" if age > 40', '"old" if age >= 40').replace(
+        '@tag(owner="data")\ndef age', "def age"
+    )
+    touched += "\n\ndef score(age_bucket: str) -> int:\n    return len(age_bucket)\n"
+    unowned_model = documented + "\n\ndef model_size(model: dict) -> int:\n    return 1\n"
+    shas["feature"] = commit(
+        repo, "feature work", {"pipe/features.py": touched, "pipe/model.py": unowned_model}
+    )
+    git(repo, "checkout", "-q", "main")
+    db = repo.parent / "lineage.sqlite"
+    result = run_cli("index", "--all", "--repo", str(repo), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return repo, db, shas
+
+
+def cli(history: tuple[Path, Path, dict[str, str]], *args: str) -> tuple[int, str, str]:
+    repo, db, _ = history
+    result = run_cli(*args, "--repo", str(repo), "--db", str(db))
+    return result.returncode, result.stdout, result.stderr
+
+
+def check_json(history: tuple[Path, Path, dict[str, str]], *args: str) -> tuple[int, Any]:
+    code, out, err = cli(history, "check", *args, "--format", "json")
+    assert code in (0, 1), err
+    return code, json.loads(out)["violations"]
+
+
+PII_PATH = {
+    "rule": "no-pii-in-models",
+    "from": "email",
+    "to": "model",
+    "path": ["email", "features", "model"],
+    "node": None,
+    "missing": None,
+}
+
+
+def untagged(node: str, new: bool) -> dict[str, Any]:
+    return {"rule": "owned-features", "from": None, "to": None, "path": None, "node": node,
+            "missing": ["owner"], "new": new}  # fmt: skip
+
+
+def test_rules_beside_dags_leave_the_dag_definition_intact(history) -> None:
+    code, out, err = cli(history, "show", "main", "--format", "json")
+    assert code == 0, err
+    nodes = {n["name"]: n for n in json.loads(out)["nodes"]}
+    assert {"email", "age", "features", "model", "age_bucket"} <= set(nodes)
+    assert nodes["age"]["tags"]["module"] == "features"
+
+
+def test_check_one_revision_lists_every_violation(history) -> None:
+    shas = history[2]
+    assert check_json(history, shas["base"]) == (0, [])
+    assert check_json(history, shas["helper"]) == (1, [untagged("age_bucket", False)])
+    assert check_json(history, shas["pii"]) == (
+        1,
+        [{**PII_PATH, "new": False}, untagged("age_bucket", False)],
+    )
+
+
+def test_check_a_change_reports_only_what_it_introduces(history) -> None:
+    shas = history[2]
+    # age_bucket was already untagged and did not change: only the PII path is new
+    assert check_json(history, shas["helper"], shas["pii"]) == (1, [{**PII_PATH, "new": True}])
+    assert check_json(history, f"{shas['helper']}..{shas['pii']}")[1] == [{**PII_PATH, "new": True}]
+
+
+def test_check_a_change_that_introduces_nothing_exits_0(history) -> None:
+    shas = history[2]
+    # the model's doc changed, but the PII path and age_bucket were there already
+    code, out, err = cli(history, "check", shas["pii"], shas["doc"])
+    assert code == 0, err
+    assert "0 new violations" in out or "0 violations" in out
+    assert check_json(history, shas["fixed"], shas["dropped"]) == (0, [])
+
+
+def test_check_a_branch_from_its_merge_base(history) -> None:
+    # a lost tag, a touched untagged node and a new untagged node; model_size is in the
+    # model module, outside the rule's `where`
+    code, found = check_json(history, "main...feature")
+    assert code == 1
+    assert found == [untagged("age", True), untagged("age_bucket", True), untagged("score", True)]
+
+
+def test_check_markdown_names_the_rule_and_the_path(history) -> None:
+    shas = history[2]
+    code, out, _ = cli(history, "check", shas["helper"], shas["pii"], "--format", "markdown")
+    assert code == 1
+    assert "<code>no-pii-in-models</code>" in out
+    assert "<code>email</code> → <code>features</code> → <code>model</code>" in out
+    assert "1 new violation" in out
+
+
+def test_check_markdown_escapes_user_text(history, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rules]]\nname = "<b>pii</b> | @team"\n'
+        'forbid_path = { from = "pii", to = "artifact=model" }\n'
+    )
+    shas = history[2]
+    code, out, _ = cli(history, "check", shas["pii"], "--rules", str(rules), "-f", "markdown")
+    assert code == 1
+    assert "<code>&lt;b&gt;pii&lt;/b&gt; &#124; &#64;team</code>" in out
+    assert "<b>" not in out and "@team" not in out
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("[[rules]]\nname = 'x'\nforbid_path = { from = 'pii' }\n", "'from' and 'to'"),
+        ("[[rules]]\nname = 'x'\nrequire_tags = []\n", "require_tags must be"),
+        ("[[rules]]\nforbid_path = { from = 'a', to = 'b' }\n", "'name' is required"),
+        ("[[rules]]\nname = 'x'\n", "exactly one of"),
+        ("[[rules]]\nname = 'x'\nrequire_tags = ['o']\nwho = 1\n", "unknown key(s) who"),
+        ("[[rules]\nname = 'x'\n", "not valid TOML"),
+        ("[dags.main]\nmodules = ['a.py']\n", "defines no [[rules]]"),
+    ],
+)
+def test_a_broken_rule_file_exits_2_with_one_line(
+    history, tmp_path: Path, content: str, fragment: str
+) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(content)
+    code, out, err = cli(history, "check", "--rules", str(rules))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert fragment in err
+
+
+def test_rules_from_pyproject_and_a_file_with_rules_alone(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    rules_only = DAGS_AND_RULES.split("[[rules]]", 1)[1]
+    pyproject = "[tool.lineage-history.dags.main]\nmodules = ['pipe/features.py']\n"
+    commit(repo, "pipeline", {
+        "pyproject.toml": pyproject,
+        "lineage-history.toml": "[[rules]]" + rules_only,
+        "pipe/features.py": FEATURES + UNOWNED_BUCKET,
+    })  # fmt: skip
+    db = tmp_path / "lineage.sqlite"
+    assert run_cli("index", "--repo", str(repo), "--db", str(db)).returncode == 0
+    common = ["--repo", str(repo), "--db", str(db), "--format", "json"]
+    result = run_cli("check", *common)
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["violations"] == [untagged("age_bucket", False)]
+    # the rules are read from the working tree, whatever the revision
+    (repo / "lineage-history.toml").unlink()
+    (repo / "pyproject.toml").write_text(
+        pyproject + "[[tool.lineage-history.rules]]\nname = 'all'\nrequire_tags = ['tier']\n"
+    )
+    result = run_cli("check", "HEAD", *common)
+    assert result.returncode == 1
+    assert {v["node"] for v in json.loads(result.stdout)["violations"]} == {
+        "age", "age_bucket", "email", "features"
+    }  # fmt: skip
+    (repo / "pyproject.toml").write_text(pyproject)
+    result = run_cli("check", "--repo", str(repo), "--db", str(db))
+    assert result.returncode == 0 and "no rules defined" in result.stdout
