@@ -3,18 +3,21 @@ a change (`check`), and the commits where one node started or stopped reaching a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from lineage_history import policy, service
+from lineage_history import policy, queries, service
 from lineage_history.config import OWN_FILE, PYPROJECT
 from lineage_history.errors import ConfigError, UserError
+from lineage_history.graph import shortest_paths
 from lineage_history.policy import Violation
 from lineage_history.ranges import is_range, resolve_pair
 from lineage_history.rules import Rule, parse_rules
-from lineage_history.store import StoredCommit
+from lineage_history.store import STATUS_OK, StoredCommit
 
-__all__ = ["CheckReport", "RuleSet", "check", "load_rules"]
+__all__ = ["CheckReport", "ReachEntry", "ReachLog", "RuleSet", "check", "load_rules", "reach_log"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +93,95 @@ def check(
     return CheckReport(
         name, rules, pair.head_rev, pair.head, pair.base_rev, pair.base, tuple(found)
     )
+
+
+# -- log --reach ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReachEntry:
+    """A commit where FROM started or stopped reaching TO, with the path that (dis)appeared."""
+
+    commit: StoredCommit
+    change: str  # "started" | "stopped"
+    path: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**queries.commit_json(self.commit), "change": self.change, "path": list(self.path)}
+
+
+@dataclass(frozen=True)
+class ReachLog:
+    dag: str
+    rev: str
+    head: StoredCommit
+    source: str
+    target: str
+    entries: tuple[ReachEntry, ...]
+
+
+class _Reach:
+    """The path FROM -> TO at each commit of one DAG's history, computed once per snapshot."""
+
+    def __init__(self, history: queries._History, source: str, target: str) -> None:
+        self.history, self.source, self.target = history, source, target
+        self._by_snapshot: dict[int, tuple[str, ...] | None] = {}
+
+    def path(self, sha: str | None) -> tuple[str, ...] | None:
+        state = self.history.states.get(sha) if sha else None
+        if state is None or state.status != STATUS_OK or state.snapshot_id is None:
+            return None
+        if state.snapshot_id not in self._by_snapshot:
+            snapshot = self.history.store.load_snapshot(state.snapshot_id)
+            found = shortest_paths(snapshot, self.source).get(self.target)
+            self._by_snapshot[state.snapshot_id] = found
+        return self._by_snapshot[state.snapshot_id]
+
+    def kept_parent(self, commit: StoredCommit) -> str | None:
+        """The parent of a merge whose (nearest built) reach the merge kept, if any."""
+        if len(commit.parents) < 2:
+            return None
+        now = self.path(commit.sha) is not None
+        built = self.history.built_base
+        return next((p for p in commit.parents if (self.path(built(p)) is not None) == now), None)
+
+    def entry(self, commit: StoredCommit) -> ReachEntry | None:
+        before = self.path(self.history.first_base(commit.sha))
+        now = self.path(commit.sha)
+        if (before is None) == (now is None):
+            return None
+        if now is not None:
+            return ReachEntry(commit, "started", now)
+        assert before is not None
+        return ReachEntry(commit, "stopped", before)
+
+
+def reach_log(
+    context: service.Context, source: str, target: str, rev: str = "HEAD", dag: str | None = None
+) -> ReachLog:
+    """The commits reachable from `rev`, newest first, where `source` started or stopped
+    reaching `target`; like `log`, across failed builds and down the side a merge kept."""
+    name = service.pick_dag(context, dag)
+    head = service.resolve(context, rev)
+    history = queries._History(context, name)
+    commits = history.reachable(head.sha)
+    known = history.names(c.sha for c in commits)
+    for node in (source, target):
+        if node not in known:
+            where = f"in the history of {rev} ({head.sha[:10]})"
+            raise queries._unknown_node(node, known, where)
+    reach = _Reach(history, source, target)
+    walked = {head.sha}
+    entries = []
+    for commit in commits:  # children before parents
+        if commit.sha not in walked:
+            continue
+        parents: Sequence[str] = commit.parents
+        if not history.failed(commit.sha):
+            kept = reach.kept_parent(commit)
+            if kept is not None:
+                parents = [kept]
+            elif (found := reach.entry(commit)) is not None:
+                entries.append(found)
+        walked.update(parents)
+    return ReachLog(name, rev, head, source, target, tuple(entries))

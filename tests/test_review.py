@@ -251,3 +251,45 @@ def test_rules_from_pyproject_and_a_file_with_rules_alone(tmp_path: Path) -> Non
     (repo / "pyproject.toml").write_text(pyproject)
     result = run_cli("check", "--repo", str(repo), "--db", str(db))
     assert result.returncode == 0 and "no rules defined" in result.stdout
+
+
+# -- log --reach ------------------------------------------------------------------------------
+
+
+def reach_json(history, *args: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    code, out, err = cli(history, "log", "--reach", *args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_log_reach_finds_when_pii_reached_the_model_and_when_it_stopped(history) -> None:
+    shas = history[2]
+    entries = reach_json(history, "email", "model")
+    assert [(e["sha"], e["change"], e["path"]) for e in entries] == [
+        (shas["dropped"], "stopped", ["email", "features", "model"]),
+        (shas["pii"], "started", ["email", "features", "model"]),
+    ]  # the failed build between them is neither
+    assert entries[0]["subject"] == "drop PII from the features"
+    # from an older revision, only what happened up to there
+    assert [e["sha"] for e in reach_json(history, "email", "model", shas["broken"])] == [
+        shas["pii"]
+    ]
+    # the feature branch never connected them
+    assert reach_json(history, "email", "model", "feature") == []
+    # a node that was always connected: it started where both appeared
+    assert [(e["sha"], e["change"]) for e in reach_json(history, "age", "model")] == [
+        (shas["base"], "started")
+    ]
+
+
+def test_log_reach_table_and_bad_input(history) -> None:
+    code, out, _ = cli(history, "log", "--reach", "email", "model")
+    assert code == 0
+    lines = out.splitlines()
+    assert "stopped" in lines[1] and "drop PII from the features" in lines[1]
+    assert lines[2].strip() == "- email -> features -> model"
+    assert "started" in lines[3] and lines[4].strip() == "+ email -> features -> model"
+    code, _, err = cli(history, "log", "--reach", "email", "modle")
+    assert code == 2 and "unknown node 'modle'" in err and "did you mean model" in err
+    code, _, err = cli(history, "log")
+    assert code == 2 and len(err.strip().splitlines()) == 1

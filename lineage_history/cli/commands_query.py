@@ -80,21 +80,62 @@ def _filters_text(tags: Sequence[Any]) -> str:
 # -- log --------------------------------------------------------------------------------------
 
 
+def _print_reach(result: Any, output_format: Format) -> None:
+    if output_format is Format.json:
+        echo_json([entry.to_json() for entry in result.entries])
+        return
+    typer.echo(
+        f"when {result.source} reached {result.target}, from {_where(result.rev, result.head)}"
+    )
+    if not result.entries:
+        typer.echo(f"{result.source} never started or stopped reaching {result.target} here")
+    rows = [
+        (e.commit.sha[:10], _day(e.commit), e.commit.author_name, e.change, e.commit.subject)
+        for e in result.entries
+    ]
+    for line, entry in zip(_columns(rows), result.entries, strict=True):
+        typer.echo(line)
+        typer.echo(f"{'':12}{'+' if entry.change == 'started' else '-'} {' -> '.join(entry.path)}")
+
+
 @app.command("log")
 def log_command(
-    node: Annotated[str, typer.Argument(help="The node whose history to show.")],
-    rev: Annotated[str, typer.Argument(help="Walk the history reachable from here.")] = "HEAD",
+    node: Annotated[
+        str | None, typer.Argument(help="The node whose history to show (with --reach: REV).")
+    ] = None,
+    rev: Annotated[str | None, typer.Argument(help="Walk the history reachable from here.")] = None,
     follow: Annotated[
         bool, typer.Option("--follow", help="Continue through renames under the old name.")
     ] = False,
+    reach: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--reach",
+            metavar="FROM TO",
+            help="Instead: the commits where FROM started or stopped reaching TO.",
+            show_default=False,
+        ),
+    ] = None,
     output_format: FormatOpt = Format.table,
     repo: RepoOpt = None,
     db: DbOpt = None,
     dag: DagOpt = None,
 ) -> None:
-    """The commits, newest first, that added, changed or removed NODE, and what changed."""
-    from lineage_history import queries, service
+    """The commits, newest first, that added, changed or removed NODE, and what changed;
+    or, with --reach FROM TO [REV], where FROM started or stopped reaching TO."""
+    from lineage_history import queries, review, service
+    from lineage_history.errors import UserError
 
+    if reach is not None:
+        if rev is not None or follow:
+            raise UserError("log --reach FROM TO takes one revision and no --follow")
+        with service.opened(repo, db) as context:
+            reached = review.reach_log(context, *reach, node or "HEAD", dag)
+        _print_reach(reached, output_format)
+        return
+    if node is None:
+        raise UserError("log needs a NODE, or --reach FROM TO")
+    rev = rev or "HEAD"
     with service.opened(repo, db) as context:
         result = queries.log(context, node, rev, dag, follow)
     if output_format is Format.json:
