@@ -4,11 +4,16 @@ out again: `check` (lineage rules at a revision and over a change) and `log --re
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lineage_history.store.database import HEAD_REVISION
 from tests.conftest import git, run_cli
 
 DAGS_AND_RULES = """
@@ -293,3 +298,101 @@ def test_log_reach_table_and_bad_input(history) -> None:
     assert code == 2 and "unknown node 'modle'" in err and "did you mean model" in err
     code, _, err = cli(history, "log")
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+# -- the CI review script (everything up to the post) -----------------------------------------
+
+CI_DIR = Path(__file__).resolve().parent.parent / "scripts" / "ci"
+
+
+def ci_script(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(CI_DIR / "lineage_review.py"), *args],
+        input=stdin, capture_output=True, text=True, cwd=cwd, timeout=600,
+    )  # fmt: skip
+
+
+def test_ci_cache_key_follows_the_base_and_the_schema() -> None:
+    schema = f"{version('lineage-history')}-{HEAD_REVISION}"
+    keyed = ci_script("cache-key", "--base", "a" * 40)
+    assert keyed.returncode == 0
+    assert keyed.stdout.strip() == f"lineage-history-{schema}-{'a' * 40}"
+    prefix = ci_script("cache-key").stdout.strip()
+    assert prefix == f"lineage-history-{schema}-" and keyed.stdout.startswith(prefix)
+    assert ci_script("cache-key", "--base", "b" * 40).stdout != keyed.stdout
+
+
+def test_ci_review_indexes_builds_the_body_and_fails_on_new_violations(
+    history, tmp_path: Path
+) -> None:
+    repo, _, shas = history
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "lineage-history-0.0.1-0001.sqlite").write_text("an older schema's database")
+    body = tmp_path / "body.md"
+    done = ci_script("review", "--base", "main", "--head", "feature", "--repo", str(repo),
+                     "--cache-dir", str(cache), "--output", str(body))  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "new lineage rule violations" in done.stderr
+    text = body.read_text()
+    assert text.startswith("<!-- lineage-history-review -->\n## Lineage review: `main...feature`")
+    # the diff from the merge base (the helper commit) to the branch, then the check
+    assert f"merge-base(main, feature) ({shas['helper'][:10]})" in text
+    assert "| modified | `age` | tags" in text and "| added | `score` |" in text
+    assert "**3 new violations** of 2 rules" in text
+    assert "<code>score</code> lacks <code>owner</code>" in text
+    assert text.index("lineage diff") < text.index("lineage check")
+    # the database was built in the cache directory, named by the schema; the stale one went
+    assert [p.name for p in cache.glob("*.sqlite")] == [
+        ci_script("db-path", "--cache-dir", str(cache)).stdout.strip().rsplit("/", 1)[1]
+    ]
+    # a change that introduces nothing passes, from the same (now warm) database
+    done = ci_script("review", "--base", shas["pii"], "--head", shas["doc"], "--repo", str(repo),
+                     "--cache-dir", str(cache), "--no-index")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "**0 new violations** of 2 rules" in done.stdout
+    assert "| modified | `model` | doc" in done.stdout
+
+
+def test_ci_review_reports_a_failed_review_in_the_body(history, tmp_path: Path) -> None:
+    repo, db, shas = history
+    broken_rules = tmp_path / "rules.toml"
+    broken_rules.write_text("[[rules]]\nname = 'x'\n")
+    done = ci_script("review", "--base", shas["helper"], "--head", shas["pii"], "--repo",
+                     str(repo), "--db", str(db), "--no-index",
+                     "--rules", str(broken_rules))  # fmt: skip
+    assert done.returncode == 2
+    assert "**The lineage check failed** (`lineage-history check" in done.stdout
+    assert "give exactly one of forbid_path or require_tags" in done.stdout
+    assert str(db) not in done.stdout  # no database URL (or password) in a public comment
+    done = ci_script("review", "--base", shas["doc"], "--head", shas["broken"], "--repo",
+                     str(repo), "--db", str(db), "--no-index")  # fmt: skip
+    assert done.returncode == 2
+    assert "**The lineage diff failed**" in done.stdout and "failed to build" in done.stdout
+
+
+def test_ci_find_comment_in_github_pages_and_gitlab_notes() -> None:
+    ours = "<!-- lineage-history-review -->\n## Lineage review"
+    github_pages = json.dumps([{"id": 11, "body": "LGTM"}, {"id": 12, "body": None}]) + json.dumps(
+        [{"id": 13, "body": ours}, {"id": 14, "body": ours}]
+    )
+    assert ci_script("find-comment", stdin=github_pages).stdout.strip() == "13"
+    gitlab_notes = json.dumps([{"id": 7, "body": "x", "system": True}, {"id": 9, "body": ours}])
+    assert ci_script("find-comment", stdin=gitlab_notes).stdout.strip() == "9"
+    none = ci_script("find-comment", stdin="[]")
+    assert none.returncode == 0 and none.stdout == ""
+
+
+def test_ci_workflows_call_what_exists() -> None:
+    workflows = [CI_DIR / "github-lineage-review.yml", CI_DIR / "gitlab-lineage-review.yml"]
+    subcommands = {"cache-key", "db-path", "review", "find-comment"}
+    for workflow in workflows:
+        text = workflow.read_text()
+        used = set(re.findall(r"/lineage_review\.py\" ([a-z-]+)", text))
+        assert used and used <= subcommands, (workflow.name, used)
+        assert 'post_comment.sh" ' in text or "post_comment.sh " in text
+    assert subprocess.run(["bash", "-n", str(CI_DIR / "post_comment.sh")]).returncode == 0
+    unknown = subprocess.run(
+        ["bash", str(CI_DIR / "post_comment.sh"), "bitbucket", "body.md"], capture_output=True
+    )
+    assert unknown.returncode == 2
