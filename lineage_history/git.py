@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lineage_history.errors import GitError, NotAGitRepository, UnknownRevision
-from lineage_history.tree import CommitTree, TreeError
+from lineage_history.errors import GitError, NotAGitRepository, UnknownRevision, UserError
+from lineage_history.tree import CommitTree, IndexTree, TreeError
 
 if TYPE_CHECKING:  # GitPython costs 50 ms to import; queries never need it
     import git
@@ -156,6 +156,19 @@ class GitRepo:
             return self._repo.odb.stream(bytes.fromhex(object_id)).read()
         except ValueError as exc:  # GitPython reports a missing object as a ValueError
             raise TreeError(f"cannot read git object {object_id}: {exc}") from None
+
+    def index_tree(self) -> IndexTree:
+        """The files staged in the index (what `git commit` would record), without writing
+        any object."""
+        out = self.run("ls-files", "--stage", "-z")
+        entries = []
+        for record in filter(None, out.split("\0")):
+            info, path = record.split("\t", 1)
+            mode, blob_id, stage = info.split()
+            if stage != "0":
+                raise UserError(f"the index has unresolved merge conflicts (at {path})")
+            entries.append((mode, blob_id, path))
+        return IndexTree(entries, self.read_object)
 
     def commit_tree(self, sha: str) -> CommitTree:
         """The files of a commit, read from git objects (listings shared across commits)."""

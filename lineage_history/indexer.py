@@ -227,18 +227,7 @@ class Indexer:
         return _Pending(info, position, rows, waiting), plans
 
     def _request(self, build_plan: BuildPlan) -> BuildRequest:
-        contents = {path: (blob, self.repo.read_blob(blob)) for path, blob in build_plan.files}
-        definition = build_plan.definition
-        return BuildRequest(
-            files=tuple((path, content) for path, (_, content) in contents.items()),
-            modules=build_plan.modules,
-            config=dict(definition.config),
-            search=build_plan.search,
-            local_names=build_plan.local_names,
-            config_types=definition.config_types,
-            builder_options=definition.builder_options,
-            preload=preload_names(build_plan, contents),
-        )
+        return build_request(build_plan, self.repo.read_blob)
 
     # -- the run ------------------------------------------------------------------------
 
@@ -447,3 +436,19 @@ class Indexer:
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def build_request(build_plan: BuildPlan, read_blob: Callable[[str], bytes]) -> BuildRequest:
+    """What the build child needs for a plan: the files' contents and how to import them."""
+    contents = {path: (blob, read_blob(blob)) for path, blob in build_plan.files}
+    definition = build_plan.definition
+    return BuildRequest(
+        files=tuple((path, content) for path, (_, content) in contents.items()),
+        modules=build_plan.modules,
+        config=dict(definition.config),
+        search=build_plan.search,
+        local_names=build_plan.local_names,
+        config_types=definition.config_types,
+        builder_options=definition.builder_options,
+        preload=preload_names(build_plan, contents),
+    )

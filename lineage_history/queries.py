@@ -699,7 +699,5 @@ def draw(
 
 def diff_mermaid(context: service.Context, report: service.DiffReport) -> str:
     """The Mermaid picture of a diff report: what changed, what it impacts, and their neighbours."""
-    old = service.snapshot_at(context, report.base, report.dag)
-    new = service.snapshot_at(context, report.head, report.dag)
-    drawn = visual.diff_picture(report.diff, old, new, "", context_hops=1)
+    drawn = visual.diff_picture(report.diff, report.old, report.new, "", context_hops=1)
     return visual.to_mermaid(drawn)

@@ -229,21 +229,35 @@ class DiffReport:
     base_rev: str
     base: StoredCommit
     head_rev: str
-    head: StoredCommit
+    head: StoredCommit | None  # None: the working tree or the index (see live.py)
     diff: LineageDiff
+    old: Snapshot
+    new: Snapshot
 
 
 def diff_revisions(
-    context: Context, base_rev: str, head_rev: str | None, dag: str | None
+    context: Context,
+    base_rev: str | None,
+    head_rev: str | None,
+    dag: str | None,
+    *,
+    staged: bool = False,
 ) -> DiffReport:
-    """The diff `base_rev head_rev`, or of a range `A...B` / `A..B` given alone."""
-    from lineage_history.ranges import resolve_pair
+    """The diff `base_rev head_rev`, or of a range `A...B` / `A..B` given alone; with one
+    revision (or none: HEAD), that revision against the working tree (`staged`: the index)."""
+    from lineage_history.ranges import is_range, resolve_pair
 
+    if base_rev is None or (head_rev is None and not is_range(base_rev)):
+        from lineage_history.live import diff_live  # builds: imported only when needed
+
+        return diff_live(context, base_rev, dag, staged=staged)
+    if staged:
+        raise UserError("--staged compares one revision (default HEAD) with the index")
     name = pick_dag(context, dag)
     pair = resolve_pair(context, base_rev, head_rev)
     base, head = pair.base, pair.head
-    lineage = diff(snapshot_at(context, base, name), snapshot_at(context, head, name))
-    return DiffReport(name, pair.base_rev, base, pair.head_rev, head, lineage)
+    old, new = snapshot_at(context, base, name), snapshot_at(context, head, name)
+    return DiffReport(name, pair.base_rev, base, pair.head_rev, head, diff(old, new), old, new)
 
 
 def require_database_writable(url: str) -> None:

@@ -288,3 +288,40 @@ def glob(tree: Tree, pattern: str) -> tuple[FileEntry, ...]:
         return candidates
     regex = _glob_regex(pattern)
     return tuple(entry for entry in candidates if regex.match(entry[0]))
+
+
+class IndexTree(Tree):
+    """The files staged in git's index (`git ls-files --stage`), read from git objects."""
+
+    def __init__(
+        self, entries: list[tuple[str, str, str]], read_object: Callable[[str], bytes]
+    ) -> None:
+        """`entries`: (mode, blob id, path) of each staged file."""
+        self._read_object = read_object
+        self._dirs: dict[str, dict[str, tuple[str, str]]] = {"": {}}
+        for mode, blob_id, path in entries:
+            kind = _MODE_KINDS.get(mode)
+            if kind is None or kind == _DIR:
+                continue  # a submodule
+            parent, name = posixpath.split(path)
+            self._add_dir(parent)
+            self._dirs[parent][name] = (kind, blob_id)
+
+    def _add_dir(self, directory: str) -> None:
+        if directory not in self._dirs:
+            self._dirs[directory] = {}
+            parent, name = posixpath.split(directory)
+            self._add_dir(parent)
+            self._dirs[parent][name] = (_DIR, directory)
+
+    def _listing(self, directory: str) -> dict[str, tuple[str, str]] | None:
+        return self._dirs.get(directory)
+
+    def read(self, blob_id: str) -> bytes:
+        return self._read_object(blob_id)
+
+    def _link_target(self, link_id: str) -> str:
+        return self._read_object(link_id).decode("utf-8", "surrogateescape")
+
+    def tree_id(self, path: str) -> str | None:
+        return None  # the index has no tree objects; callers must not cache by it

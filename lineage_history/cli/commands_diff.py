@@ -33,25 +33,26 @@ def diff_command(
             "--exit-code", help="Exit with 1 when the lineage differs, 0 when it does not."
         ),
     ] = False,
+    staged: Annotated[
+        bool, typer.Option("--staged", help="Compare with the index instead of the working tree.")
+    ] = False,
     output_format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
     repo: RepoOpt = None,
     db: DbOpt = None,
     dag: DagOpt = None,
 ) -> None:
-    """The lineage diff between two revisions (A B, A..B, or A...B from the merge base)."""
-    from lineage_history import queries, ranges, render, service
-    from lineage_history.errors import UserError
+    """The lineage diff: A B, A..B, A...B (from the merge base), or REV (default HEAD)
+    against the working tree (--staged: the index), built on the fly and not stored."""
+    from lineage_history import queries, render, service
 
-    if base is None or (head is None and not ranges.is_range(base)):
-        raise UserError("give two revisions or a range (the working tree comes later)")
     with service.opened(repo, db) as context:
-        report = service.diff_revisions(context, base, head, dag)
+        report = service.diff_revisions(context, base, head, dag, staged=staged)
         base, head = report.base_rev, report.head_rev
         pictured = output_format in (DiffFormat.markdown, DiffFormat.mermaid)
         mermaid = queries.diff_mermaid(context, report) if pictured else None
-    title = (
-        f"lineage diff {report.dag or '(no DAG)'}: {base} ({report.base.sha[:10]}) -> "
-        f"{head} ({report.head.sha[:10]})"
+    head_sha = report.head.sha if report.head is not None else None
+    title = f"lineage diff {report.dag or '(no DAG)'}: {base} ({report.base.sha[:10]}) -> " + (
+        f"{head} ({head_sha[:10]})" if head_sha else head
     )
     if output_format is DiffFormat.json:
         echo_json(
@@ -59,7 +60,7 @@ def diff_command(
                 report.diff,
                 report.dag,
                 {"rev": base, "sha": report.base.sha},
-                {"rev": head, "sha": report.head.sha},
+                {"rev": head, "sha": head_sha},
             )
         )
     elif output_format is DiffFormat.markdown:

@@ -194,6 +194,15 @@ class Store:
                 found.update({row.key: (row.id, row.status) for row in rows})
         return found
 
+    def built_snapshot_id(self, key: str) -> int | None:
+        """The snapshot a successful build of `key` produced, if one did."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(builds.c.snapshot_id).where(
+                    builds.c.key == key, builds.c.status == STATUS_OK
+                )
+            ).scalar()
+
     def save_definition(self, definition: DagDefinition) -> int:
         with self.engine.begin() as connection:
             _insert_ignoring_duplicates(

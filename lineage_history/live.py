@@ -1,0 +1,78 @@
+"""The DAG of the working tree or of the index, built on the fly from its files in the same
+isolated build child as any commit, and diffed against an indexed revision. Nothing is
+stored: a tree whose DAG files match an indexed build reuses that build's snapshot."""
+
+from __future__ import annotations
+
+from lineage_history import service
+from lineage_history.build_keys import plan
+from lineage_history.config import DagDefinition, definitions_at_commit
+from lineage_history.diff import diff
+from lineage_history.errors import BuildFailedError, UnknownDag, UserError
+from lineage_history.extract import ExtractorPool
+from lineage_history.indexer import build_request
+from lineage_history.model import EMPTY, Snapshot
+from lineage_history.tree import DirectoryTree, Tree
+
+__all__ = ["INDEX", "WORKING_TREE", "diff_live", "live_snapshot"]
+
+WORKING_TREE = "working tree"
+INDEX = "index"
+
+
+def _tree(context: service.Context, staged: bool) -> Tree:
+    if context.repo is None:
+        raise UserError("a diff against the working tree or the index needs the repository")
+    return context.repo.index_tree() if staged else DirectoryTree(context.repo.root)
+
+
+def _pick(context: service.Context, dag: str | None, live: dict[str, DagDefinition]) -> str:
+    """The DAG to compare: `--dag`, else the only one indexed or defined in the tree."""
+    names = sorted(set(context.store.dag_names(context.repository_id)) | set(live))
+    if dag is not None:
+        if dag not in names:
+            raise UnknownDag(f"unknown DAG {dag!r}; known DAGs: {', '.join(names) or 'none'}")
+        return dag
+    if len(names) > 1:
+        raise UnknownDag(
+            f"this repository defines several DAGs; pass --dag with one of: {', '.join(names)}"
+        )
+    return names[0] if names else ""
+
+
+def live_snapshot(
+    context: service.Context, tree: Tree, definition: DagDefinition | None, where: str
+) -> Snapshot:
+    """The DAG `definition` over the files of `tree`: an indexed build's snapshot when the
+    build key is known, else a fresh build in a child process."""
+    build_plan = plan(tree, definition) if definition is not None else None
+    if build_plan is None:
+        return EMPTY  # not defined, or none of its modules exists
+    known = context.store.built_snapshot_id(build_plan.key)
+    if known is not None:
+        return context.store.load_snapshot(known)
+    pool = ExtractorPool(1, service.work_root(context))
+    try:
+        outcome = pool.build(build_request(build_plan, tree.read))
+    finally:
+        pool.close()
+    if outcome.snapshot is None:
+        raise BuildFailedError(
+            f"the DAG {definition.name!r} failed to build in the {where}: {outcome.error}"
+        )
+    return outcome.snapshot
+
+
+def diff_live(
+    context: service.Context, rev: str | None, dag: str | None, *, staged: bool = False
+) -> service.DiffReport:
+    """`diff [REV]`: REV (default HEAD) against the working tree, or against the index."""
+    tree = _tree(context, staged)
+    definitions = definitions_at_commit(tree.read_path)
+    name = _pick(context, dag, definitions)
+    base_rev = rev or "HEAD"
+    base = service.resolve(context, base_rev)
+    old = service.snapshot_at(context, base, name)
+    where = INDEX if staged else WORKING_TREE
+    new = live_snapshot(context, tree, definitions.get(name), where)
+    return service.DiffReport(name, base_rev, base, where, None, diff(old, new), old, new)
