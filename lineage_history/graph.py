@@ -57,7 +57,7 @@ def shortest_paths(snapshot: Snapshot, source: str) -> dict[str, tuple[str, ...]
     """For every node downstream of `source`: one shortest path to it (both ends included);
     where several are as short, the same one every time (neighbours are taken by name)."""
     consumers = consumers_by_node(snapshot)
-    trail = {source: (source,)}
+    trail: dict[str, tuple[str, ...]] = {source: (source,)}
     frontier = [source]
     while frontier:
         following: list[str] = []

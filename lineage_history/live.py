@@ -45,9 +45,11 @@ def live_snapshot(
 ) -> Snapshot:
     """The DAG `definition` over the files of `tree`: an indexed build's snapshot when the
     build key is known, else a fresh build in a child process."""
-    build_plan = plan(tree, definition) if definition is not None else None
+    if definition is None:
+        return EMPTY  # not defined in this tree
+    build_plan = plan(tree, definition)
     if build_plan is None:
-        return EMPTY  # not defined, or none of its modules exists
+        return EMPTY  # none of its modules exists
     known = context.store.built_snapshot_id(build_plan.key)
     if known is not None:
         return context.store.load_snapshot(known)

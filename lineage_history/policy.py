@@ -77,12 +77,14 @@ def violations(rules: Sequence[Rule], snapshot: Snapshot) -> list[Violation]:
     return [found for rule in rules for found in _at(rule, snapshot)]
 
 
-def _is_new(rule: Rule, found: Violation, before: Snapshot, after: Snapshot) -> bool:
+def _is_new(
+    rule: Rule, found: Violation, before: Snapshot, after: Snapshot, reached: dict[str, set[str]]
+) -> bool:
     if isinstance(rule, ForbidPath):
         assert found.source is not None and found.target is not None
-        if found.source not in before.nodes:
-            return True
-        return found.target not in downstream(before, found.source)
+        if found.source not in reached:
+            reached[found.source] = downstream(before, found.source)
+        return found.target not in reached[found.source]
     assert found.node is not None
     old = before.nodes.get(found.node)
     if old is None or not _missing_tags(rule, old):
@@ -92,9 +94,10 @@ def _is_new(rule: Rule, found: Violation, before: Snapshot, after: Snapshot) -> 
 
 def introduced(rules: Sequence[Rule], before: Snapshot, after: Snapshot) -> list[Violation]:
     """The violations in `after` that the change from `before` brings, marked new."""
+    reached: dict[str, set[str]] = {}  # downstream of each source, before the change
     return [
         replace(found, new=True)
         for rule in rules
         for found in _at(rule, after)
-        if _is_new(rule, found, before, after)
+        if _is_new(rule, found, before, after, reached)
     ]

@@ -57,7 +57,7 @@ def change_details(change: NodeChange) -> list[str]:
 
 
 def diff_to_json(
-    lineage: LineageDiff, dag: str, base: dict[str, str], head: dict[str, str]
+    lineage: LineageDiff, dag: str, base: dict[str, str | None], head: dict[str, str | None]
 ) -> dict[str, Any]:
     """The design's `diff --format json` shape."""
     return {
