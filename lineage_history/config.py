@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -46,6 +46,10 @@ class DagDefinition:
     # Builder options: `allow_module_overrides()`, `enable_dynamic_execution(...)`.
     allow_module_overrides: bool = False
     dynamic_execution: bool = False
+    # Where it was found (`path:line` of a driver call, or the config file) and whether its
+    # config was a literal there; neither is part of what is built.
+    source: str = field(default="", compare=False)
+    config_literal: bool = field(default=True, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -146,9 +150,13 @@ def _json_safe(value: Any, path: str, types: list[tuple[str, str]]) -> Any:
     return value
 
 
-def parse_definitions(
-    text: str, source: str, *, in_pyproject: bool
-) -> dict[str, DagDefinition] | None:
+class Definitions(dict[str, DagDefinition]):
+    """DAG definitions by name; `discover` asks to add the DAGs found in driver code."""
+
+    discover: bool = False
+
+
+def parse_definitions(text: str, source: str, *, in_pyproject: bool) -> Definitions | None:
     """Definitions by DAG name, or None when the file defines none (a pyproject without ours)."""
     try:
         document = tomllib.loads(text)
@@ -159,14 +167,25 @@ def parse_definitions(
         root = document.get("tool", {}).get("lineage-history")
         if root is None:
             return None
-    if isinstance(root, dict) and "dags" not in root and "rules" in root:
+    if not isinstance(root, dict):
+        raise ConfigError(f"{source}: expected a table")
+    discover = root.get("discover", False)
+    if not isinstance(discover, bool):
+        raise ConfigError(f"{source}: 'discover' must be true or false")
+    if "dags" not in root and "rules" in root and not discover:
         return None  # lineage rules alone (see rules.py) define no DAG
-    if not isinstance(root, dict) or not isinstance(root.get("dags"), dict) or not root["dags"]:
+    dags = root.get("dags", {})
+    if not isinstance(dags, dict) or not (dags or discover):
         raise ConfigError(f"{source}: expected at least one [dags.NAME] table with 'modules'")
-    return {name: _definition(name, table, source) for name, table in sorted(root["dags"].items())}
+    found = Definitions(
+        (name, replace(_definition(name, table, source), source=source))
+        for name, table in sorted(dags.items())
+    )
+    found.discover = discover
+    return found
 
 
-def load_override(path: str) -> dict[str, DagDefinition]:
+def load_override(path: str) -> Definitions:
     """Read a `--config FILE` given on the command line (same keys as lineage-history.toml)."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -179,13 +198,8 @@ def load_override(path: str) -> dict[str, DagDefinition]:
     return definitions
 
 
-def definitions_at_commit(
-    read_file: Callable[[str], bytes | None],
-    override: dict[str, DagDefinition] | None = None,
-) -> dict[str, DagDefinition]:
-    """The DAG definitions that apply at one commit; first match wins (see the design)."""
-    if override is not None:
-        return override
+def defined_at_commit(read_file: Callable[[str], bytes | None]) -> Definitions | None:
+    """The definitions a commit's own files give (first match wins), or None without any."""
     for filename, in_pyproject in ((OWN_FILE, False), (PYPROJECT, True)):
         data = read_file(filename)
         if data is None:
@@ -197,4 +211,28 @@ def definitions_at_commit(
         found = parse_definitions(text, filename, in_pyproject=in_pyproject)
         if found is not None:
             return found
-    return {}
+    return None
+
+
+def with_discovered(
+    defined: Mapping[str, DagDefinition] | None,
+    discover: Callable[[], dict[str, DagDefinition]] | None,
+) -> dict[str, DagDefinition]:
+    """A definition wins; without one the discovered DAGs apply; `discover = true` adds them
+    (a defined DAG keeps its name when a discovered one has the same)."""
+    if defined is None:
+        return discover() if discover is not None else {}
+    if discover is None or not getattr(defined, "discover", False):
+        return dict(defined)
+    return {**discover(), **defined}
+
+
+def definitions_at_commit(
+    read_file: Callable[[str], bytes | None],
+    override: Mapping[str, DagDefinition] | None = None,
+    discover: Callable[[], dict[str, DagDefinition]] | None = None,
+) -> dict[str, DagDefinition]:
+    """The DAGs that apply at one commit: `--config`, the commit's own files, else the ones
+    its driver code builds (`discover`, see the design)."""
+    defined = override if override is not None else defined_at_commit(read_file)
+    return with_discovered(defined, discover)

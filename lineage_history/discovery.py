@@ -28,8 +28,6 @@ DRIVERS = frozenset(
         "hamilton.experimental.h_async.AsyncDriver",
     }
 )
-# Builder options that change the graph a build forms (the others only change execution).
-GRAPH_OPTIONS = frozenset({"allow_module_overrides", "enable_dynamic_execution"})
 
 
 @dataclass(frozen=True)

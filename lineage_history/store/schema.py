@@ -162,3 +162,11 @@ build_claims = Table(
     Column("claimed_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),  # a dead worker's claim lapses here
 )
+
+discovered_blobs = Table(
+    "discovered_blobs",
+    metadata,
+    Column("blob_id", String(64), primary_key=True),  # git blob id of a `.py` file
+    Column("parser_version", String(20), primary_key=True),  # discovery.PARSER_VERSION
+    Column("result", Text, nullable=False),  # JSON list of its driver calls (often [])
+)

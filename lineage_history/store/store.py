@@ -34,6 +34,7 @@ from lineage_history.store.schema import (
     commit_dags,
     commits,
     definitions,
+    discovered_blobs,
     index_runs,
     node_tags,
     node_versions,
@@ -400,6 +401,32 @@ class Store:
                 .where(commit_dags.c.commit_id == commit_id, commit_dags.c.dag == dag)
                 .values(build_id=build_id, status=STATUS_BUILT)
             )
+
+    # -- discovery's parse cache ------------------------------------------------------------
+
+    def discovered_blobs(self, blob_ids: Iterable[str], version: str) -> dict[str, str]:
+        """Stored parse results (JSON) of blobs, by blob id, for one parser version."""
+        found: dict[str, str] = {}
+        wanted = sorted(set(blob_ids))
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), 500):
+                rows = connection.execute(
+                    select(discovered_blobs.c.blob_id, discovered_blobs.c.result).where(
+                        discovered_blobs.c.parser_version == version,
+                        discovered_blobs.c.blob_id.in_(wanted[start : start + 500]),
+                    )
+                )
+                found.update({row.blob_id: row.result for row in rows})
+        return found
+
+    def save_discovered_blobs(self, results: dict[str, str], version: str) -> None:
+        rows = [
+            {"blob_id": blob_id, "parser_version": version, "result": result}
+            for blob_id, result in sorted(results.items())
+        ]
+        with self.engine.begin() as connection:
+            for start in range(0, len(rows), 500):
+                _insert_ignoring_duplicates(connection, discovered_blobs, rows[start : start + 500])
 
     def max_position(self, repository_id: int) -> int:
         with self.engine.connect() as connection:
