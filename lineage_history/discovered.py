@@ -27,39 +27,11 @@ Calls = tuple[DriverCall, ...]
 Scripts = tuple[tuple[str, str], ...]  # (path relative to the scanned directory, blob id)
 _CONFTEST = ("conftest.py",)
 # Names that are files, not directories, without asking the tree (most entries of a repo).
-_FILE_SUFFIXES = frozenset(
-    [
-        "md",
-        "rst",
-        "txt",
-        "csv",
-        "json",
-        "yaml",
-        "yml",
-        "toml",
-        "cfg",
-        "ini",
-        "lock",
-        "sh",
-        "png",
-        "jpg",
-        "jpeg",
-        "gif",
-        "svg",
-        "ipynb",
-        "html",
-        "css",
-        "js",
-        "ts",
-        "parquet",
-        "pkl",
-        "sql",
-        "xml",
-        "pdf",
-        "in",
-        "typed",
-    ]
-)
+_FILE_SUFFIXES = frozenset({
+    "md", "rst", "txt", "csv", "json", "yaml", "yml", "toml", "cfg", "ini", "lock", "sh", "png",
+    "jpg", "jpeg", "gif", "svg", "ipynb", "html", "css", "js", "ts", "parquet", "pkl", "sql",
+    "xml", "pdf", "in", "typed",
+})  # fmt: skip
 _SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 
 
