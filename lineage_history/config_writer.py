@@ -48,9 +48,9 @@ def _value(value: Any) -> str:
 
 def _config_lines(definition: DagDefinition) -> list[str]:
     where = definition.source or "the driver code"
-    if not definition.config_literal:
-        return [f"# config is not a literal at {where}: add its values here", "config = {}"]
     lines, items = [], []
+    if not definition.config_literal:
+        lines.append(f"# config is not (all) a literal at {where}: add its values here")
     for key, value in definition.config.items():
         try:
             items.append(f"{_key(key)} = {_value(value)}")
@@ -76,4 +76,7 @@ def definitions_toml(definitions: Mapping[str, DagDefinition], header: str = "")
             out.append(f"include = {_value(list(definition.include))}")
         if definition.preload:
             out.append(f"preload = {_value(list(definition.preload))}")
+        for option, value in definition.builder_options.items():
+            if value:
+                out.append(f"{option} = true")
     return "\n".join(out) + "\n"

@@ -220,6 +220,8 @@ def _script_definitions(
             name,
             tuple(modules),
             call.config,
+            allow_module_overrides="allow_module_overrides" in call.options,
+            dynamic_execution="enable_dynamic_execution" in call.options,
             source=f"{script}:{call.line}",
             config_literal=call.config_literal,
         )
@@ -235,4 +237,4 @@ def script_definitions(tree: Tree, script: str, calls: Calls) -> list[DagDefinit
 
 
 def _same_dag(one: DagDefinition, other: DagDefinition) -> bool:
-    return (one.modules, dict(one.config)) == (other.modules, dict(other.config))
+    return one.to_dict() | {"name": ""} == other.to_dict() | {"name": ""}

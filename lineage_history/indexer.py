@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineage_history.build_keys import BuildPlan, plan, preload_names
-from lineage_history.config import DagDefinition, definitions_at_commit
+from lineage_history.config import (
+    OWN_FILE,
+    PYPROJECT,
+    DagDefinition,
+    defined_at_commit,
+    with_discovered,
+)
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from lineage_history.discovered import Discoverer
 from lineage_history.errors import ConfigError
 from lineage_history.extract import BuildOutcome, BuildRequest, ExtractorPool
 from lineage_history.extract.pool import INTERRUPTED, clean_stale_workdirs, pid_alive
@@ -162,6 +169,7 @@ class Indexer:
         self._pool: ExtractorPool | None = None
         self._definition_ids: dict[str, int] = {}
         self._definitions_cache: dict[tuple[str | None, str | None], object] = {}
+        self._discoverer = Discoverer(store)  # its caches carry across the run's commits
         # The values of `--pass-env` variables are part of every build key.
         self._passed_env = {
             name: os.environ[name] for name in options.pass_env if name in os.environ
@@ -176,17 +184,21 @@ class Indexer:
     # -- planning -----------------------------------------------------------------------
 
     def _definitions(self, tree: Tree) -> dict[str, DagDefinition] | ConfigError:
-        if self.options.override is not None:
-            return self.options.override
-        blob_ids = (tree.blob("lineage-history.toml"), tree.blob("pyproject.toml"))
-        cached = self._definitions_cache.get(blob_ids)
-        if cached is None:
-            try:
-                cached = definitions_at_commit(tree.read_path)
-            except ConfigError as exc:
-                cached = exc
-            self._definitions_cache[blob_ids] = cached
-        return cached  # type: ignore[return-value]
+        """`--config`, else the commit's own definition; without one (or with `discover =
+        true` in it, as well) the DAGs its driver code builds."""
+        defined = self.options.override
+        if defined is None:
+            blob_ids = (tree.blob(OWN_FILE), tree.blob(PYPROJECT))
+            if blob_ids not in self._definitions_cache:
+                try:
+                    self._definitions_cache[blob_ids] = defined_at_commit(tree.read_path)
+                except ConfigError as exc:
+                    self._definitions_cache[blob_ids] = exc
+            cached = self._definitions_cache[blob_ids]
+            if isinstance(cached, ConfigError):
+                return cached
+            defined = cached  # type: ignore[assignment]
+        return with_discovered(defined, lambda: self._discoverer.definitions(tree))
 
     def _definition_id(self, definition: DagDefinition) -> int:
         if definition.digest not in self._definition_ids:

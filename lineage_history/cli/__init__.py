@@ -10,6 +10,7 @@ import sys
 import typer
 
 from lineage_history.cli import (  # noqa: F401
+    commands_dags,
     commands_diff,
     commands_index,
     commands_query,
