@@ -25,6 +25,13 @@ class ModuleRef:
 
 
 SELF = ModuleRef("", 0)
+IMPORT_MODULE = ModuleRef("importlib.import_module")
+
+
+def _named_module(name: str) -> ModuleRef | None:
+    """The module `importlib.import_module(name)` imports (".x" is relative)."""
+    stripped = name.lstrip(".")
+    return ModuleRef(stripped, len(name) - len(stripped)) if stripped else None
 
 
 # -- bindings ---------------------------------------------------------------------------------
@@ -140,10 +147,8 @@ class Resolver:
             function = self.qualname(expr.func, depth + 1)
             first = expr.args[0]
             literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
-            if function == ModuleRef("importlib.import_module") and literal:
-                name = str(first.value)
-                stripped = name.lstrip(".")
-                return ModuleRef(stripped, len(name) - len(stripped)) if stripped else None
+            if function == IMPORT_MODULE and literal:
+                return _named_module(str(first.value))
         if isinstance(expr, ast.Subscript) and _is_self_lookup(expr):
             return SELF
         return None
@@ -167,11 +172,40 @@ class Resolver:
             return self.modules_of(expr.elts, depth + 1)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             return self._sequence(expr.left, depth + 1) + self._sequence(expr.right, depth + 1)
+        if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
+            return self._imported_by_name(expr, depth + 1)
         if isinstance(expr, ast.Name) and depth <= MAX_DEPTH:
             bound = self.scope.lookup(expr.id, expr.lineno)
             if isinstance(bound, ast.expr):
                 return self._sequence(bound, depth + 1)
         return [None]
+
+    def _imported_by_name(
+        self, expr: ast.ListComp | ast.GeneratorExp, depth: int
+    ) -> list[ModuleRef | None]:
+        """`[importlib.import_module(m) for m in module_names]` over a literal list of names."""
+        (loop, *more), call = expr.generators, expr.elt
+        target = loop.target
+        if more or loop.ifs or not isinstance(target, ast.Name) or not isinstance(call, ast.Call):
+            return [None]
+        argument = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        if not (isinstance(argument, ast.Name) and argument.id == target.id):
+            return [None]
+        if self.qualname(call.func, depth) != IMPORT_MODULE:
+            return [None]
+        names = self._strings(loop.iter, depth)
+        return [_named_module(name) for name in names] if names is not None else [None]
+
+    def _strings(self, expr: ast.expr, depth: int) -> list[str] | None:
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Name):
+            bound = self.scope.lookup(expr.id, expr.lineno)
+            return self._strings(bound, depth + 1) if isinstance(bound, ast.expr) else None
+        value = _literal(expr)
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return value
+        return None
 
     def config_of(self, expr: ast.expr, depth: int = 0) -> dict[str, Any] | None:
         """A config that is a literal: a dict display, `dict(...)` of literals, or a name of one."""

@@ -143,6 +143,21 @@ def test_module_lists_assigned_first_and_import_module_literals() -> None:
     ]
 
 
+def test_modules_imported_by_name_from_a_literal_list() -> None:
+    found = calls(
+        """
+        import importlib
+        from hamilton import driver
+
+        module_names = ["data_loaders", "business_logic"]
+        modules = [importlib.import_module(m) for m in module_names]
+        dr = driver.Driver({}, *modules)
+        dynamic = driver.Driver({}, *[importlib.import_module(m) for m in find_names()])
+        """
+    )
+    assert [c.modules for c in found] == [refs("data_loaders", "business_logic")]
+
+
 def test_module_references_through_the_scripts_imports() -> None:
     call = only(
         """
