@@ -4,6 +4,7 @@ repository that has no config, and the parse cache."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from lineage_history.git import GitRepo
 from lineage_history.store import Store, open_engine
 from tests.conftest import run_cli
 from tests.repo_fixtures import Repo
+from tests.test_postgres import PG_URL, pg_db, scalar  # noqa: F401 (pg_db: a fixture)
 
 FUNCTIONS = """
 def base(seed: int) -> int:
@@ -265,3 +267,17 @@ def test_each_blob_is_parsed_once_across_runs(driver_repo: Repo) -> None:
     assert _cached_rows(driver_repo.db) == len(candidates) + 1
     diff = driver_repo.diff("HEAD~1", "HEAD", "examples/hello/run")
     assert diff["config"]["changed"] == ["seed"]
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs LINEAGE_HISTORY_TEST_PG")
+def test_discovery_on_postgresql(driver_repo: Repo, pg_db: str) -> None:  # noqa: F811
+    for _ in range(2):  # the second run finds everything indexed and parsed
+        result = run_cli("index", "--jobs", "1", "--repo", str(driver_repo.path), "--db", pg_db)
+        assert result.returncode == 0, result.stderr
+    listed = run_cli("dags", "--format", "json", "--repo", str(driver_repo.path), "--db", pg_db)
+    assert listed.returncode == 0, listed.stderr
+    assert {e["name"]: e["status"] for e in json.loads(listed.stdout)} == {
+        e["name"]: "ok" for e in EXPECTED
+    }
+    rows = scalar(pg_db, "SELECT count(*) FROM discovered_blobs")
+    assert rows == len({c for p, c in DRIVER_REPO.items() if p.endswith(".py")}) - 1  # tests/
