@@ -139,6 +139,8 @@ def write_config(repo_path: str | None, rev: str, *, force: bool) -> tuple[Path,
     repo = GitRepo(repo_path or ".")
     try:
         sha = repo.resolve(rev)
+        if repo.root == repo.git_dir:
+            raise UserError(f"{repo.root} is a bare repository: init needs a working tree")
         target = repo.root / OWN_FILE
         if target.exists() and not force:
             raise UserError(f"{target} already exists; pass --force to overwrite it")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,32 @@ def test_init_without_driver_code_is_a_user_error(tmp_path: Path) -> None:
     assert "no Hamilton driver code found" in result.stderr
     assert not (repo.path / "lineage-history.toml").exists()
     assert repo.cli("dags").stdout.startswith("no DAGs at HEAD")
+
+
+def test_bad_input_is_one_line_and_status_2(driver_repo: Repo, tmp_path: Path) -> None:
+    bare = tmp_path / "bare.git"
+    assert (
+        subprocess.run(
+            ["git", "clone", "-q", "--bare", str(driver_repo.path), str(bare)]
+        ).returncode
+        == 0
+    )
+    for args in (
+        ("dags", "no-such-rev", "--repo", str(driver_repo.path)),
+        ("dags", "--repo", str(tmp_path / "nowhere")),
+        ("dags", "--config", str(tmp_path / "missing.toml"), "--repo", str(driver_repo.path)),
+        ("init", "--repo", str(bare)),
+    ):
+        result = run_cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, args
+    assert len(_listed_at(bare)) == len(EXPECTED)  # a bare clone lists its DAGs
+
+
+def _listed_at(repo_path: Path) -> list[dict]:
+    result = run_cli("dags", "--format", "json", "--repo", str(repo_path))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def _cached_rows(db: Path) -> int:
