@@ -308,3 +308,22 @@ def test_discovery_on_postgresql(driver_repo: Repo, pg_db: str) -> None:  # noqa
     }
     rows = scalar(pg_db, "SELECT count(*) FROM discovered_blobs")
     assert rows == len({c for p, c in DRIVER_REPO.items() if p.endswith(".py")}) - 1  # tests/
+
+
+def test_discover_true_alone_and_how_definitions_combine() -> None:
+    alone = config.parse_definitions(
+        "[tool.lineage-history]\ndiscover = true\n", "pyproject.toml", in_pyproject=True
+    )
+    assert alone == {} and alone is not None and alone.discover
+    with pytest.raises(config.ConfigError, match="'discover' must be true or false"):
+        config.parse_definitions('discover = "yes"\n', "lineage-history.toml", in_pyproject=False)
+    found = {"a": config.DagDefinition("a", ("a.py",)), "b": config.DagDefinition("b", ("x.py",))}
+    own = config.parse_definitions(
+        '[dags.b]\nmodules = ["b.py"]\n', "lineage-history.toml", in_pyproject=False
+    )
+    assert own is not None
+    assert config.with_discovered(None, lambda: found) == found
+    assert config.with_discovered(own, lambda: found) == {"b": own["b"]}
+    own.discover = True
+    assert config.with_discovered(own, lambda: found) == {"a": found["a"], "b": own["b"]}
+    assert own["b"].source == "lineage-history.toml"
