@@ -50,7 +50,7 @@ class DagListing:
         return data
 
 
-class _QuietCache:
+class QuietCache:
     """The database as discovery's parse cache; a read-only database only reads."""
 
     def __init__(self, store: Store) -> None:
@@ -106,7 +106,7 @@ def _definitions(
     repo: GitRepo, sha: str, store: Store | None, config: str | None
 ) -> dict[str, DagDefinition]:
     tree = repo.commit_tree(sha)
-    discoverer = Discoverer(_QuietCache(store) if store is not None else None)
+    discoverer = Discoverer(QuietCache(store) if store is not None else None)
     defined = load_override(config) if config else defined_at_commit(tree.read_path)
     return with_discovered(defined, lambda: discoverer.definitions(tree))
 

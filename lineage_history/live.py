@@ -7,7 +7,9 @@ from __future__ import annotations
 from lineage_history import service
 from lineage_history.build_keys import plan
 from lineage_history.config import DagDefinition, definitions_at_commit
+from lineage_history.dag_listing import QuietCache
 from lineage_history.diff import diff
+from lineage_history.discovered import Discoverer
 from lineage_history.errors import BuildFailedError, UnknownDag, UserError
 from lineage_history.extract import ExtractorPool
 from lineage_history.indexer import build_request
@@ -70,7 +72,10 @@ def diff_live(
 ) -> service.DiffReport:
     """`diff [REV]`: REV (default HEAD) against the working tree, or against the index."""
     tree = _tree(context, staged)
-    definitions = definitions_at_commit(tree.read_path)
+    discoverer = Discoverer(QuietCache(context.store))
+    definitions = definitions_at_commit(
+        tree.read_path, discover=lambda: discoverer.definitions(tree)
+    )
     name = _pick(context, dag, definitions)
     base_rev = rev or "HEAD"
     base = service.resolve(context, base_rev)

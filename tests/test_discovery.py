@@ -327,3 +327,10 @@ def test_discover_true_alone_and_how_definitions_combine() -> None:
     own.discover = True
     assert config.with_discovered(own, lambda: found) == {"a": found["a"], "b": own["b"]}
     assert own["b"].source == "lineage-history.toml"
+
+
+def test_working_tree_diff_of_a_discovered_dag(driver_repo: Repo) -> None:
+    driver_repo.index()
+    driver_repo.write({"examples/hello/my_functions.py": FUNCTIONS.replace("base * 2", "base * 3")})
+    result = driver_repo.cli("diff", "--dag", "examples/hello/run", "--format", "json")
+    assert {e["name"]: e["changes"] for e in result["nodes"]["modified"]} == {"doubled": ["code"]}
