@@ -51,7 +51,7 @@ class Scope:
             found = scope.bindings.get(name)
             if found:
                 before = [value for bound_at, value in found if bound_at < line]
-                return before[-1] if before else found[-1]
+                return before[-1] if before else found[-1][1]
             scope = scope.parent
         return None
 
@@ -146,9 +146,8 @@ class Resolver:
         if isinstance(expr, ast.Call) and expr.args and not expr.keywords:
             function = self.qualname(expr.func, depth + 1)
             first = expr.args[0]
-            literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
-            if function == IMPORT_MODULE and literal:
-                return _named_module(str(first.value))
+            if function == IMPORT_MODULE and isinstance(first, ast.Constant):
+                return _named_module(first.value) if isinstance(first.value, str) else None
         if isinstance(expr, ast.Subscript) and _is_self_lookup(expr):
             return SELF
         return None
@@ -255,8 +254,8 @@ def _jsonable(value: Any) -> Any:
         items = [_jsonable(v) for v in value]
         return _NOT_LITERAL if any(i is _NOT_LITERAL for i in items) else items
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        items = {k: _jsonable(v) for k, v in value.items()}
-        return _NOT_LITERAL if any(i is _NOT_LITERAL for i in items.values()) else items
+        entries = {k: _jsonable(v) for k, v in value.items()}
+        return _NOT_LITERAL if any(v is _NOT_LITERAL for v in entries.values()) else entries
     return _NOT_LITERAL
 
 

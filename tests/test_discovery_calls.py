@@ -204,6 +204,21 @@ def test_literal_configs_dict_call_and_names_in_the_same_scope() -> None:
     ]
 
 
+def test_names_bound_after_the_function_that_uses_them() -> None:
+    call = only(
+        """
+        from hamilton import driver
+
+        def main():
+            return driver.Driver(CONFIG, flows)
+
+        import flows
+        CONFIG = {"a": 1}
+        """
+    )
+    assert (call.modules, call.config, call.config_literal) == (refs("flows"), {"a": 1}, True)
+
+
 def test_non_literal_configs_are_flagged() -> None:
     found = calls(
         """
