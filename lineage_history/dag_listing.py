@@ -154,7 +154,9 @@ def write_config(repo_path: str | None, rev: str, *, force: bool) -> tuple[Path,
         "This file replaces discovery; `discover = true` at the top keeps discovering too."
     )
     text = definitions_toml(discovered, header)
-    read_back = parse_definitions(text, OWN_FILE, in_pyproject=False) or {}
+    read_back: dict[str, DagDefinition] = (
+        parse_definitions(text, OWN_FILE, in_pyproject=False) or {}
+    )
     if {n: d.modules for n, d in read_back.items()} != {
         n: d.modules for n, d in discovered.items()
     }:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,7 +15,7 @@ ConfigOpt = Annotated[
 ]
 
 
-def _config_text(config: dict, literal: bool) -> str:
+def _config_text(config: dict[str, Any], literal: bool) -> str:
     text = json.dumps(config, sort_keys=True) if config else ""
     if not literal:
         text = f"{text} (not a literal)".strip()
