@@ -14,7 +14,7 @@ from lineage_history.config import DagDefinition
 from lineage_history.extract._fingerprint import imported_top_level_names
 from lineage_history.imports import closure, import_root, search_path
 from lineage_history.model import canonical_json, sha256_hex
-from lineage_history.tree import FileEntry, Tree, glob
+from lineage_history.tree import FileEntry, Reads, Tree, glob
 
 # Bump when extraction changes what it records, so every commit is rebuilt once.
 EXTRACTOR_VERSION = "2"  # 2: import roots, import closure, cross-module fingerprints
@@ -79,6 +79,26 @@ def plan(
         )
     )
     return BuildPlan(definition, entries, modules, search, seen.local_names, key)
+
+
+class Planner:
+    """`plan` with a memory: a DAG's plan is reused at the next commit when every directory
+    entry its planning read is unchanged there (the common case: most commits touch none of
+    a DAG's files), so planning a long history costs a lookup per commit and DAG."""
+
+    def __init__(self, passed_env: Mapping[str, str] | None = None) -> None:
+        self.passed_env = dict(passed_env or {})
+        self._last: dict[str, tuple[Reads, BuildPlan | None]] = {}
+
+    def plan(self, tree: Tree, definition: DagDefinition) -> BuildPlan | None:
+        digest = definition.digest
+        memo = self._last.get(digest)
+        if memo is not None and tree.still_holds(memo[0]):
+            return memo[1]
+        with tree.recording() as reads:
+            result = plan(tree, definition, self.passed_env)
+        self._last[digest] = (reads, result)
+        return result
 
 
 @cache

@@ -13,7 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lineage_history.build_keys import BuildPlan, plan, preload_names
+from lineage_history.build_keys import BuildPlan, Planner, preload_names
 from lineage_history.config import (
     OWN_FILE,
     PYPROJECT,
@@ -171,9 +171,9 @@ class Indexer:
         self._definitions_cache: dict[tuple[str | None, str | None], object] = {}
         self._discoverer = Discoverer(store)  # its caches carry across the run's commits
         # The values of `--pass-env` variables are part of every build key.
-        self._passed_env = {
-            name: os.environ[name] for name in options.pass_env if name in os.environ
-        }
+        self._planner = Planner(
+            {name: os.environ[name] for name in options.pass_env if name in os.environ}
+        )
 
     def cancel(self) -> None:
         """Stop as soon as possible: builds in flight are killed and not recorded."""
@@ -224,7 +224,7 @@ class Indexer:
         plans: dict[str, BuildPlan] = {}
         for name, definition in definitions.items():
             try:
-                build_plan = plan(tree, definition, self._passed_env)
+                build_plan = self._planner.plan(tree, definition)
             except Exception as exc:
                 error = f"cannot plan the build: {_describe(exc)}"
                 rows.append(
@@ -438,7 +438,7 @@ class Indexer:
             definitions = self._definitions(tree)
             if isinstance(definitions, ConfigError) or dag not in definitions:
                 continue  # a broken definition is fixed by a new commit, not by a rebuild
-            build_plan = plan(tree, definitions[dag], self._passed_env)
+            build_plan = self._planner.plan(tree, definitions[dag])
             if build_plan is not None:
                 plans[build_plan.key] = build_plan
                 retries.append((sha, dag, build_plan.key))

@@ -4,13 +4,14 @@ tree). Planning a build sees a repository only through this interface."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import posixpath
 import re
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,8 +32,43 @@ def normalize(path: str) -> str:
     return "" if clean == "." else clean
 
 
+# What a computation read from a tree: (directory, entry name or None for the whole
+# listing) -> what it found there. If all of it still holds in another commit's tree, the
+# computation's result holds there too.
+Reads = dict[tuple[str, "str | None"], object]
+
+
 class Tree(ABC):
     """The files of one commit (or of the working tree), addressed by repository paths."""
+
+    _reads: Reads | None = None
+
+    def _read_listing(
+        self, directory: str, name: str | None = None
+    ) -> dict[str, tuple[str, str]] | None:
+        listing = self._listing(directory)
+        if self._reads is not None:
+            self._reads[(directory, name)] = listing if name is None else (listing or {}).get(name)
+        return listing
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[Reads]:
+        """Note every directory entry read in the block (see `still_holds`)."""
+        reads: Reads = {}
+        previous, self._reads = self._reads, reads
+        try:
+            yield reads
+        finally:
+            self._reads = previous
+
+    def still_holds(self, reads: Reads) -> bool:
+        """Whether every read noted (in this or another commit's tree) finds the same here."""
+        for (directory, name), seen in reads.items():
+            listing = self._listing(directory)
+            current = listing if name is None else (listing or {}).get(name)
+            if current is not seen and current != seen:
+                return False
+        return True
 
     @abstractmethod
     def _listing(self, directory: str) -> dict[str, tuple[str, str]] | None:
@@ -61,7 +97,7 @@ class Tree(ABC):
         if resolved_parent is None or resolved_parent[0] != _DIR:
             return None
         real_parent = resolved_parent[2]
-        listing = self._listing(real_parent)
+        listing = self._read_listing(real_parent, name)
         if listing is None or name not in listing:
             return None
         kind, object_id = listing[name]
@@ -90,7 +126,7 @@ class Tree(ABC):
         found = self._resolve(directory)
         if found is None or found[0] != _DIR:
             return ()
-        return tuple(sorted(self._listing(found[2]) or {}))
+        return tuple(sorted(self._read_listing(found[2]) or {}))
 
     def read_path(self, path: str) -> bytes | None:
         blob_id = self.blob(path)
@@ -108,7 +144,7 @@ class Tree(ABC):
 
     def _files_below(self, real: str, shown: str) -> tuple[FileEntry, ...]:
         entries: list[FileEntry] = []
-        for name, (kind, _) in sorted((self._listing(real) or {}).items()):
+        for name, (kind, _) in sorted((self._read_listing(real) or {}).items()):
             child_real = posixpath.join(real, name) if real else name
             child_shown = posixpath.join(shown, name) if shown else name
             if kind == _DIR:
