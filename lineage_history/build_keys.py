@@ -17,7 +17,7 @@ from lineage_history.model import canonical_json, sha256_hex
 from lineage_history.tree import FileEntry, Reads, Tree, glob
 
 # Bump when extraction changes what it records, so every commit is rebuilt once.
-EXTRACTOR_VERSION = "2"  # 2: import roots, import closure, cross-module fingerprints
+EXTRACTOR_VERSION = "3"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text
 
 
 @cache

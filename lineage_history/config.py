@@ -26,6 +26,7 @@ _KNOWN_KEYS = {
     "preload",
     "allow_module_overrides",
     "dynamic_execution",
+    "stub",
 }
 # TOML values JSON has no type for: stored as ISO text, given to Hamilton as they were.
 _TEMPORAL = {datetime.datetime: "datetime", datetime.date: "date", datetime.time: "time"}
@@ -46,6 +47,7 @@ class DagDefinition:
     # Builder options: `allow_module_overrides()`, `enable_dynamic_execution(...)`.
     allow_module_overrides: bool = False
     dynamic_execution: bool = False
+    stub: tuple[str, ...] = ()  # packages the DAG's own imports always get stand-ins for
     # Where it was found (`path:line` of a driver call, or the config file) and whether its
     # config was a literal there; neither is part of what is built.
     source: str = field(default="", compare=False)
@@ -66,6 +68,8 @@ class DagDefinition:
             body["allow_module_overrides"] = True
         if self.dynamic_execution:
             body["dynamic_execution"] = True
+        if self.stub:
+            body["stub"] = list(self.stub)
         return body
 
     @property
@@ -133,6 +137,7 @@ def _definition(name: str, table: Any, source: str) -> DagDefinition:
         include,
         preload,
         config_types=tuple(sorted(types)),
+        stub=tuple(sorted(set(_string_list(table.get("stub", []), where + ".stub")))),
         **options,
     )
 

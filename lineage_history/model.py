@@ -97,11 +97,23 @@ class Snapshot:
 
     nodes: Mapping[str, Node] = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)
+    # Modules and `module.Name`s that were stand-ins in the build that produced this graph.
+    # A fact of the build, not of the graph: not part of the digest, nor of equality.
+    stubbed: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def of(cls, nodes: Iterable[Node], config: Mapping[str, Any] | None = None) -> Snapshot:
+    def of(
+        cls,
+        nodes: Iterable[Node],
+        config: Mapping[str, Any] | None = None,
+        stubbed: Iterable[str] = (),
+    ) -> Snapshot:
         by_name = {node.name: node for node in sorted(nodes, key=lambda n: n.name)}
-        return cls(nodes=by_name, config=dict(sorted((config or {}).items())))
+        return cls(
+            nodes=by_name,
+            config=dict(sorted((config or {}).items())),
+            stubbed=tuple(sorted(set(stubbed))),
+        )
 
     @property
     def edges(self) -> frozenset[tuple[str, str]]:
@@ -114,11 +126,13 @@ class Snapshot:
         return {
             "nodes": [node.to_dict() for node in self.nodes.values()],
             "config": dict(self.config),
+            "stubbed": list(self.stubbed),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
-        return cls.of((Node.from_dict(n) for n in data.get("nodes", ())), data.get("config"))
+        nodes = (Node.from_dict(n) for n in data.get("nodes", ()))
+        return cls.of(nodes, data.get("config"), data.get("stubbed") or ())
 
     @property
     def digest(self) -> str:

@@ -30,19 +30,46 @@ from lineage_history.imports import resolve_module, resolve_relative
 from lineage_history.tree import DirectoryTree
 
 
+def _class_text(cls: type) -> str:
+    """`module.Name` by the shortest module path that exposes the class under its name
+    (`pandas.DataFrame`, not `pandas.core.frame.DataFrame`), so the text is the same whether
+    the class is real or a stand-in imported as written in the code."""
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    parts = cls.__module__.split(".")
+    for depth in range(1, len(parts)):
+        prefix = ".".join(parts[:depth])
+        if getattr(sys.modules.get(prefix), cls.__name__, None) is cls:
+            return f"{prefix}.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _classes_in(value: Any, found: set[type], depth: int = 0) -> None:
+    if depth > 20:
+        return
+    if isinstance(value, type) and not typing.get_args(value):
+        found.add(value)
+        return
+    origin = getattr(value, "__origin__", None)
+    if isinstance(origin, type):
+        found.add(origin)
+    for arg in getattr(value, "__args__", None) or ():
+        _classes_in(arg, found, depth + 1)
+
+
 def type_text(value: Any) -> str:
     """A readable, stable name for a node type: `pandas.Series`, `float | None`, `Any`."""
     if value is typing.Any:
         return "Any"
     if isinstance(value, type) and not typing.get_args(value):
-        module = value.__module__
-        if module == "builtins":
-            return value.__qualname__
-        top = module.split(".")[0]
-        if getattr(sys.modules.get(top), value.__name__, None) is value:
-            return f"{top}.{value.__name__}"
-        return f"{module}.{value.__qualname__}"
-    return repr(value).replace("typing.", "")
+        return _class_text(value)
+    text = repr(value)
+    classes: set[type] = set()
+    _classes_in(value, classes)
+    for cls in sorted(classes, key=lambda c: -len(f"{c.__module__}.{c.__qualname__}")):
+        full = f"{cls.__module__}.{cls.__qualname__}"
+        text = re.sub(rf"(?<![\w.]){re.escape(full)}(?!\w)", _class_text(cls), text)
+    return re.sub(r"(?<![\w.])typing\.", "", text)
 
 
 class _CommitFirst(importlib.abc.MetaPathFinder):

@@ -86,11 +86,14 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
     os.chdir(request["workdir"])
     try:
         from lineage_history.extract._child import build_snapshot
+        from lineage_history.extract._stubs import install_stand_ins, stubbed
 
+        install_stand_ins(request["workdir"], request.get("stub", ()))
         result: dict[str, Any] = {
             "ok": True,
             "snapshot": build_snapshot(request),
         }
+        result["snapshot"]["stubbed"] = stubbed()
     except MemoryError:
         result = {"ok": False, "error": f"ran out of memory (limit {memory} MiB)"}
     except SystemExit as exc:

@@ -50,6 +50,7 @@ class BuildRequest:
     config_types: tuple[tuple[str, str], ...] = ()
     builder_options: dict[str, bool] = field(default_factory=dict)
     preload: tuple[str, ...] = ()
+    stub: tuple[str, ...] = ()  # packages to stand in for even when installed
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ class ExtractorPool:
                     "config_types": [list(t) for t in request.config_types],
                     "builder_options": request.builder_options,
                     "preload": list(request.preload),
+                    "stub": list(request.stub),
                     "timeout": self.timeout,
                     "memory_mb": self.memory_mb,
                     "result_path": str(workdir / "result.json"),

@@ -1,0 +1,185 @@
+"""Hamilton made lenient for stand-ins only, so a graph with stubbed types still forms, and
+forms as the real build would: the same validator and loader nodes, names, edges and tags.
+
+Each patch first asks Hamilton's own function and only decides differently when Hamilton
+refused and a stand-in is involved. Runs only inside the forked build child.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lineage_history.extract._standins import StandInMeta, is_stand_in, stand_in_class
+
+_INSTALLED = False
+
+
+def install() -> None:
+    """Patch the few places where Hamilton refuses a stand-in (idempotent)."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    _INSTALLED = True
+    _patch_type_checks()
+    _patch_column_types()
+    _patch_default_validators()
+    _patch_adapters()
+
+
+def _patch_type_checks() -> None:
+    from hamilton import graph, htypes
+
+    def lenient(check: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+        @functools.wraps(check)
+        def wrapper(first: Any, second: Any) -> bool:
+            return check(first, second) or is_stand_in(first) or is_stand_in(second)
+
+        return wrapper
+
+    graph.types_match = lenient(graph.types_match)
+    htypes.types_match = lenient(htypes.types_match)
+    htypes.custom_subclass_check = lenient(htypes.custom_subclass_check)
+
+
+def _origin(value: Any) -> Any:
+    return getattr(value, "__origin__", None) or value
+
+
+def _top(value: Any) -> str:
+    return str(getattr(value, "__module__", "") or "").partition(".")[0]
+
+
+def column_stand_in(dataframe_type: Any) -> type:
+    """The column type of a stand-in dataframe: the library's registered column type's name
+    (`pandas.Series`, `polars.Series`) next to the dataframe's, else `Series`."""
+    from hamilton import registry
+
+    frame = _origin(dataframe_type)
+    column_name = "Series"
+    for type_map in registry.DF_TYPE_AND_COLUMN_TYPES.values():
+        real_frame = type_map.get(registry.DATAFRAME_TYPE)
+        real_column = type_map.get(registry.COLUMN_TYPE)
+        if real_column is not None and _top(real_frame) == _top(frame):
+            column_name = real_column.__name__
+            break
+    scope = frame.__qualname__.rpartition(".")[0]
+    return stand_in_class(frame.__module__, f"{scope}.{column_name}" if scope else column_name)
+
+
+def _patch_column_types() -> None:
+    from hamilton import registry
+
+    original = registry.get_column_type_from_df_type
+
+    @functools.wraps(original)
+    def lenient(dataframe_type: Any) -> Any:
+        try:
+            return original(dataframe_type)
+        except NotImplementedError:
+            if not isinstance(_origin(dataframe_type), StandInMeta):
+                raise
+            return column_stand_in(dataframe_type)
+
+    registry.get_column_type_from_df_type = lenient
+
+
+def _placeholder_validator(key: str) -> type:
+    """A default validator for an argument no installed validator takes (`schema` without
+    pandera): named as the real one is, so the validator node has the real node's name."""
+    from hamilton.data_quality import base
+
+    is_schema = key == "schema"
+
+    class StandInValidator(base.BaseDefaultValidator):
+        def __init__(self, importance: str, **kwargs: Any) -> None:
+            super().__init__(importance=importance)
+
+        @classmethod
+        def arg(cls) -> str:
+            return key
+
+        @classmethod
+        def name(cls) -> str:
+            return "pandera_schema_validator" if is_schema else f"{key}_validator"
+
+        @classmethod
+        def applies_to(cls, datatype: type[type]) -> bool:
+            return True
+
+        def description(self) -> str:
+            if is_schema:  # pandera's own text, so the node's documentation agrees
+                return "Validates that the returned dataframe matches the pander"
+            return f"Validates {key} (a stand-in: the validator's library is not installed)"
+
+        def validate(self, dataset: Any) -> base.ValidationResult:
+            return base.ValidationResult(passes=True, message="stand-in validator")
+
+    return StandInValidator
+
+
+def _applies(validator_cls: Any, output_type: Any) -> bool:
+    try:
+        return bool(validator_cls.applies_to(output_type))
+    except Exception:
+        return False
+
+
+def _patch_default_validators() -> None:
+    from hamilton.data_quality import default_validators
+
+    original = default_validators.resolve_default_validators
+
+    @functools.wraps(original)
+    def lenient(
+        output_type: Any,
+        importance: str,
+        available_validators: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> list[Any]:
+        try:
+            return original(output_type, importance, available_validators, **kwargs)
+        except ValueError:
+            if not (is_stand_in(output_type) or any(is_stand_in(v) for v in kwargs.values())):
+                raise
+        candidates = available_validators or default_validators.AVAILABLE_DEFAULT_VALIDATORS
+        chosen = []
+        for key, value in kwargs.items():
+            taking = [c for c in candidates if c.arg() == key]
+            fitting = [c for c in taking if _applies(c, output_type)]
+            validator_cls = (fitting or taking or [_placeholder_validator(key)])[0]
+            chosen.append(validator_cls(**{key: value, "importance": importance}))
+        return chosen
+
+    default_validators.resolve_default_validators = lenient
+
+
+def _adapter_for_stand_in(type_: Any, adapter_classes: Sequence[Any]) -> Any:
+    """The loader or saver the real library would register for this type: one whose types
+    share the stand-in's library and name, else its library, else the newest registered."""
+    frame = _origin(type_)
+    newest_first = list(reversed(adapter_classes))
+    for same_name in (True, False):
+        for adapter_cls in newest_first:
+            for real in adapter_cls.applicable_types():
+                if _top(real) == _top(frame) and (
+                    not same_name or getattr(real, "__name__", None) == frame.__name__
+                ):
+                    return adapter_cls
+    return newest_first[0]
+
+
+def _patch_adapters() -> None:
+    from hamilton.function_modifiers import adapters
+
+    original = adapters.resolve_adapter_class
+
+    @functools.wraps(original)
+    def lenient(type_: Any, adapter_classes: Sequence[Any]) -> Any:
+        found = original(type_, adapter_classes)
+        if found is None and adapter_classes and is_stand_in(type_):
+            return _adapter_for_stand_in(type_, adapter_classes)
+        return found
+
+    adapters.resolve_adapter_class = lenient
