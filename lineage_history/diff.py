@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,8 @@ class LineageDiff:
     config_before: dict[str, Any] = field(default_factory=dict)
     config_after: dict[str, Any] = field(default_factory=dict)
     config_changed: tuple[str, ...] = ()
+    stubbed_before: tuple[str, ...] = ()  # stand-ins of each side's build
+    stubbed_after: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -57,11 +61,45 @@ class LineageDiff:
         }
 
 
-def node_changes(before: Node, after: Node) -> tuple[str, ...]:
-    """The kinds of change between two versions of one node, in a fixed order."""
+_DOTTED_NAME = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*")
+
+
+def names_stubbed(type_text: str, stubbed: Iterable[str]) -> bool:
+    """Whether a type's text names a module (or `module.Name`) that was a stand-in."""
+    entries = tuple(stubbed)
+    if not entries:
+        return False
+    return any(
+        name == entry or name.startswith(entry + ".")
+        for name in _DOTTED_NAME.findall(type_text)
+        for entry in entries
+    )
+
+
+def types_agree(
+    before: str, after: str, before_stubbed: Iterable[str] = (), after_stubbed: Iterable[str] = ()
+) -> bool:
+    """Equal types, or a difference that only a stand-in makes: a side whose type names a
+    module stubbed on that side cannot know the real type's text (`polars.DataFrame` as
+    written against `polars.dataframe.frame.DataFrame` as imported)."""
+    return (
+        before == after
+        or names_stubbed(before, before_stubbed)
+        or names_stubbed(after, after_stubbed)
+    )
+
+
+def node_changes(
+    before: Node,
+    after: Node,
+    before_stubbed: Iterable[str] = (),
+    after_stubbed: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """The kinds of change between two versions of one node, in a fixed order; the stubbed
+    lists of the two builds excuse type differences that come from stand-ins."""
     differs = {
         "code": before.code != after.code,
-        "type": before.type != after.type,
+        "type": not types_agree(before.type, after.type, before_stubbed, after_stubbed),
         "dependencies": before.dependencies != after.dependencies,
         "tags": dict(before.tags) != dict(after.tags),
         "doc": before.doc != after.doc,
@@ -93,6 +131,27 @@ def _match_renames(removed: list[Node], added: list[Node]) -> list[tuple[Node, N
     ]
 
 
+def _match_stubbed_renames(
+    removed: list[Node], added: list[Node], old_stubbed: Sequence[str], new_stubbed: Sequence[str]
+) -> list[tuple[Node, Node]]:
+    """Renames whose types differ only by a stand-in: unambiguous by code alone."""
+    old_by_code: dict[str, list[Node]] = defaultdict(list)
+    new_by_code: dict[str, list[Node]] = defaultdict(list)
+    for node in removed:
+        if node.code is not None:
+            old_by_code[node.code].append(node)
+    for node in added:
+        if node.code is not None:
+            new_by_code[node.code].append(node)
+    return [
+        (olds[0], new_by_code[code][0])
+        for code, olds in old_by_code.items()
+        if len(olds) == 1
+        and len(new_by_code.get(code, ())) == 1
+        and types_agree(olds[0].type, new_by_code[code][0].type, old_stubbed, new_stubbed)
+    ]
+
+
 def _impacted(
     new: Snapshot, sources: set[str], changed_themselves: set[str]
 ) -> dict[str, tuple[str, ...]]:
@@ -115,6 +174,14 @@ def diff(old: Snapshot, new: Snapshot) -> LineageDiff:
     removed = [old.nodes[n] for n in sorted(old.nodes.keys() - new.nodes.keys())]
     added = [new.nodes[n] for n in sorted(new.nodes.keys() - old.nodes.keys())]
     renames = _match_renames(removed, added)
+    if old.stubbed or new.stubbed:
+        paired = {n.name for pair in renames for n in pair}
+        renames += _match_stubbed_renames(
+            [n for n in removed if n.name not in paired],
+            [n for n in added if n.name not in paired],
+            old.stubbed,
+            new.stubbed,
+        )
     renamed_old = {before.name for before, _ in renames}
     renamed_new = {after.name for _, after in renames}
     added = [n for n in added if n.name not in renamed_new]
@@ -122,7 +189,7 @@ def diff(old: Snapshot, new: Snapshot) -> LineageDiff:
 
     modified = []
     for name in sorted(old.nodes.keys() & new.nodes.keys()):
-        changes = node_changes(old.nodes[name], new.nodes[name])
+        changes = node_changes(old.nodes[name], new.nodes[name], old.stubbed, new.stubbed)
         if changes:
             modified.append(NodeChange(name, changes, old.nodes[name], new.nodes[name]))
 
@@ -149,4 +216,6 @@ def diff(old: Snapshot, new: Snapshot) -> LineageDiff:
         config_before=dict(old.config),
         config_after=dict(new.config),
         config_changed=tuple(config_changed),
+        stubbed_before=tuple(old.stubbed),
+        stubbed_after=tuple(new.stubbed),
     )

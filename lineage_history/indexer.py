@@ -48,6 +48,7 @@ class IndexOptions:
     timeout: float = DEFAULT_TIMEOUT
     memory_mb: int = DEFAULT_MEMORY_MB
     retry_failed: bool = False
+    rebuild_stubbed: bool = False  # build again the keys whose builds used stand-ins
     pass_env: tuple[str, ...] = ()
     claim_timeout: float = DEFAULT_CLAIM_TIMEOUT
 
@@ -265,9 +266,12 @@ class Indexer:
             state.plans.update(commit_plans)
             self.progress(PLANNING, offset + 1, len(todo))
         retries = self._plan_retries(state.plans) if self.options.retry_failed else []
+        if self.options.rebuild_stubbed:
+            retries += self._plan_rebuilds(state.plans, self.store.stubbed_builds)
+            state.retrying.update(key for _, _, key in retries)
         result.planning_seconds = time.monotonic() - planning_started
         for key, value in self.store.builds_by_key(state.plans).items():
-            if self._usable(value[1]):
+            if self._usable(value[1]) and key not in state.retrying:
                 state.resolved[key] = value
         to_build = [key for key in state.plans if key not in state.resolved]
 
@@ -432,8 +436,14 @@ class Indexer:
 
         The key is computed again: after an upgrade of Hamilton it differs from the failed one.
         """
+        return self._plan_rebuilds(plans, self.store.failed_commits)
+
+    def _plan_rebuilds(
+        self, plans: dict[str, BuildPlan], states: Callable[[int], list[tuple[str, str, str]]]
+    ) -> list[tuple[str, str, str]]:
+        """(sha, dag, key) of the indexed DAG states `states` lists, plans added to `plans`."""
         retries = []
-        for sha, dag, _error in self.store.failed_commits(self.repository_id):
+        for sha, dag, _detail in states(self.repository_id):
             tree = self.repo.commit_tree(sha)
             definitions = self._definitions(tree)
             if isinstance(definitions, ConfigError) or dag not in definitions:

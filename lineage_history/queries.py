@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,7 @@ class Shown:
     rev: str
     commit: StoredCommit
     nodes: tuple[Node, ...]
+    stubbed: tuple[str, ...] = ()  # stand-ins of the build at this commit
 
 
 def show(
@@ -140,7 +141,7 @@ def show(
         for node in at.snapshot.nodes.values()
         if _matches_all(node, tags) and (role is None or node.role == role)
     )
-    return Shown(at.dag, rev, at.commit, nodes)
+    return Shown(at.dag, rev, at.commit, nodes, tuple(at.snapshot.stubbed))
 
 
 # -- upstream, downstream and path ----------------------------------------------------------
@@ -369,7 +370,12 @@ class _History:
         state = self.states.get(sha) if sha else None
         if state is None or state.status != STATUS_OK or state.snapshot_id is None:
             return EMPTY
-        return self.store.load_snapshot(state.snapshot_id)
+        snapshot = self.store.load_snapshot(state.snapshot_id)
+        return replace(snapshot, stubbed=state.stubbed) if state.stubbed else snapshot
+
+    def stubbed(self, sha: str | None) -> tuple[str, ...]:
+        state = self.states.get(sha) if sha else None
+        return state.stubbed if state is not None else ()
 
     def names(self, shas: Iterable[str]) -> set[str]:
         """Every node name in the snapshots of `shas`."""
@@ -423,6 +429,7 @@ class LogEntry:
     details: tuple[str, ...] = ()
     renamed_from: str | None = None
     renamed_to: str | None = None
+    stubbed: tuple[str, ...] = ()  # stand-ins of this commit's build
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -432,6 +439,7 @@ class LogEntry:
             "details": list(self.details),
             "renamed_from": self.renamed_from,
             "renamed_to": self.renamed_to,
+            "stubbed": list(self.stubbed),
         }
 
 
@@ -466,14 +474,15 @@ def _log_entry(
             return LogEntry(commit, name, "added", hint, renamed_from=old), name
         previous = history.node_at(base, old)
         assert previous is not None
-        change = NodeChange(name, node_changes(previous, now), previous, now)
+        kinds = node_changes(previous, now, history.stubbed(base), history.stubbed(sha))
+        change = NodeChange(name, kinds, previous, now)
         details = (f"renamed from {old}", *change_details(change))
         return LogEntry(commit, name, ("renamed", *change.changes), details, old), old
     if now is None:
         new = history.renames(base, sha).get(name)
         details = (f"renamed to {new}",) if new else ()
         return LogEntry(commit, name, "removed", details, renamed_to=new), name
-    kinds = node_changes(before, now)
+    kinds = node_changes(before, now, history.stubbed(base), history.stubbed(sha))
     if not kinds:
         return None, name
     details = tuple(change_details(NodeChange(name, kinds, before, now)))
@@ -526,7 +535,7 @@ def log(
             else:
                 entry, older = _log_entry(history, commit, current, follow)
                 if entry is not None:
-                    entries.append(entry)
+                    entries.append(replace(entry, stubbed=history.stubbed(commit.sha)))
         for parent in parents:
             name_at.setdefault(parent, older)
     return NodeLog(dag_name, rev, head, name, follow, tuple(entries))

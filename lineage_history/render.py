@@ -62,8 +62,8 @@ def diff_to_json(
     """The design's `diff --format json` shape."""
     return {
         "dag": dag,
-        "base": base,
-        "head": head,
+        "base": {**base, "stubbed": list(lineage.stubbed_before)},
+        "head": {**head, "stubbed": list(lineage.stubbed_after)},
         "summary": lineage.summary(),
         "nodes": {
             "added": [node_summary(n) for n in lineage.added],
@@ -102,6 +102,11 @@ def _summary_line(lineage: LineageDiff) -> str:
 def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> str:
     """A diff for people at a terminal: one line per node, grouped by kind of change."""
     lines = [_paint(title, "bold", colour), _summary_line(lineage)]
+    for side, stubbed in (("base", lineage.stubbed_before), ("head", lineage.stubbed_after)):
+        if stubbed:
+            lines.append(
+                _paint(f"{side} built with stand-ins for: {', '.join(stubbed)}", "dim", colour)
+            )
     if lineage.is_empty:
         lines.append("no lineage changes")
         return "\n".join(lines)

@@ -6,6 +6,7 @@ Every function returns data; printing is the CLI's job.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import os
 import re
@@ -220,7 +221,8 @@ def snapshot_at(context: Context, commit: StoredCommit, dag: str) -> Snapshot:
             f"{state.error}"
         )
     assert state.snapshot_id is not None
-    return context.store.load_snapshot(state.snapshot_id)
+    snapshot = context.store.load_snapshot(state.snapshot_id)
+    return dataclasses.replace(snapshot, stubbed=state.stubbed) if state.stubbed else snapshot
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,14 @@ def index(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Build the failed commits again.")
     ] = False,
+    rebuild_stubbed: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild-stubbed",
+            help="Build again the commits whose builds used stand-ins "
+            "(after installing their missing packages).",
+        ),
+    ] = False,
     pass_env: Annotated[
         list[str] | None,
         typer.Option("--pass-env", help="An environment variable builds may see (repeatable)."),
@@ -152,6 +160,7 @@ def index(
         timeout=timeout,
         memory_mb=memory,
         retry_failed=retry_failed,
+        rebuild_stubbed=rebuild_stubbed,
         pass_env=tuple(pass_env or ()),
         claim_timeout=claim_timeout,
     )
@@ -181,6 +190,12 @@ def _print_status(data: dict[str, Any]) -> None:
     typer.echo(f"commits:   {data['commits']} indexed, {behind} behind the refs")
     typer.echo(f"snapshots: {data['snapshots']}")
     typer.echo(f"failed:    {data['failed']}")
+    if "dag_commits" in data:
+        counts = data["dag_commits"]
+        typer.echo(
+            f"builds:    {counts['ok']} exact, {counts['stubbed']} with stand-ins, "
+            f"{counts['failed']} failed (commit, DAG) pairs"
+        )
     if run:
         took = f" ({run['seconds']:.1f} s)" if run["seconds"] is not None else ""
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started_at"]))

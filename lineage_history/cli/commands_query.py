@@ -148,6 +148,7 @@ def log_command(
     rows = []
     for entry in result.entries:
         change = entry.change if isinstance(entry.change, str) else ", ".join(entry.change)
+        change += " (stubbed)" if entry.stubbed else ""
         rows.append(
             (
                 entry.commit.sha[:10],
@@ -189,6 +190,7 @@ def show_command(
                 "dag": shown.dag,
                 "rev": rev,
                 "sha": shown.commit.sha,
+                "stubbed": list(shown.stubbed),
                 "nodes": [_node_json(n) for n in shown.nodes],
             }
         )
@@ -198,6 +200,8 @@ def show_command(
         f"{shown.dag or '(no DAG)'} at {_where(rev, shown.commit)}: "
         f"{len(shown.nodes)}{kind} nodes{_filters_text(filters)}"
     )
+    if shown.stubbed:
+        typer.echo(f"built with stand-ins for: {', '.join(shown.stubbed)}")
     rows = [("NAME", "ROLE", "TYPE", "DEPENDENCIES", "TAGS")] + [
         (n.name, n.role, n.type, ", ".join(n.dependencies) or "-", _tags_text(n) or "-")
         for n in shown.nodes

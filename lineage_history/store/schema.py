@@ -123,6 +123,7 @@ builds = Table(
     Column("error", Text),
     Column("seconds", Float, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("stubbed", Text),  # JSON list of the build's stand-ins; NULL for an exact build
 )
 
 commit_dags = Table(

@@ -68,6 +68,7 @@ class DagState:
     status: str  # ok | failed | absent
     snapshot_id: int | None = None
     error: str | None = None
+    stubbed: tuple[str, ...] = ()  # stand-ins of the build (empty for an exact build)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,17 @@ def node_from_row(row: Any) -> Node:
         module=row.module,
         function=row.function,
     )
+
+
+def _replaces(existing: Any, snapshot: Snapshot | None) -> bool:
+    """Whether a new build outcome replaces the stored build of the same key."""
+    if existing.status == STATUS_FAILED:
+        return True
+    return snapshot is not None and bool(existing.stubbed)
+
+
+def stubbed_list(value: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(value)) if value else ()
 
 
 class Store:
@@ -273,8 +285,14 @@ class Store:
     def save_build(
         self, key: str, snapshot: Snapshot | None, error: str | None, seconds: float
     ) -> int:
-        """Record a build result (replacing an earlier failure of the same key)."""
+        """Record a build result. An earlier build of the same key is replaced when it failed,
+        or used stand-ins and this one succeeded; an exact build is never replaced."""
         with self.engine.begin() as connection:
+            existing = connection.execute(
+                select(builds.c.id, builds.c.status, builds.c.stubbed).where(builds.c.key == key)
+            ).first()
+            if existing is not None and not _replaces(existing, snapshot):
+                return existing.id
             snapshot_id = self._save_snapshot(connection, snapshot) if snapshot else None
             values = {
                 "status": STATUS_OK if snapshot else STATUS_FAILED,
@@ -282,11 +300,15 @@ class Store:
                 "error": error,
                 "seconds": seconds,
                 "created_at": time.time(),
+                "stubbed": canonical_json(list(snapshot.stubbed))
+                if snapshot and snapshot.stubbed
+                else None,
             }
-            existing = connection.execute(select(builds.c.id).where(builds.c.key == key)).scalar()
             if existing is not None:
-                connection.execute(update(builds).where(builds.c.id == existing).values(**values))
-                return existing
+                connection.execute(
+                    update(builds).where(builds.c.id == existing.id).values(**values)
+                )
+                return existing.id
             _insert_ignoring_duplicates(connection, builds, [{"key": key, **values}])
             return connection.execute(select(builds.c.id).where(builds.c.key == key)).scalar_one()
 
@@ -571,6 +593,7 @@ class Store:
                 commit_dags.c.error,
                 builds.c.snapshot_id,
                 builds.c.error.label("build_error"),
+                builds.c.stubbed,
             )
             .select_from(commits)
             .outerjoin(
@@ -591,7 +614,10 @@ class Store:
                     states.setdefault(row.sha, DagState(STATUS_ABSENT))
                     continue
                 state = DagState(
-                    row.effective_status, row.snapshot_id, row.error or row.build_error
+                    row.effective_status,
+                    row.snapshot_id,
+                    row.error or row.build_error,
+                    stubbed_list(row.stubbed),
                 )
                 if row.dag == dag or row.sha not in states:
                     states[row.sha] = state
@@ -644,7 +670,12 @@ class Store:
                 .where(commits.c.repository_id == repository_id)
             ).scalar_one()
             in_repo = (
-                select(commit_dags.c.commit_id, builds.c.snapshot_id, _effective_status())
+                select(
+                    commit_dags.c.commit_id,
+                    builds.c.snapshot_id,
+                    builds.c.stubbed,
+                    _effective_status(),
+                )
                 .select_from(commit_dags)
                 .join(commits, commits.c.id == commit_dags.c.commit_id)
                 .outerjoin(builds, builds.c.id == commit_dags.c.build_id)
@@ -659,6 +690,7 @@ class Store:
                     in_repo.c.effective_status == STATUS_FAILED
                 )
             ).scalar_one()
+            dag_commits = _dag_commit_counts(connection, in_repo)
             last = connection.execute(
                 select(index_runs)
                 .where(index_runs.c.repository_id == repository_id)
@@ -685,7 +717,24 @@ class Store:
             "snapshots": snapshot_count,
             "failed": failed_count,
             "last_run": last_run,
+            "dag_commits": dag_commits,
         }
+
+    def stubbed_builds(self, repository_id: int) -> list[tuple[str, str, str]]:
+        """(sha, dag, build key) of every DAG state whose build used stand-ins."""
+        query = (
+            select(commits.c.sha, commit_dags.c.dag, builds.c.key)
+            .join(commit_dags, commit_dags.c.commit_id == commits.c.id)
+            .join(builds, builds.c.id == commit_dags.c.build_id)
+            .where(
+                commits.c.repository_id == repository_id,
+                builds.c.status == STATUS_OK,
+                builds.c.stubbed.is_not(None),
+            )
+            .order_by(commits.c.position)
+        )
+        with self.engine.connect() as connection:
+            return [(r.sha, r.dag, r.key) for r in connection.execute(query)]
 
     def failed_commits(self, repository_id: int) -> list[tuple[str, str, str]]:
         """(sha, dag, error) of every failed DAG state."""
@@ -705,6 +754,21 @@ class Store:
             return [
                 (r.sha, r.dag, r.error or r.build_error or "") for r in connection.execute(query)
             ]
+
+
+def _dag_commit_counts(connection: Connection, in_repo: Any) -> dict[str, int]:
+    """(commit, DAG) pairs that have a DAG: built exactly, built with stand-ins, failed."""
+    stubbed = in_repo.c.stubbed.is_not(None)
+    kind = case(
+        (and_(in_repo.c.effective_status == STATUS_OK, stubbed), "stubbed"),
+        else_=in_repo.c.effective_status,
+    ).label("kind")
+    rows = connection.execute(select(kind, func.count()).group_by(kind))
+    counts = {"ok": 0, "stubbed": 0, "failed": 0}
+    for row in rows:
+        if row[0] in counts:
+            counts[row[0]] += row[1]
+    return counts
 
 
 def _stored_commit(row: Any) -> StoredCommit:
