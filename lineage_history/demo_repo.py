@@ -316,7 +316,9 @@ _MODEL_NODES = (
 _RETURN_THREE_ENCODERS = (
     '    return {"sex": sex_encoder, "cabin": cabin_encoder, "embarked": embarked_encoder}\n'
 )
-_BROKEN_IMPORT = "from sklearn.preprocessing import CategoricalEncoder\n"
+# An import that cannot be satisfied would build with a stand-in; a module-level use of a name
+# scikit-learn no longer has fails as it did for the author.
+_BROKEN_IMPORT = "PORT_ENCODER = preprocessing.CategoricalEncoder\n"
 
 STORY: tuple[StoryStep, ...] = (
     StoryStep(
@@ -440,7 +442,7 @@ STORY: tuple[StoryStep, ...] = (
     ),
     StoryStep(
         tag="demo/fixed",
-        subject="Fix the import: scikit-learn has no CategoricalEncoder",
+        subject="Fix the encoder: scikit-learn has no CategoricalEncoder",
         author="mei",
         base="demo/config",
         expect=_expect(reuses_previous=True),

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from lineage_history.model import Node, Snapshot
 from lineage_history.store import CommitDagRow, Store
@@ -21,6 +22,7 @@ from lineage_history.store.database import (
     open_engine,
     upgrade,
 )
+from lineage_history.store.schema import builds
 from tests.conftest import git, run_cli, start_index
 from tests.test_hostile_commits import build_processes_in, commit_file
 
@@ -153,7 +155,13 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
         ],
         {"region": "eu"},
     )
-    build_id = store.save_build("key-1", snapshot, None, 0.1)
+    with engine.begin() as connection:  # the columns a build had at the first migration
+        snapshot_id = store._save_snapshot(connection, snapshot)
+        build_id = connection.execute(
+            insert(builds).values(
+                key="key-1", status="ok", snapshot_id=snapshot_id, seconds=0.1, created_at=1.0
+            )
+        ).inserted_primary_key[0]
     from lineage_history.git import CommitInfo
 
     info = CommitInfo("a" * 40, (), "Ann", "ann@example.com", 1, 1, "first")
@@ -164,6 +172,7 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
     assert current_revision(upgraded.engine) == HEAD_REVISION != "0001"
     state = upgraded.dag_states(repository_id, "d")["a" * 40]
     assert upgraded.load_snapshot(state.snapshot_id) == snapshot
+    assert state.stubbed == ()  # builds from before stand-ins were exact
     assert upgraded.claim("key-2", "me", 10)  # the table the upgrade added works
     upgraded.close()
 

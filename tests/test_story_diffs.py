@@ -32,7 +32,7 @@ def _snapshot(context, rev: str):
 def test_story_step_diff(context, step: StoryStep) -> None:
     expect = step.expect
     if expect["fails"]:
-        with pytest.raises(BuildFailedError, match="ImportError"):
+        with pytest.raises(BuildFailedError, match="CategoricalEncoder"):
             service.diff_revisions(context, step.base, step.tag, None)
         return
     lineage = service.diff_revisions(context, step.base, step.tag, None).diff
@@ -84,7 +84,7 @@ def test_broken_commit_is_recorded_and_later_commits_indexed(context, indexed_de
     assert [(sha, dag) for sha, dag, _ in failures] == [
         (indexed_demo.shas["demo/broken"], "titanic")
     ]
-    assert "ImportError" in failures[0][2] and "features.py" in failures[0][2]
+    assert "CategoricalEncoder" in failures[0][2] and "features.py" in failures[0][2]
     indexed = context.store.indexed_shas(context.repository_id)
     assert set(indexed_demo.shas.values()) <= indexed
     with pytest.raises(BuildFailedError, match=indexed_demo.shas["demo/broken"][:12]):
@@ -106,7 +106,7 @@ def test_diff_cli_reports_a_failed_build_with_its_error(indexed_demo: IndexedDem
         str(indexed_demo.db),
     )
     assert result.returncode == 3
-    assert "failed to build" in result.stderr and "ImportError" in result.stderr
+    assert "failed to build" in result.stderr and "AttributeError" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -159,7 +159,11 @@ def test_diff_json_has_the_contract_shape_and_exit_code(indexed_demo: IndexedDem
     data = json.loads(result.stdout)
     assert set(data) == {"dag", "base", "head", "summary", "nodes", "edges", "config"}
     assert data["dag"] == "titanic"
-    assert data["base"] == {"rev": "demo/sex-pii", "sha": indexed_demo.shas["demo/sex-pii"]}
+    assert data["base"] == {
+        "rev": "demo/sex-pii",
+        "sha": indexed_demo.shas["demo/sex-pii"],
+        "stubbed": [],
+    }
     assert data["summary"] == {"added": 4, "removed": 0, "modified": 2, "renamed": 0, "impacted": 8}
     assert set(data["nodes"]) == {"added", "removed", "modified", "renamed", "impacted"}
     added = {n["name"]: n for n in data["nodes"]["added"]}

@@ -272,7 +272,7 @@ def demo(
     db_path = target / ".git" / "lineage-history.sqlite"
     with service.opened(str(target), str(db_path), for_index=True) as context:
         result = service.index_once(context, IndexOptions(all_refs=True, jobs=jobs), notify=info)
-        info(f"{result.summary()}; the failure is the story's broken import (demo/broken)")
+        info(f"{result.summary()}; the failure is the story's broken reference (demo/broken)")
         report = service.diff_revisions(context, "demo/v1", "main", None)
     title = "lineage diff: demo/v1 (the first pipeline) -> main"
     typer.echo(render.diff_to_table(report.diff, title, colour=colour()))
