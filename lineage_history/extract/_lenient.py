@@ -156,8 +156,8 @@ def _patch_default_validators() -> None:
 
 
 def _adapter_for_stand_in(type_: Any, adapter_classes: Sequence[Any]) -> Any:
-    """The loader or saver the real library would register for this type: one whose types
-    share the stand-in's library and name, else its library, else the newest registered."""
+    """The loader or saver the real library registers for this type: the newest whose types
+    share the stand-in's library and name, else its library; None when none does."""
     frame = _origin(type_)
     newest_first = list(reversed(adapter_classes))
     for same_name in (True, False):
@@ -167,7 +167,7 @@ def _adapter_for_stand_in(type_: Any, adapter_classes: Sequence[Any]) -> Any:
                     not same_name or getattr(real, "__name__", None) == frame.__name__
                 ):
                     return adapter_cls
-    return newest_first[0]
+    return None
 
 
 def _patch_adapters() -> None:
@@ -177,9 +177,12 @@ def _patch_adapters() -> None:
 
     @functools.wraps(original)
     def lenient(type_: Any, adapter_classes: Sequence[Any]) -> Any:
-        found = original(type_, adapter_classes)
-        if found is None and adapter_classes and is_stand_in(type_):
-            return _adapter_for_stand_in(type_, adapter_classes)
-        return found
+        if not adapter_classes or not is_stand_in(type_):
+            return original(type_, adapter_classes)
+        return (
+            _adapter_for_stand_in(type_, adapter_classes)
+            or original(type_, adapter_classes)
+            or adapter_classes[-1]  # the newest registered, as Hamilton prefers
+        )
 
     adapters.resolve_adapter_class = lenient
