@@ -28,12 +28,14 @@ ABSENT = '''"""A pipeline whose libraries are not installed where it is indexed.
 import sys
 
 import openai
+import pandas as pd
 import pandera as pa
 import polars as pl
 import pydantic
 import pyspark.sql.functions as F
 from hamilton.data_quality import default_validators
-from hamilton.function_modifiers import check_output, extract_columns, tag
+from hamilton.function_modifiers import check_output, extract_columns, load_from, source, tag
+from hamilton.plugins import h_spark  # raises at import without pyspark
 from pandera import typing as pat
 
 try:
@@ -84,6 +86,10 @@ def fare_count(fares: pat.DataFrame[Schema]) -> int:
     return len(fares)
 
 
+def fare_rows(fares: pd.DataFrame) -> int:  # pandera's frames are pandas frames
+    return len(fares)
+
+
 @extract_columns("fare", "age")
 def frame(fare_count: int) -> pl.DataFrame:
     return pl.DataFrame()
@@ -91,6 +97,16 @@ def frame(fare_count: int) -> pl.DataFrame:
 
 def total(fare: pl.Series) -> float:
     return fare.sum()
+
+
+@load_from.xgboost_json(path=source("model_path"), inject_="model")
+def booster_size(model: pl.DataFrame, total: float) -> int:
+    return 1
+
+
+@h_spark.with_columns(columns_to_pass=["fare"])
+def spark_frame(total: float) -> int:
+    return 1
 
 
 if HAVE_POLARS:
@@ -281,6 +297,8 @@ def full_nodes(stub_repo, dag: str, rev: str = "HEAD") -> dict[str, dict[str, An
 def test_missing_modules_get_stand_ins_that_keep_their_names(stub_repo) -> None:
     data = shown(stub_repo, "absent")
     assert data["stubbed"] == [
+        "hamilton.function_modifiers.load_from.xgboost_json",
+        "hamilton.plugins.h_spark",
         "openai",
         "pandera",
         "polars",
@@ -295,6 +313,7 @@ def test_missing_modules_get_stand_ins_that_keep_their_names(stub_repo) -> None:
     assert nodes["second_client"]["dependencies"] == ["client"]  # a type shared by two nodes
     assert nodes["fares_raw"]["type"].startswith("pandera.typing.DataFrame[")  # subscripted
     assert nodes["fare_count"]["dependencies"] == ["fares"]
+    assert nodes["fare_rows"]["dependencies"] == ["fares"]  # a stand-in meets a real type
     # decorators without and with arguments keep the function and its other decorators
     assert full_nodes(stub_repo, "absent")["client"]["doc"] == "A client."
     assert nodes["answer"]["tags"]["owner"] == "llm"
@@ -313,6 +332,13 @@ def test_hamilton_is_lenient_for_stand_ins_and_adds_the_real_nodes(stub_repo) ->
     assert validator["dependencies"] == ["fares_raw"]
     assert validator["tags"]["hamilton.data_quality.source_node"] == "fares"
     assert nodes["fares"]["dependencies"] == ["fares_pandera_schema_validator", "fares_raw"]
+    # a loader no installed plugin registers: the loader and selector nodes still form
+    loader = nodes["booster_size.load_data.model"]
+    assert loader["dependencies"] == ["model_path"]
+    assert loader["tags"]["hamilton.data_loader.source"] == "xgboost_json"
+    assert nodes["booster_size"]["dependencies"] == ["booster_size.select_data.model", "total"]
+    # a plugin that raised at import is a stand-in module; its decorator keeps the function
+    assert nodes["spark_frame"]["dependencies"] == ["total"]
 
 
 def test_probes_of_the_code_hamilton_and_libraries_are_not_stubbed(stub_repo) -> None:

@@ -7,6 +7,7 @@ refused and a stand-in is involved. Runs only inside the forked build child.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -186,3 +187,44 @@ def _patch_adapters() -> None:
         )
 
     adapters.resolve_adapter_class = lenient
+    _patch_adapter_names(adapters.load_from__meta__, adapters.LoadFromDecorator, "load_from")
+    _patch_adapter_names(adapters.save_to__meta__, adapters.SaveToDecorator, "save_to")
+
+
+def _stand_in_adapter(kind: str, name: str, arguments: Sequence[str]) -> type:
+    """A data loader or saver for a name no installed plugin registers (`load_from.xgboost_json`
+    without xgboost): it takes the arguments it is given, so the nodes and edges form."""
+    from hamilton.io.data_adapters import DataLoader, DataSaver
+
+    base: type = DataLoader if kind == "load_from" else DataSaver
+    namespace = {
+        "applicable_types": classmethod(lambda cls: [Any]),
+        "name": classmethod(lambda cls: name),
+        "load_data": lambda self, type_: (None, {}),
+        "save_data": lambda self, data: {},
+    }
+    cls = type(f"StandIn{name.title().replace('_', '')}Adapter", (base,), namespace)
+    cls.__annotations__ = {argument: Any for argument in arguments}
+    return dataclasses.dataclass(cls)
+
+
+def _patch_adapter_names(meta: type, decorator: type, kind: str) -> None:
+    from lineage_history.extract import _stubs
+
+    original = meta.__getattr__  # type: ignore[attr-defined]
+
+    def lenient(cls: type, item: str) -> Any:
+        try:
+            return original(cls, item)
+        except AttributeError:
+            if item.startswith("_") or not _stubs.called_from_tree(1):
+                raise
+        _stubs.record(f"hamilton.function_modifiers.{kind}.{item}")
+
+        def create_decorator(*args: Any, **kwargs: Any) -> Any:
+            arguments = [k for k in kwargs if not k.endswith("_")]  # inject_, output_name_...
+            return decorator([_stand_in_adapter(kind, item, arguments)], *args, **kwargs)
+
+        return create_decorator
+
+    meta.__getattr__ = lenient  # type: ignore[attr-defined]

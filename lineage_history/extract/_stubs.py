@@ -61,6 +61,19 @@ def stubbed() -> list[str]:
     return sorted(_STATE.recorded) if _STATE is not None else []
 
 
+def called_from_tree(depth: int) -> bool:
+    """Whether the code `depth` frames above the caller is a file of the build's tree."""
+    if _STATE is None:
+        return False
+    return _STATE.under_root(sys._getframe(depth + 1).f_code.co_filename)
+
+
+def record(name: str) -> None:
+    """Add a stand-in made outside the import hook (a data adapter Hamilton lacks)."""
+    if _STATE is not None:
+        _STATE.recorded.add(name)
+
+
 class _ModuleWithStandIns:
     """What `from module import a, b` reads names from when some of them are stand-ins;
     the real module itself is left unchanged."""
