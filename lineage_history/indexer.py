@@ -427,6 +427,8 @@ class Indexer:
             build_id = self.store.save_build(key, outcome.snapshot, outcome.error, outcome.seconds)
             self.store.release(key, self.owner)
             state.resolved[key] = (build_id, STATUS_OK if outcome.snapshot else STATUS_FAILED)
+            if key in state.retrying:  # a stored build may have won over this one
+                state.resolved[key] = self.store.builds_by_key([key])[key]
             state.fresh.add(key)
             state.result.built += 1
             self.progress(BUILDING, state.result.built, state.to_build)
