@@ -104,6 +104,11 @@ def booster_size(model: pl.DataFrame, total: float) -> int:
     return 1
 
 
+@load_from.csv(file=source("lazy_path"))  # polars' reader takes `file`, pandas' `path`
+def lazy_rows(lazy: pl.LazyFrame) -> int:
+    return 1
+
+
 @h_spark.with_columns(columns_to_pass=["fare"])
 def spark_frame(total: float) -> int:
     return 1
@@ -297,6 +302,7 @@ def full_nodes(stub_repo, dag: str, rev: str = "HEAD") -> dict[str, dict[str, An
 def test_missing_modules_get_stand_ins_that_keep_their_names(stub_repo) -> None:
     data = shown(stub_repo, "absent")
     assert data["stubbed"] == [
+        "hamilton.function_modifiers.load_from.csv",
         "hamilton.function_modifiers.load_from.xgboost_json",
         "hamilton.plugins.h_spark",
         "openai",
@@ -337,6 +343,9 @@ def test_hamilton_is_lenient_for_stand_ins_and_adds_the_real_nodes(stub_repo) ->
     assert loader["dependencies"] == ["model_path"]
     assert loader["tags"]["hamilton.data_loader.source"] == "xgboost_json"
     assert nodes["booster_size"]["dependencies"] == ["booster_size.select_data.model", "total"]
+    # a loader installed only for another library: a stand-in taking the code's arguments
+    assert nodes["lazy_rows.load_data.lazy"]["dependencies"] == ["lazy_path"]
+    assert nodes["lazy_rows"]["dependencies"] == ["lazy_rows.select_data.lazy"]
     # a plugin that raised at import is a stand-in module; its decorator keeps the function
     assert nodes["spark_frame"]["dependencies"] == ["total"]
 

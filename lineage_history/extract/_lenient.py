@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -174,24 +175,33 @@ def _adapter_for_stand_in(type_: Any, adapter_classes: Sequence[Any]) -> Any:
 def _patch_adapters() -> None:
     from hamilton.function_modifiers import adapters
 
+    from lineage_history.extract import _stubs
+
     original = adapters.resolve_adapter_class
 
     @functools.wraps(original)
     def lenient(type_: Any, adapter_classes: Sequence[Any]) -> Any:
         if not adapter_classes or not is_stand_in(type_):
             return original(type_, adapter_classes)
-        return (
-            _adapter_for_stand_in(type_, adapter_classes)
-            or original(type_, adapter_classes)
-            or adapter_classes[-1]  # the newest registered, as Hamilton prefers
-        )
+        found = _adapter_for_stand_in(type_, adapter_classes) or original(type_, adapter_classes)
+        if found is not None:
+            return found
+        # No installed plugin handles the stand-in's library (`load_from.csv` of a polars
+        # frame without polars): a stand-in adapter taking the decorator's arguments.
+        decorator = sys._getframe(1).f_locals.get("self")
+        kind = "save_to" if isinstance(decorator, adapters.SaveToDecorator) else "load_from"
+        arguments = [k for k in getattr(decorator, "kwargs", {}) if not k.endswith("_")]
+        name = adapter_classes[-1].name()
+        _stubs.record(f"hamilton.function_modifiers.{kind}.{name}")
+        return _stand_in_adapter(kind, name, tuple(arguments))
 
     adapters.resolve_adapter_class = lenient
     _patch_adapter_names(adapters.load_from__meta__, adapters.LoadFromDecorator, "load_from")
     _patch_adapter_names(adapters.save_to__meta__, adapters.SaveToDecorator, "save_to")
 
 
-def _stand_in_adapter(kind: str, name: str, arguments: Sequence[str]) -> type:
+@functools.cache
+def _stand_in_adapter(kind: str, name: str, arguments: tuple[str, ...]) -> type:
     """A data loader or saver for a name no installed plugin registers (`load_from.xgboost_json`
     without xgboost): it takes the arguments it is given, so the nodes and edges form."""
     from hamilton.io.data_adapters import DataLoader, DataSaver
@@ -223,7 +233,8 @@ def _patch_adapter_names(meta: type, decorator: type, kind: str) -> None:
 
         def create_decorator(*args: Any, **kwargs: Any) -> Any:
             arguments = [k for k in kwargs if not k.endswith("_")]  # inject_, output_name_...
-            return decorator([_stand_in_adapter(kind, item, arguments)], *args, **kwargs)
+            adapter = _stand_in_adapter(kind, item, tuple(arguments))
+            return decorator([adapter], *args, **kwargs)
 
         return create_decorator
 
