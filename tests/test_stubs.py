@@ -4,9 +4,11 @@ store, the queries and the command line. Real git repositories, real Hamilton, r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -543,11 +545,27 @@ def test_definition_stub_key_is_validated(tmp_path: Path) -> None:
         parse_definitions('[dags.d]\nmodules = ["m.py"]\nstub = [1]\n', "t", in_pyproject=False)
 
 
-def _database_urls(tmp_path: Path) -> list[str]:
+@contextlib.contextmanager
+def _databases(tmp_path: Path) -> Iterator[list[str]]:
+    """A fresh SQLite file, and a fresh PostgreSQL schema when PostgreSQL tests run."""
     urls = [f"sqlite:///{tmp_path / 'schema.sqlite'}"]
-    if os.environ.get("LINEAGE_HISTORY_TEST_PG"):
-        urls.append(os.environ["LINEAGE_HISTORY_TEST_PG"])
-    return urls
+    pg_url = os.environ.get("LINEAGE_HISTORY_TEST_PG")
+    if not pg_url:
+        yield urls
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = f"lh_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in pg_url else "?"
+    try:
+        yield [*urls, f"{pg_url}{separator}options=-csearch_path%3D{schema}"]
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def test_migrations_create_exactly_the_tables_of_schema_py(tmp_path: Path) -> None:
@@ -557,12 +575,15 @@ def test_migrations_create_exactly_the_tables_of_schema_py(tmp_path: Path) -> No
     from lineage_history.store.database import open_engine
     from lineage_history.store.schema import metadata
 
-    for url in _database_urls(tmp_path):
-        engine = open_engine(url)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = [
-                d for d in compare_metadata(context, metadata) if "alembic_version" not in str(d)
-            ]
-        engine.dispose()
-        assert differences == [], url
+    with _databases(tmp_path) as urls:
+        for url in urls:
+            engine = open_engine(url)
+            with engine.connect() as connection:
+                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                differences = [
+                    d
+                    for d in compare_metadata(context, metadata)
+                    if "alembic_version" not in str(d)
+                ]
+            engine.dispose()
+            assert differences == [], url
