@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -587,3 +589,23 @@ def test_migrations_create_exactly_the_tables_of_schema_py(tmp_path: Path) -> No
                 ]
             engine.dispose()
             assert differences == [], url
+
+
+def test_fidelity_benchmark_compares_exact_and_stubbed_builds(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, {"pipe/quality.py": QUALITY}, "quality")
+    config = tmp_path / "dags.toml"
+    config.write_text('[dags.quality]\nmodules = ["pipe/quality.py"]\n')
+    script = Path(__file__).resolve().parents[1] / "scripts" / "bench_fidelity.py"
+    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+    proc = subprocess.run(
+        [sys.executable, str(script), "--repo", str(repo), "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "1 DAGs built exactly and with stand-ins; 1 with the same nodes" in proc.stdout
