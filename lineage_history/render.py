@@ -147,6 +147,10 @@ def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> 
 def diff_to_markdown(lineage: LineageDiff, title: str, mermaid: str | None = None) -> str:
     """A diff for a pull-request comment, with its Mermaid picture when one is given."""
     lines = [f"### {title}", "", f"**{_summary_line(lineage)}**", ""]
+    for side, stubbed in (("Base", lineage.stubbed_before), ("Head", lineage.stubbed_after)):
+        if stubbed:
+            names = ", ".join(f"`{name}`" for name in stubbed)
+            lines += [f"{side} built with stand-ins for: {names}", ""]
     if lineage.is_empty:
         lines.append("No lineage changes.")
         return "\n".join(lines) + "\n"

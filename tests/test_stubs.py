@@ -452,6 +452,10 @@ def test_tables_mark_stubbed_builds(stub_repo) -> None:
     assert "stand-ins" not in exact.stdout
     diff = run_cli("diff", shas["exact"], shas["stubbed"], "--dag", "frames", *where)
     assert "head built with stand-ins for: pandas" in diff.stdout
+    markdown = run_cli(
+        "diff", shas["exact"], shas["stubbed"], "--dag", "frames", "--format", "markdown", *where
+    )
+    assert "Head built with stand-ins for: `pandas`" in markdown.stdout
     status = run_cli("status", *where)
     assert "7 exact, 14 with stand-ins, 3 failed" in status.stdout
 
