@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from lineage_history.errors import ConfigError
 from lineage_history.extract import BuildOutcome, BuildRequest, ExtractorPool
 from lineage_history.extract.pool import INTERRUPTED, clean_stale_workdirs, pid_alive
 from lineage_history.git import CommitInfo, GitRepo
+from lineage_history.model import outermost
 from lineage_history.store import (
     ALL_DAGS,
     STATUS_ABSENT,
@@ -64,6 +65,8 @@ class IndexResult:
     planning_seconds: float = 0.0  # reading trees, definitions and import closures
     interrupted: bool = False
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (sha, dag, error)
+    stubbed: int = 0  # of the builds run, those that used stand-ins
+    stand_ins: Counter[str] = field(default_factory=Counter)  # stood-in module: builds
 
     def counts(self) -> dict[str, int]:
         return {
@@ -74,8 +77,9 @@ class IndexResult:
         }
 
     def summary(self) -> str:
+        with_stand_ins = f" ({self.stubbed} with stand-ins)" if self.stubbed else ""
         text = (
-            f"{self.seen} commits seen, {self.new} new: {self.built} built, "
+            f"{self.seen} commits seen, {self.new} new: {self.built} built{with_stand_ins}, "
             f"{self.reused} reused, {self.failed} failed in {self.seconds:.1f} s"
         )
         if self.new:
@@ -431,6 +435,9 @@ class Indexer:
                 state.resolved[key] = self.store.builds_by_key([key])[key]
             state.fresh.add(key)
             state.result.built += 1
+            if outcome.snapshot is not None and outcome.snapshot.stubbed:
+                state.result.stubbed += 1
+                state.result.stand_ins.update(outermost(outcome.snapshot.stubbed))
             self.progress(BUILDING, state.result.built, state.to_build)
 
     def _plan_retries(self, plans: dict[str, BuildPlan]) -> list[tuple[str, str, str]]:

@@ -147,4 +147,15 @@ class Snapshot:
         )
 
 
+def outermost(stubbed: Iterable[str]) -> list[str]:
+    """The entries of a stubbed list that no other entry contains: `pyspark` for `pyspark`,
+    `pyspark.sql` and `pyspark.sql.functions` (what a person would install)."""
+    entries = set(stubbed)
+    return sorted(
+        entry
+        for entry in entries
+        if not any(entry.startswith(other + ".") for other in entries if other != entry)
+    )
+
+
 EMPTY = Snapshot()

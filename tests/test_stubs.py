@@ -276,6 +276,11 @@ def stub_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
     db = repo.parent / "db.sqlite"
     result = run_cli("index", "--repo", str(repo), "--db", str(db), "--jobs", "2")
     assert result.returncode == 0, result.stderr
+    # absent, missing_name, quality_stubbed, titanic_stubbed, and frames at two commits
+    assert "built (6 with stand-ins)" in result.stdout
+    assert "6 build(s) used stand-ins for missing imports: pandas (4), sklearn (2)" in (
+        result.stderr
+    )
     return repo, db, shas
 
 
@@ -613,3 +618,10 @@ def test_fidelity_benchmark_compares_exact_and_stubbed_builds(tmp_path: Path) ->
     )
     assert proc.returncode == 0, proc.stderr
     assert "1 DAGs built exactly and with stand-ins; 1 with the same nodes" in proc.stdout
+
+
+def test_outermost_stand_ins_name_what_to_install() -> None:
+    from lineage_history.model import outermost
+
+    stubbed = ["pyspark", "pyspark.sql", "pyspark.sql.functions", "sklearn.preprocessing.X"]
+    assert outermost(stubbed) == ["pyspark", "sklearn.preprocessing.X"]

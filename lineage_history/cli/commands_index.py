@@ -66,6 +66,16 @@ def _progress_reporter():  # type: ignore[no-untyped-def]
     return update, progress.stop
 
 
+def _report_stand_ins(builds: int, stand_ins: Counter[str]) -> None:
+    """The packages builds stood in for, most frequent first: what to install for exact
+    builds (then `index --rebuild-stubbed`)."""
+    if not builds:
+        return
+    top = ", ".join(f"{name} ({count})" for name, count in stand_ins.most_common(10))
+    more = f", and {len(stand_ins) - 10} more" if len(stand_ins) > 10 else ""
+    info(f"{builds} build(s) used stand-ins for missing imports: {top}{more}")
+
+
 def _report_failures(failures: list[tuple[str, str, str]]) -> None:
     """One line per cause (the error without where it happened), most frequent first."""
     if not failures:
@@ -175,6 +185,7 @@ def index(
             result = service.index_once(context, options, progress=update, notify=info)
         finally:
             stop()
+    _report_stand_ins(result.stubbed, result.stand_ins)
     _report_failures(result.failures)
     typer.echo(result.summary())
     if result.interrupted:
