@@ -29,6 +29,7 @@ TITANIC_MODULES = [
 ]
 
 ABSENT = '''"""A pipeline whose libraries are not installed where it is indexed."""
+import importlib
 import sys
 
 import openai
@@ -48,6 +49,14 @@ try:
     HAVE_POLARS = True
 except ImportError:
     HAVE_POLARS = False
+
+weaviate = importlib.import_module("weaviate")  # a dynamic import is an import too
+
+try:
+    importlib.import_module("anthropic")  # and a guarded one is a probe
+    HAVE_ANTHROPIC = True
+except ImportError:
+    HAVE_ANTHROPIC = False
 
 _known = len(default_validators.AVAILABLE_DEFAULT_VALIDATORS)
 default_validators._append_pandera_to_default_validators()  # Hamilton's own pandera probe
@@ -121,6 +130,16 @@ def spark_frame(total: float) -> int:
 if HAVE_POLARS:
 
     def only_with_polars() -> int:
+        return 1
+
+
+def store(client: openai.OpenAI) -> weaviate.Client:
+    return weaviate.Client()
+
+
+if HAVE_ANTHROPIC:
+
+    def only_with_anthropic() -> int:
         return 1
 
 
@@ -321,8 +340,10 @@ def test_missing_modules_get_stand_ins_that_keep_their_names(stub_repo) -> None:
         "pyspark",
         "pyspark.sql",
         "pyspark.sql.functions",
+        "weaviate",
     ]
     nodes = nodes_of(data)
+    assert nodes["store"]["type"] == "weaviate.Client"
     assert nodes["client"]["type"] == "openai.OpenAI"
     assert nodes["second_client"]["type"] == "openai.OpenAI"
     assert nodes["second_client"]["dependencies"] == ["client"]  # a type shared by two nodes
@@ -362,6 +383,7 @@ def test_hamilton_is_lenient_for_stand_ins_and_adds_the_real_nodes(stub_repo) ->
 def test_probes_of_the_code_hamilton_and_libraries_are_not_stubbed(stub_repo) -> None:
     nodes = nodes_of(shown(stub_repo, "absent"))
     assert "only_with_polars" not in nodes  # `try: import polars` failed as written
+    assert "only_with_anthropic" not in nodes  # so did `importlib.import_module` in a `try`
     assert "only_if_hamilton_saw_pandera" not in nodes  # Hamilton's own import failed
     assert "only_if_stand_ins_leaked" not in nodes  # stand-ins are not in sys.modules
 

@@ -53,6 +53,7 @@ def install_stand_ins(workdir: str, forced: Iterable[str] = ()) -> None:
 
     _STATE = _State(os.path.realpath(workdir), tuple(sorted(set(forced))))
     builtins.__import__ = _import
+    importlib.import_module = _import_module
     _lenient.install()
 
 
@@ -110,6 +111,14 @@ def _catches_import_error(handler_type: ast.expr | None) -> bool:
     return name in _CATCHES_IMPORT_ERROR
 
 
+def _imports_by_call(node: ast.AST) -> bool:
+    """`importlib.import_module(...)`, `import_module(...)` or `__import__(...)`."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+    return name in ("import_module", "__import__")
+
+
 def _guarded_import_lines(file: str) -> frozenset[int]:
     """Lines of imports inside a `try` whose handler catches ImportError: the code's own
     probe for an optional package, which must fail as it would without stand-ins."""
@@ -125,14 +134,13 @@ def _guarded_import_lines(file: str) -> frozenset[int]:
         ):
             for statement in node.body:
                 for inner in ast.walk(statement):
-                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                    if isinstance(inner, ast.Import | ast.ImportFrom) or _imports_by_call(inner):
                         lines.update(range(inner.lineno, (inner.end_lineno or inner.lineno) + 1))
     return frozenset(lines)
 
 
-def _probing(state: _State, globals_: Mapping[str, Any] | None) -> bool:
+def _probing(state: _State, globals_: Mapping[str, Any] | None, frame: Any) -> bool:
     """Whether the import being made is one the importing file guards with a `try`."""
-    frame = sys._getframe(2)
     file = globals_.get("__file__") if globals_ else None
     if not isinstance(file, str) or frame.f_code.co_filename != file:
         return False
@@ -236,29 +244,45 @@ def _has(module: Any, name: str) -> bool:
         return False
 
 
+_original_import_module = importlib.import_module
+
+
+def _import_module(name: str, package: str | None = None) -> Any:
+    """`importlib.import_module` called by the commit's own code: as an import statement."""
+    state = _STATE
+    if state is None or name.startswith(".") or not called_from_tree(1):
+        return _original_import_module(name, package)
+    caller = sys._getframe(1)
+    _import(name, caller.f_globals, None, ("__name__",), 0, _frame=caller)  # as `from name import`
+    return state.modules.get(name) or sys.modules[name]
+
+
 def _import(
     name: str,
     globals: Mapping[str, Any] | None = None,
     locals: Mapping[str, Any] | None = None,
     fromlist: Any = (),
     level: int = 0,
+    *,
+    _frame: Any = None,
 ) -> Any:
     state = _STATE
     if state is None or level != 0 or not name or not _from_tree(state, globals):
         return _original_import(name, globals, locals, fromlist, level)
+    frame = _frame or sys._getframe(1)  # the importing code
     forced = state.forced_prefix(name)
     if forced is not None and not _is_local(state, name.partition(".")[0]):
         return _result(state, name, forced, fromlist)
     try:
         module = _original_import(name, globals, locals, fromlist, level)
     except Exception as exc:
-        if _is_local(state, name.partition(".")[0]) or _probing(state, globals):
+        if _is_local(state, name.partition(".")[0]) or _probing(state, globals, frame):
             raise
         first = _first_failing(name, exc)
         if first is not None:
             return _result(state, name, first, fromlist)
         _original_import(name, globals, locals, (), level)
         module = sys.modules[name]
-    if not fromlist or _probing(state, globals):
+    if not fromlist or _probing(state, globals, frame):
         return module
     return _missing_names(state, module, fromlist)
