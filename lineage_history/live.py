@@ -52,9 +52,9 @@ def live_snapshot(
     build_plan = plan(tree, definition)
     if build_plan is None:
         return EMPTY  # none of its modules exists
-    known = context.store.built_snapshot_id(build_plan.key)
+    known = context.store.built_snapshot(build_plan.key)
     if known is not None:
-        return context.store.load_snapshot(known)
+        return known
     pool = ExtractorPool(1, service.work_root(context))
     try:
         outcome = pool.build(build_request(build_plan, tree.read))

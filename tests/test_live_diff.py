@@ -70,7 +70,7 @@ def test_an_uncommitted_edit_shows_in_diff_with_nothing_stored(repo: Path) -> No
     before = stored_rows(repo)
     code, clean = diff(repo, "--exit-code")
     assert code == 0 and clean["summary"]["added"] == 0
-    assert clean["head"] == {"rev": "working tree", "sha": None}
+    assert clean["head"] == {"rev": "working tree", "sha": None, "stubbed": []}
     edit(repo, FEATURES.replace("return [age]", "return [age, age]") + "\n\ndef tripled(age: int)"
          " -> int:\n    return 3 * age\n")  # fmt: skip
     code, changed = diff(repo, "--exit-code")
@@ -95,7 +95,7 @@ def test_staged_edits_are_the_index_not_the_working_tree(repo: Path) -> None:
          "\n    return age\n")  # fmt: skip
     code, staged = diff(repo, "--staged")
     assert code == 0  # no --exit-code
-    assert staged["head"] == {"rev": "index", "sha": None}
+    assert staged["head"] == {"rev": "index", "sha": None, "stubbed": []}
     assert names(staged, "added") == [] and names(staged, "removed") == ["doubled"]
     assert [(m["name"], m["changes"]) for m in staged["nodes"]["modified"]] == [("age", ["tags"])]
     _, working = diff(repo)

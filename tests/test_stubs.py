@@ -470,6 +470,13 @@ def test_diff_between_a_stubbed_and_an_exact_build_shows_no_type_change(stub_rep
     assert "pandas" in rows_log[0]["stubbed"]
 
 
+def test_a_working_tree_diff_knows_the_stand_ins_of_its_build(stub_repo) -> None:
+    repo, db, _ = stub_repo
+    data = cli_json(repo, db, "diff", "--dag", "frames")  # HEAD against the clean tree
+    assert data["summary"]["modified"] == 0
+    assert "pandas" in data["base"]["stubbed"] and "pandas" in data["head"]["stubbed"]
+
+
 def test_tables_mark_stubbed_builds(stub_repo) -> None:
     repo, db, shas = stub_repo
     where = ("--repo", str(repo), "--db", str(db))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -207,14 +208,19 @@ class Store:
                 found.update({row.key: (row.id, row.status) for row in rows})
         return found
 
-    def built_snapshot_id(self, key: str) -> int | None:
-        """The snapshot a successful build of `key` produced, if one did."""
+    def built_snapshot(self, key: str) -> Snapshot | None:
+        """The snapshot a successful build of `key` produced, with the build's stand-ins."""
         with self.engine.connect() as connection:
-            return connection.execute(
-                select(builds.c.snapshot_id).where(
+            row = connection.execute(
+                select(builds.c.snapshot_id, builds.c.stubbed).where(
                     builds.c.key == key, builds.c.status == STATUS_OK
                 )
-            ).scalar()
+            ).first()
+        if row is None:
+            return None
+        snapshot = self.load_snapshot(row.snapshot_id)
+        stubbed = stubbed_list(row.stubbed)
+        return dataclasses.replace(snapshot, stubbed=stubbed) if stubbed else snapshot
 
     def save_definition(self, definition: DagDefinition) -> int:
         with self.engine.begin() as connection:
