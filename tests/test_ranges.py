@@ -34,7 +34,7 @@ def test_three_dots_diff_from_the_merge_base(indexed_demo: IndexedDemo) -> None:
     ranged = diff_json(indexed_demo, "main...experiment")
     explicit = diff_json(indexed_demo, fork, "experiment")
     assert without_revs(ranged) == without_revs(explicit)
-    assert ranged["base"] == {"rev": "merge-base(main, experiment)", "sha": fork}
+    assert ranged["base"] == {"rev": "merge-base(main, experiment)", "sha": fork, "stubbed": []}
     # what the branch changes, not what main did since: the side branch adds the title
     # encoding, and main's later rename of family_size is not in it
     added = [n["name"] for n in ranged["nodes"]["added"]]
