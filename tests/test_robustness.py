@@ -178,10 +178,10 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
 
 
 def test_head_revision_matches_the_newest_migration() -> None:
-    from lineage_history._resources import migrations_dir
-
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+
+    from lineage_history._resources import migrations_dir
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
