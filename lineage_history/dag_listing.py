@@ -35,6 +35,7 @@ class DagListing:
     definition: DagDefinition
     status: str  # ok | failed | absent | not indexed
     error: str | None = None
+    stubbed: tuple[str, ...] = ()  # stand-ins of the build at this revision
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -44,6 +45,7 @@ class DagListing:
             "config_literal": self.definition.config_literal,
             "source": self.definition.source,
             "status": self.status,
+            "stubbed": list(self.stubbed),
         }
         if self.error:
             data["error"] = self.error
@@ -87,7 +89,7 @@ def _repository_id(store: Store, repo: GitRepo) -> int | None:
 
 def _statuses(
     store: Store | None, repo: GitRepo, sha: str, names: list[str]
-) -> dict[str, tuple[str, str | None]]:
+) -> dict[str, tuple[str, str | None, tuple[str, ...]]]:
     repository_id = _repository_id(store, repo) if store is not None else None
     if store is None or repository_id is None:
         return {}
@@ -98,7 +100,7 @@ def _statuses(
             continue
         state = store.dag_states(repository_id, name, [sha]).get(sha)
         if state is not None:
-            found[name] = (state.status, state.error)
+            found[name] = (state.status, state.error, state.stubbed)
     return found
 
 
@@ -124,7 +126,7 @@ def dags_at(
     finally:
         repo.close()
     return [
-        DagListing(definition, *statuses.get(name, (NOT_INDEXED, None)))
+        DagListing(definition, *statuses.get(name, (NOT_INDEXED, None, ())))
         for name, definition in definitions.items()
     ]
 

@@ -113,6 +113,7 @@ EXPECTED = [
         "config": {"seed": 1},
         "config_literal": True,
         "source": "examples/hello/run.py:5",
+        "stubbed": [],
     },
     {
         "name": "flows/both",
@@ -120,6 +121,7 @@ EXPECTED = [
         "config": {"mode": "small"},
         "config_literal": True,
         "source": "flows/both.py:4",
+        "stubbed": [],
     },
     {
         "name": "flows/both#2",
@@ -127,6 +129,7 @@ EXPECTED = [
         "config": {"mode": "large"},
         "config_literal": True,
         "source": "flows/both.py:5",
+        "stubbed": [],
     },
     {
         "name": "scripts/build_features",
@@ -134,6 +137,7 @@ EXPECTED = [
         "config": {"size": 2},
         "config_literal": True,
         "source": "scripts/build_features.py:6",
+        "stubbed": [],
     },
     {
         "name": "shop/pipeline/run",
@@ -141,6 +145,7 @@ EXPECTED = [
         "config": {},
         "config_literal": False,
         "source": "shop/pipeline/run.py:8",
+        "stubbed": [],
     },
 ]
 

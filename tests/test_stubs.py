@@ -477,6 +477,15 @@ def test_a_working_tree_diff_knows_the_stand_ins_of_its_build(stub_repo) -> None
     assert "pandas" in data["base"]["stubbed"] and "pandas" in data["head"]["stubbed"]
 
 
+def test_dags_lists_the_stand_ins_of_each_build(stub_repo) -> None:
+    repo, db, _ = stub_repo
+    listed = {d["name"]: d for d in cli_json(repo, db, "dags")}
+    assert listed["missing_name"]["stubbed"] == ["sklearn.preprocessing.CategoricalEncoder"]
+    assert listed["quality"]["stubbed"] == [] and listed["quality"]["status"] == "ok"
+    table = run_cli("dags", "--repo", str(repo), "--db", str(db)).stdout
+    assert "built with stand-ins for: sklearn.preprocessing.CategoricalEncoder" in table
+
+
 def test_tables_mark_stubbed_builds(stub_repo) -> None:
     repo, db, shas = stub_repo
     where = ("--repo", str(repo), "--db", str(db))

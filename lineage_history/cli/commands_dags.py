@@ -49,6 +49,8 @@ def dags(
         config_text = _config_text(dict(definition.config), definition.config_literal)
         if config_text:
             typer.echo(f"  config:  {config_text}")
+        if listing.stubbed:
+            typer.echo(f"  built with stand-ins for: {', '.join(listing.stubbed)}")
         if listing.error:
             typer.echo(f"  error:   {listing.error.splitlines()[0]}")
 
