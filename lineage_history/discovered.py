@@ -20,7 +20,7 @@ from lineage_history.discovery import (
     driver_calls,
     mentions_driver,
 )
-from lineage_history.imports import PROTECTED, resolve_module, resolve_relative, script_search_path
+from lineage_history.imports import resolve_module, resolve_relative, script_search_path
 from lineage_history.tree import Tree
 
 Calls = tuple[DriverCall, ...]
@@ -171,7 +171,7 @@ class Discoverer:
 
 
 Dependencies = tuple[tuple[str, str | None], ...]  # (directory, its tree id when resolved)
-_NEVER_LOCAL = PROTECTED | frozenset(sys.stdlib_module_names)
+_STDLIB = frozenset(sys.stdlib_module_names)
 
 
 def _still_valid(tree: Tree, dependencies: Dependencies) -> bool:
@@ -189,8 +189,8 @@ def _module_path(tree: Tree, script: str, ref: ModuleRef, looked: set[str]) -> s
             directory = posixpath.dirname(directory)
         looked.add(directory)
         return resolve_relative(tree, script, ref.level, ref.dotted)
-    if ref.dotted.split(".")[0] in _NEVER_LOCAL:
-        return None
+    if ref.dotted.split(".")[0] in _STDLIB:
+        return None  # `hamilton` may still be: its contrib dataflows live in the repository
     for base in script_search_path(tree, script):
         looked.add(base)
         path = resolve_module(tree, (base,), ref.dotted)

@@ -4,10 +4,13 @@ of a DAG's modules at one commit, resolved the way Python would resolve them the
 from __future__ import annotations
 
 import ast
+import importlib.util
+import os
 import posixpath
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from lineage_history.tree import Tree, normalize
 
@@ -124,13 +127,52 @@ def resolve_module(tree: Tree, search: Sequence[str], dotted: str) -> str | None
 
 
 def _absolute(tree: Tree, search: Sequence[str], dotted: str) -> list[str] | None:
-    if not dotted or dotted.split(".")[0] in _NOT_LOCAL:
+    if not dotted:
+        return None
+    top = dotted.split(".")[0]
+    if top in PROTECTED:
+        return _protected_extension(tree, search, dotted)
+    if top in _NOT_LOCAL:
         return None
     for base in search:
         files = _in_directory(tree, base, dotted)
         if files is not None:
             return files
     return None
+
+
+def _protected_extension(tree: Tree, search: Sequence[str], dotted: str) -> list[str] | None:
+    """A module under `hamilton` that the installed Hamilton lacks comes from the repository
+    (apache/hamilton's contrib dataflows install into `hamilton.contrib`): its files below
+    the part the installed package provides."""
+    parts = tuple(dotted.split("."))
+    provided = next(n for n in range(len(parts), 0, -1) if installed_provides(parts[:n]))
+    if provided == len(parts):
+        return None
+    for base in search:
+        files = _in_directory(tree, base, dotted)
+        if files is not None:
+            installed = {
+                _join(base, "/".join(parts[:n])) + "/__init__.py" for n in range(1, provided + 1)
+            }
+            return [f for f in files if f not in installed]
+    return None
+
+
+@cache
+def installed_provides(parts: tuple[str, ...]) -> bool:
+    """Whether the installed package provides module `parts` (a file check, no import)."""
+    spec = importlib.util.find_spec(parts[0])
+    if spec is None:
+        return False
+    locations = list(spec.submodule_search_locations or ())
+    if len(parts) == 1 or not locations:
+        return len(parts) == 1
+    return any(
+        os.path.isdir(os.path.join(location, *parts[1:]))
+        or os.path.isfile(os.path.join(location, *parts[1:]) + ".py")
+        for location in locations
+    )
 
 
 def _relative_base(importer_path: str, level: int) -> str | None:

@@ -322,3 +322,42 @@ def test_metadata_decorators_are_tags_however_spelled(tmp_path: Path) -> None:
         "c": ["tags"],
         "d": ["tags"],
     }
+
+
+def test_dataflows_that_extend_hamilton_come_from_the_repository(tmp_path: Path) -> None:
+    """apache/hamilton's contrib dataflows live in `contrib/hamilton/contrib/user/...` and
+    install into `hamilton.contrib`: the installed Hamilton stays, the dataflow is the
+    commit's."""
+    repo = Repo(tmp_path / "contrib")
+    flow = """
+        import sys
+
+        from hamilton.contrib.user.alice.helpers import shout
+
+
+        def greeting(name: str) -> str:
+            return shout(name)
+
+
+        if __name__ == "__main__":
+            from hamilton import driver
+
+            dr = driver.Builder().with_modules(sys.modules[__name__]).build()
+        """
+    package = "contrib/hamilton/contrib/user/alice"
+    files = {
+        "contrib/hamilton/__init__.py": "",
+        "contrib/hamilton/contrib/__init__.py": "",
+        "contrib/hamilton/contrib/user/__init__.py": "",
+        f"{package}/__init__.py": "",
+        f"{package}/helpers.py": "def shout(s):\n    return s.upper()\n",
+        f"{package}/flow/__init__.py": flow,
+    }
+    first = repo.commit("a dataflow", files)
+    second = repo.commit("quieter", {f"{package}/helpers.py": "def shout(s):\n    return s\n"})
+    repo.index()
+    dags = repo.cli("dags", "--format", "json")
+    assert [d["name"] for d in dags] == [f"{package}/flow/__init__"]
+    assert dags[0]["status"] == "ok"
+    assert set(repo.nodes(first)) == {"greeting", "name"}
+    assert changed(repo.diff(first, second)) == {"greeting": ["code"]}

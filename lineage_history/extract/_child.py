@@ -26,7 +26,7 @@ from lineage_history.extract._fingerprint import (
     metadata_by_name,
     source_fingerprint,
 )
-from lineage_history.imports import resolve_module, resolve_relative
+from lineage_history.imports import PROTECTED, resolve_module, resolve_relative
 from lineage_history.tree import DirectoryTree
 
 
@@ -93,6 +93,23 @@ class _CommitFirst(importlib.abc.MetaPathFinder):
         return spec
 
 
+class _InstalledThenTree(importlib.abc.MetaPathFinder):
+    """Last resort for a module under `hamilton` that the installed Hamilton lacks: the
+    build tree's copy (apache/hamilton's contrib dataflows install into `hamilton.contrib`)."""
+
+    def __init__(self, roots: list[str]) -> None:
+        self.roots = roots
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        parts = fullname.split(".")
+        if parts[0] not in PROTECTED or len(parts) == 1:
+            return None
+        parents = [os.path.join(root, *parts[:-1]) for root in self.roots]
+        return importlib.machinery.PathFinder.find_spec(fullname, parents)
+
+
 def isolate(root: Path, search: Sequence[str], local_names: Sequence[str]) -> list[str]:
     """Put the commit's import roots first and make its own packages win; the roots."""
     roots = [str(root / entry) if entry else str(root) for entry in search]
@@ -101,6 +118,7 @@ def isolate(root: Path, search: Sequence[str], local_names: Sequence[str]) -> li
             del sys.modules[name]
     sys.path[:0] = roots
     sys.meta_path.insert(0, _CommitFirst(local_names, roots))
+    sys.meta_path.append(_InstalledThenTree(roots))
     importlib.invalidate_caches()
     return roots
 
