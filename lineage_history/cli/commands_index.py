@@ -89,8 +89,10 @@ def _report_failures(failures: list[tuple[str, str, str]]) -> None:
 
 
 def _cause(error: str) -> str:
-    """`ModuleNotFoundError: No module named 'x' (a/b.py, line 3)` without where."""
-    return re.sub(r" \([^()]*, line \d+\)$", "", error)[:160]
+    """`ModuleNotFoundError: No module named 'x' (a/b.py, line 3)` without where, and with
+    memory addresses (`<function f at 0x7f...>`) blanked, so one cause is one line."""
+    text = re.sub(r" \([^()]*, line \d+\)$", "", error)
+    return re.sub(r" at 0x[0-9a-f]+", "", text)[:160]
 
 
 @app.command()
