@@ -206,33 +206,47 @@ class Resolver:
             return value
         return None
 
-    def config_of(self, expr: ast.expr, depth: int = 0) -> dict[str, Any] | None:
-        """A config that is a literal: a dict display, `dict(...)` of literals, or a name of one."""
+    def config_of(self, expr: ast.expr, depth: int = 0) -> tuple[dict[str, Any], bool]:
+        """The literal part of a config (a dict display, `dict(...)`, or a name bound to one)
+        and whether that is all of it: `{"mode": "online", "client": client}` gives
+        `({"mode": "online"}, False)`, so the `@config.when` switches it names still apply."""
         if depth > MAX_DEPTH:
-            return None
+            return {}, False
         if isinstance(expr, ast.Name):
             bound = self.scope.lookup(expr.id, expr.lineno)
-            return self.config_of(bound, depth + 1) if isinstance(bound, ast.expr) else None
+            if not isinstance(bound, ast.expr):
+                return {}, False
+            return self.config_of(bound, depth + 1)
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
             if expr.func.id != "dict" or self.scope.lookup("dict", expr.lineno) is not None:
-                return None
+                return {}, False
             merged: dict[str, Any] = {}
-            for arg in expr.args:
-                part = self.config_of(arg, depth + 1) if len(expr.args) == 1 else None
-                if part is None:
-                    return None
-                merged.update(part)
-            for keyword in expr.keywords:
-                value = _literal(keyword.value)
-                if keyword.arg is None or value is _NOT_LITERAL:
-                    return None
-                merged[keyword.arg] = value
-            return merged
+            complete = len(expr.args) <= 1
+            if len(expr.args) == 1:
+                merged, complete = self.config_of(expr.args[0], depth + 1)
+            pairs = [(k.arg, k.value) for k in expr.keywords]
+            return _literal_entries(merged, pairs, complete)
         if isinstance(expr, ast.Dict):
-            value = _literal(expr)
-            if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-                return value
-        return None
+            pairs = [
+                (k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None, v)
+                for k, v in zip(expr.keys, expr.values, strict=True)
+            ]
+            return _literal_entries({}, pairs, True)
+        return {}, False
+
+
+def _literal_entries(
+    into: dict[str, Any], pairs: list[tuple[str | None, ast.expr]], complete: bool
+) -> tuple[dict[str, Any], bool]:
+    """`into` plus the pairs whose key is a string and whose value is a literal."""
+    merged = dict(into)
+    for key, value_expr in pairs:
+        value = _literal(value_expr)
+        if key is None or value is _NOT_LITERAL:
+            complete = False
+        else:
+            merged[key] = value
+    return merged, complete
 
 
 _NOT_LITERAL = object()

@@ -76,11 +76,9 @@ class _Found:
     options: set[str] = field(default_factory=set)
 
     def add_config(self, resolver: Resolver, expr: ast.expr) -> None:
-        literal = resolver.config_of(expr)
-        if literal is None:
-            self.config_literal = False
-        else:
-            self.config.update(literal)
+        literal, complete = resolver.config_of(expr)
+        self.config.update(literal)
+        self.config_literal = self.config_literal and complete
 
 
 class _CallFinder(ast.NodeVisitor):

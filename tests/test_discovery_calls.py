@@ -236,6 +236,24 @@ def test_non_literal_configs_are_flagged() -> None:
     assert [(c.config, c.config_literal) for c in found] == [({}, False), ({"a": 1}, False)]
 
 
+def test_the_literal_part_of_a_partly_literal_config_is_kept() -> None:
+    """`execution_mode` still selects the `@config.when` variants the script builds."""
+    found = calls(
+        """
+        from hamilton import driver
+        import m
+
+        client = object()
+        dr = driver.Driver({"client": client, "execution_mode": "online"}, m)
+        dr2 = driver.Driver(dict(mode="batch", client=client), m)
+        """
+    )
+    assert [(c.config, c.config_literal) for c in found] == [
+        ({"execution_mode": "online"}, False),
+        ({"mode": "batch"}, False),
+    ]
+
+
 def test_builder_methods_called_as_statements_on_a_name() -> None:
     call = only(
         """
