@@ -361,3 +361,24 @@ def test_dataflows_that_extend_hamilton_come_from_the_repository(tmp_path: Path)
     assert dags[0]["status"] == "ok"
     assert set(repo.nodes(first)) == {"greeting", "name"}
     assert changed(repo.diff(first, second)) == {"greeting": ["code"]}
+
+
+def test_a_dag_module_inside_the_repositorys_own_hamilton_package(tmp_path: Path) -> None:
+    """In apache/hamilton, `hamilton/dataflows/template/` is a DAG module that the installed
+    Hamilton also has: the build uses the commit's file, the rest of Hamilton stays."""
+    repo = Repo(tmp_path / "own")
+    template = "from . import steps\n\ndef shaped(raw: str) -> str:\n    return steps.trim(raw)\n"
+    files = {
+        "lineage-history.toml": '[dags.t]\nmodules = ["hamilton/dataflows/template/__init__.py"]\n',
+        "hamilton/__init__.py": "raise RuntimeError('the repository copy of hamilton')\n",
+        "hamilton/dataflows/__init__.py": "",
+        "hamilton/dataflows/template/__init__.py": template,
+        "hamilton/dataflows/template/steps.py": "def trim(s):\n    return s.strip()\n",
+    }
+    first = repo.commit("template", files)
+    second = repo.commit(
+        "steps", {"hamilton/dataflows/template/steps.py": "def trim(s):\n    return s\n"}
+    )
+    repo.index()
+    assert set(repo.nodes(first)) == {"shaped", "raw"}
+    assert changed(repo.diff(first, second)) == {"shaped": ["code"]}
