@@ -7,6 +7,7 @@ Nothing here imports Hamilton, pandas or scikit-learn: a query costs a few SQL r
 from __future__ import annotations
 
 import difflib
+import heapq
 import json
 import shutil
 import subprocess
@@ -27,7 +28,7 @@ from lineage_history.model import EMPTY, Node, Snapshot, TagValue
 from lineage_history.render import change_details
 from lineage_history.selectors import TagFilter, parse_tag_filters
 from lineage_history.selectors import matches_all as _matches_all
-from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit
+from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit, identity
 from lineage_history.store.schema import node_versions, snapshot_nodes
 from lineage_history.store.store import DagState
 
@@ -59,6 +60,10 @@ ROLES = ("input", "function")
 PICTURE_FORMATS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".svg": "svg", ".png": "png"}
 MAX_LISTED_PATHS = 20
 _CHUNK = 500  # snapshot ids per IN (...) list
+BOUNDARY_NOTE = (
+    "a shallow clone's boundary: the history before it is not indexed "
+    "(`git fetch --unshallow`, then index again)"
+)
 _NO_DOT = "install graphviz (e.g. apt-get install graphviz) or write .dot/.mmd"
 
 
@@ -328,6 +333,7 @@ class _History:
             {s.snapshot_id for s in self.states.values() if s.status == STATUS_OK and s.snapshot_id}
         )
         self._versions: dict[str, dict[int, Node]] = {}
+        self.boundaries = identity.shallow_boundaries(self.store.engine, context.repository_id)
 
     def reachable(self, head: str) -> list[StoredCommit]:
         """The indexed commits reachable from `head`, newest (children) first."""
@@ -338,7 +344,28 @@ class _History:
                 if parent in self.commits and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
-        return sorted((self.commits[s] for s in seen), key=lambda c: c.position, reverse=True)
+        return self._children_first(seen)
+
+    def _children_first(self, shas: set[str]) -> list[StoredCommit]:
+        """Newest first, every commit before its parents: positions alone are not enough once
+        a shallow clone's older history (`git fetch --unshallow`) is indexed after it."""
+        waiting = dict.fromkeys(shas, 0)  # children not yet placed
+        for sha in shas:
+            for parent in set(self.commits[sha].parents):
+                if parent in waiting:
+                    waiting[parent] += 1
+        ready = [(-self.commits[s].position, s) for s, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        order: list[StoredCommit] = []
+        while ready:
+            commit = self.commits[heapq.heappop(ready)[1]]
+            order.append(commit)
+            for parent in set(commit.parents):
+                if parent in waiting:
+                    waiting[parent] -= 1
+                    if waiting[parent] == 0:
+                        heapq.heappush(ready, (-self.commits[parent].position, parent))
+        return order
 
     def failed(self, sha: str) -> bool:
         state = self.states.get(sha)
@@ -467,6 +494,8 @@ def _log_entry(
     if before is None:
         assert now is not None
         old = {new: old for old, new in history.renames(base, sha).items()}.get(name)
+        if old is None and sha in history.boundaries and not commit.parents:
+            return LogEntry(commit, name, "boundary", (BOUNDARY_NOTE,)), name
         if old is None:
             return LogEntry(commit, name, "added"), name
         if not follow:

@@ -39,6 +39,7 @@ from lineage_history.store import (
     Store,
     StoredCommit,
     database_url,
+    identity,
     open_engine,
 )
 from lineage_history.store.database import describe
@@ -65,12 +66,17 @@ class Context:
             self.repo.close()
 
 
-def repository_identity(repo: GitRepo) -> str:
-    """A stable identity that every clone shares: the root commit of HEAD's history."""
+def repository_identity(repo: GitRepo) -> tuple[set[str], set[str]]:
+    """What every clone of a repository shares: the root commits of its branches and tags,
+    and (in a shallow clone, which has no true root) the shallow boundary commits."""
     if not repo.has_commits():
         raise UserError(f"repository {repo.root} has no commits yet")
-    roots = repo.run("rev-list", "--max-parents=0", "--first-parent", "HEAD").split()
-    return roots[-1]
+    return repo.root_commits(), repo.shallow_commits()
+
+
+def _find_repository(store: Store, repo: GitRepo) -> int | None:
+    roots, shallow = repository_identity(repo)
+    return identity.find_repository(store.engine, roots | shallow, shallow | {repo.resolve("HEAD")})
 
 
 def _open_repo(path: str | None) -> GitRepo | None:
@@ -82,10 +88,19 @@ def _open_repo(path: str | None) -> GitRepo | None:
 
 def open_for_index(repo_path: str | None, db: str | None) -> Context:
     repo = GitRepo(repo_path or ".")
-    identity = repository_identity(repo)
+    roots, shallow = repository_identity(repo)
     url = database_url(db, repo.git_dir)
     store = Store(open_engine(url))
-    repository_id = store.ensure_repository(identity, repo.root.name, str(repo.root))
+    main = repo.main_worktree()  # not a linked worktree's path
+    repository_id = identity.remember_repository(
+        store.engine,
+        _find_repository(store, repo),
+        name=main.name,
+        path=str(main),
+        roots=roots,
+        shallow=shallow,
+    )
+    identity.mend_boundaries(store.engine, repository_id, shallow, repo.parents)
     return Context(store, repository_id, url, repo)
 
 
@@ -102,8 +117,8 @@ def open_for_query(repo_path: str | None, db: str | None) -> Context:
     rows = store.repositories()
     match = None
     if repo is not None:
-        identity = repository_identity(repo)
-        match = next((r for r in rows if r.identity == identity), None)
+        found = _find_repository(store, repo)
+        match = next((r for r in rows if r.id == found), None)
     else:
         wanted = str(Path(repo_path).resolve()) if repo_path else None
         match = next(

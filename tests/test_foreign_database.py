@@ -7,8 +7,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,33 +14,6 @@ from sqlalchemy import create_engine, inspect, text
 
 from lineage_history.store.database import HEAD_REVISION, create, current_revision, upgrade
 from tests.conftest import git, run_cli
-
-PG_URL = os.environ.get("LINEAGE_HISTORY_TEST_PG")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(not PG_URL, reason="needs LINEAGE_HISTORY_TEST_PG"),
-    ),
-]
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database: a new SQLite file, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'app.sqlite'}"
-        return
-    assert PG_URL
-    schema = f"lh_foreign_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 @pytest.fixture
@@ -109,47 +80,47 @@ def table_names(url: str) -> set[str]:
     ids=["users", "name-clash", "other-alembic-app"],
 )
 def test_someone_elses_database_is_refused_and_left_untouched(
-    empty_db: str, tiny_repo: Path, foreign: list[str]
+    any_db: str, tiny_repo: Path, foreign: list[str]
 ) -> None:
-    execute(empty_db, *foreign)
-    before = fingerprint(empty_db)
+    execute(any_db, *foreign)
+    before = fingerprint(any_db)
     for command in (["index"], ["status"], ["log", "x"]):
-        result = run_cli(*command, "--repo", str(tiny_repo), "--db", empty_db)
+        result = run_cli(*command, "--repo", str(tiny_repo), "--db", any_db)
         assert result.returncode == 2, (command, result.stderr)
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
         assert "is not a lineage-history database" in result.stderr
-        assert fingerprint(empty_db) == before
+        assert fingerprint(any_db) == before
 
 
-def test_an_empty_database_gets_the_schema(empty_db: str, tiny_repo: Path) -> None:
-    result = run_cli("index", "--repo", str(tiny_repo), "--db", empty_db)
+def test_an_empty_database_gets_the_schema(any_db: str, tiny_repo: Path) -> None:
+    result = run_cli("index", "--repo", str(tiny_repo), "--db", any_db)
     assert result.returncode == 0, result.stderr
-    assert {"repositories", "commits", "alembic_version"} <= table_names(empty_db)
+    assert {"repositories", "commits", "alembic_version"} <= table_names(any_db)
 
 
-def test_the_schema_is_created_all_or_nothing(empty_db: str, tiny_repo: Path) -> None:
+def test_the_schema_is_created_all_or_nothing(any_db: str, tiny_repo: Path) -> None:
     """A migration failing half-way leaves the database as it was before the upgrade."""
-    engine = create(empty_db, must_exist=False)
+    engine = create(any_db, must_exist=False)
     upgrade(engine, "0001")
     engine.dispose()
     assert HEAD_REVISION > "0002"  # so that at least two migrations run below
-    before = table_names(empty_db)
+    before = table_names(any_db)
     # A table in the way of the newest migration, after 0002 has created build_claims.
-    execute(empty_db, "CREATE TABLE repository_roots (x INTEGER)")
-    result = run_cli("index", "--repo", str(tiny_repo), "--db", empty_db)
+    execute(any_db, "CREATE TABLE repository_roots (x INTEGER)")
+    result = run_cli("index", "--repo", str(tiny_repo), "--db", any_db)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert "repository_roots" in result.stderr
-    assert table_names(empty_db) == before | {"repository_roots"}  # no build_claims
-    engine = create(empty_db, must_exist=False)
+    assert table_names(any_db) == before | {"repository_roots"}  # no build_claims
+    engine = create(any_db, must_exist=False)
     assert current_revision(engine) == "0001"
     engine.dispose()
 
 
-def test_two_first_runs_at_once_both_succeed(empty_db: str, tiny_repo: Path) -> None:
+def test_two_first_runs_at_once_both_succeed(any_db: str, tiny_repo: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
-    tries = 10 if empty_db.startswith("sqlite") else 4
+    tries = 10 if any_db.startswith("sqlite") else 4
     for attempt in range(tries):
-        url = empty_db
+        url = any_db
         if url.startswith("sqlite:///"):
             url = url.replace("app.sqlite", f"race-{attempt}.sqlite")
         else:  # a fresh schema each time: drop what the previous try created

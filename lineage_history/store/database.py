@@ -16,7 +16,7 @@ from lineage_history.errors import DatabaseError
 
 # The newest migration in migrations/versions; a test keeps the two in step. Checking it with
 # one SELECT keeps Alembic out of every query command's start-up.
-HEAD_REVISION = "0003"  # the chain: 0001, 0002, 0004, 0003
+HEAD_REVISION = "0005"  # the chain: 0001, 0002, 0004, 0003, 0005
 ENV_VAR = "LINEAGE_HISTORY_DB"
 DEFAULT_FILENAME = "lineage-history.sqlite"
 
