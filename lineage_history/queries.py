@@ -25,6 +25,7 @@ from lineage_history.diff import NodeChange, diff, node_changes
 from lineage_history.errors import UnknownNode, UserError
 from lineage_history.graph import consumers_by_node, path_between
 from lineage_history.model import EMPTY, Node, Snapshot, TagValue
+from lineage_history.picture_bounds import bounded_diff_picture
 from lineage_history.render import change_details
 from lineage_history.selectors import TagFilter, parse_tag_filters
 from lineage_history.selectors import matches_all as _matches_all
@@ -735,7 +736,10 @@ def draw(
     return Drawing(output, fmt, len(drawn.nodes), len(drawn.edges))
 
 
-def diff_mermaid(context: service.Context, report: service.DiffReport) -> str:
-    """The Mermaid picture of a diff report: what changed, what it impacts, and their neighbours."""
-    drawn = visual.diff_picture(report.diff, report.old, report.new, "", context_hops=1)
-    return visual.to_mermaid(drawn)
+def diff_mermaid(
+    context: service.Context, report: service.DiffReport
+) -> tuple[str, tuple[str, ...]]:
+    """The Mermaid picture of a diff report (what changed, what it impacts, and their
+    neighbours), bounded for Mermaid's limits, and what it leaves out."""
+    drawn = bounded_diff_picture(report.diff, report.old, report.new, "")
+    return visual.to_mermaid(drawn), drawn.left_out
