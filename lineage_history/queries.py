@@ -30,7 +30,7 @@ from lineage_history.render import change_details
 from lineage_history.selectors import TagFilter, parse_tag_filters
 from lineage_history.selectors import matches_all as _matches_all
 from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit, identity
-from lineage_history.store.schema import node_versions, snapshot_nodes
+from lineage_history.store.schema import node_versions, snapshot_nodes, snapshots
 from lineage_history.store.store import DagState
 
 __all__ = [
@@ -334,6 +334,7 @@ class _History:
             {s.snapshot_id for s in self.states.values() if s.status == STATUS_OK and s.snapshot_id}
         )
         self._versions: dict[str, dict[int, Node]] = {}
+        self._configs: dict[int, Mapping[str, Any]] = {}
         self.boundaries = identity.shallow_boundaries(self.store.engine, context.repository_id)
 
     def reachable(self, head: str) -> list[StoredCommit]:
@@ -393,6 +394,19 @@ class _History:
         if state is None or state.status != STATUS_OK or state.snapshot_id is None:
             return None
         return self.versions(name).get(state.snapshot_id)
+
+    def config_of(self, sha: str | None) -> Mapping[str, Any]:
+        """The Hamilton config a commit's DAG was built with (one small read per snapshot)."""
+        state = self.states.get(sha) if sha else None
+        if state is None or state.status != STATUS_OK or state.snapshot_id is None:
+            return {}
+        if state.snapshot_id not in self._configs:
+            query = select(snapshots.c.config).where(snapshots.c.id == state.snapshot_id)
+            with self.store.engine.connect() as connection:
+                self._configs[state.snapshot_id] = json.loads(
+                    connection.execute(query).scalar_one()
+                )
+        return self._configs[state.snapshot_id]
 
     def snapshot(self, sha: str | None) -> Snapshot:
         state = self.states.get(sha) if sha else None
@@ -513,9 +527,15 @@ def _log_entry(
         details = (f"renamed to {new}",) if new else ()
         return LogEntry(commit, name, "removed", details, renamed_to=new), name
     kinds = node_changes(before, now, history.stubbed(base), history.stubbed(sha))
+    details = tuple(change_details(NodeChange(name, kinds, before, now)))
+    old_config, new_config = history.config_of(base), history.config_of(sha)
+    if name in old_config or name in new_config:  # a config key: its value is its history
+        old_value, new_value = old_config.get(name, "(unset)"), new_config.get(name, "(unset)")
+        if old_value != new_value:
+            kinds = (*kinds, "value")
+            details = (*details, f"value {old_value!r} -> {new_value!r}")
     if not kinds:
         return None, name
-    details = tuple(change_details(NodeChange(name, kinds, before, now)))
     return LogEntry(commit, name, kinds, details), name
 
 
