@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from lineage_history.diff import LineageDiff, diff
 from lineage_history.errors import (
@@ -343,19 +344,49 @@ def index_once(
         stop.indexer = indexer
         if stop.requested.is_set():
             indexer.cancel()
-        run_id = context.store.start_run(context.repository_id)
-        try:
-            result = indexer.run()
-        except BaseException as exc:
-            context.store.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
-            raise
-        finally:
-            stop.indexer = None
-        status = "interrupted" if result.interrupted else "ok"
-        context.store.finish_run(run_id, status, result.counts(), result.summary())
-        if result.new:
-            context.store.analyze()
+        with _database_errors(context.url):
+            run_id = context.store.start_run(context.repository_id)
+            try:
+                result = indexer.run()
+            except BaseException as exc:
+                _record_failure(context.store, run_id, exc)
+                raise
+            finally:
+                stop.indexer = None
+            status = "interrupted" if result.interrupted else "ok"
+            context.store.finish_run(run_id, status, result.counts(), result.summary())
+            if result.new:
+                context.store.analyze()
     return result
+
+
+def _database_reason(exc: SQLAlchemyError) -> str:
+    """The driver's own first line ("database or disk is full"), without SQLAlchemy's noise."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _database_errors(url: str) -> Iterator[None]:
+    """A database failing under an index run (disk full, server gone) is one line, not a
+    traceback; each write is one transaction, so what was written is whole."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = _database_reason(exc)
+        raise DatabaseError(f"cannot write to database {describe(url)}: {reason}") from None
+
+
+def _record_failure(store: Store, run_id: int, exc: BaseException) -> None:
+    """Mark the run failed, when the database still takes it (not when the disk is full)."""
+    if isinstance(exc, SQLAlchemyError):
+        message = _database_reason(exc)
+    else:
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    try:
+        store.finish_run(run_id, "failed", {}, message)
+    except SQLAlchemyError:
+        pass
 
 
 def watch(

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage_history._text import plural
+from lineage_history._text import plain, plural
 from lineage_history.cli._common import DbOpt, Format, RepoOpt, app, colour, echo_json, info
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
@@ -213,7 +213,8 @@ def _print_status(data: dict[str, Any]) -> None:
     if run:
         took = f" ({run['seconds']:.1f} s)" if run["seconds"] is not None else ""
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started_at"]))
-        typer.echo(f"last run:  {when}{took}, {run['status']}: {run['message'] or ''}")
+        message = (run["message"] or "").strip().splitlines()[:1]  # older runs kept more
+        typer.echo(f"last run:  {when}{took}, {run['status']}: {plain(''.join(message))}")
     else:
         typer.echo("last run:  never")
 
