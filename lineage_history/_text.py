@@ -45,8 +45,8 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
 
 def md_text(text: object, limit: int | None = 300) -> str:
     """A user string as inert Markdown text for one line or table cell: no heading, no
-    emphasis, no link, no table break, no raw HTML."""
-    escaped = html.escape(plain(text, limit), quote=False)
+    emphasis, no link, no table break, no raw HTML, no @mention."""
+    escaped = html.escape(plain(text, limit), quote=False).replace("@", "&#64;")  # no mentions
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
 
 

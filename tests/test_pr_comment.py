@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import git, run_cli
 from tests.test_hostile_commits import commit_file
 
-HOSTILE = "x\\n## heading | cell <img src=x onerror=alert(1)> `tick` [link](http://e)"
+HOSTILE = "x\\n## heading | cell <img src=x onerror=alert(1)> `tick` [link](http://e) @octocat"
 GITHUB_LIMIT = 65_536
 MERMAID_EDGE_LIMIT = 500
 _ARROW = re.compile(r" (-->|==>|-\.->) ")
@@ -66,6 +66,7 @@ def test_markdown_escapes_tag_values_docstrings_and_config(hostile_repo: tuple[P
     fence = lines.index("```mermaid")
     assert lines[fence + 1 :].count("```") == 1  # nothing closes the picture early
     assert "[link](" not in "\n".join(lines[:fence])  # inside the picture it is inert
+    assert "@octocat" not in "\n".join(lines[:fence])  # nobody is mentioned
 
 
 def test_mermaid_and_table_keep_user_strings_on_their_line(
