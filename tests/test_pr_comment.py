@@ -50,6 +50,12 @@ def diff(repo: Path, db: Path, *args: str) -> str:
     return result.stdout
 
 
+def diff_log(repo: Path, db: Path) -> str:
+    result = run_cli("log", "clean", "--repo", str(repo), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def unescaped_pipes(line: str) -> int:
     return len(re.findall(r"(?<!\\)\|", line))
 
@@ -79,6 +85,9 @@ def test_mermaid_and_table_keep_user_strings_on_their_line(
     table = diff(repo, db, "main~2", "main")
     assert not any(line.lstrip().startswith("## heading") for line in table.splitlines())
     assert "owner: team -> x ## heading | cell" in table
+    log = diff_log(repo, db)
+    assert not any(line.startswith("## heading") for line in log.splitlines())
+    assert "owner: team -> x ## heading | cell" in log
 
 
 def big_module(variant: int) -> str:

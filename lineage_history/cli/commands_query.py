@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lineage_history._text import plural
+from lineage_history._text import plain, plural
 from lineage_history.cli._common import DagOpt, DbOpt, Format, RepoOpt, app, echo_json
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ def log_command(
     for line, entry in zip(_columns(rows), result.entries, strict=True):
         typer.echo(line)
         for detail in entry.details:
-            typer.echo(f"{'':{width}}{detail}")
+            typer.echo(f"{'':{width}}{plain(detail)}")
 
 
 # -- show -------------------------------------------------------------------------------------
