@@ -75,7 +75,8 @@ def repository_identity(repo: GitRepo) -> tuple[set[str], set[str]]:
     return repo.root_commits(), repo.shallow_commits()
 
 
-def _find_repository(store: Store, repo: GitRepo) -> int | None:
+def find_repository(store: Store, repo: GitRepo) -> int | None:
+    """The stored repository this clone is: by any root commit, else by a stored commit."""
     roots, shallow = repository_identity(repo)
     return identity.find_repository(store.engine, roots | shallow, shallow | {repo.resolve("HEAD")})
 
@@ -95,7 +96,7 @@ def open_for_index(repo_path: str | None, db: str | None) -> Context:
     main = repo.main_worktree()  # not a linked worktree's path
     repository_id = identity.remember_repository(
         store.engine,
-        _find_repository(store, repo),
+        find_repository(store, repo),
         name=main.name,
         path=str(main),
         roots=roots,
@@ -118,7 +119,7 @@ def open_for_query(repo_path: str | None, db: str | None) -> Context:
     rows = store.repositories()
     match = None
     if repo is not None:
-        found = _find_repository(store, repo)
+        found = find_repository(store, repo)
         match = next((r for r in rows if r.id == found), None)
     else:
         wanted = str(Path(repo_path).resolve()) if repo_path else None
