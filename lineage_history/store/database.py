@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from lineage_history.errors import DatabaseError
 # one SELECT keeps Alembic out of every query command's start-up.
 HEAD_REVISION = "0005"  # the chain: 0001, 0002, 0004, 0003, 0005
 ENV_VAR = "LINEAGE_HISTORY_DB"
+LOCKED_RETRY_SECONDS = 60.0
 DEFAULT_FILENAME = "lineage-history.sqlite"
 
 
@@ -151,15 +154,30 @@ def upgrade(engine: Engine, revision: str = "head", *, url: str = "") -> None:
         command.upgrade(config, revision)
 
 
+def _bring_up_to_date(engine: Engine, url: str) -> None:
+    """Migrate if needed, then WAL on SQLite. Each step is idempotent, so a step that SQLite
+    refuses at once with "database is locked" (it skips the busy timeout where waiting could
+    deadlock, as when two first runs switch a new file to WAL together) is tried again."""
+    deadline = time.monotonic() + LOCKED_RETRY_SECONDS
+    while True:
+        try:
+            if current_revision(engine) != HEAD_REVISION:
+                upgrade(engine, url=url)
+            if engine.dialect.name == "sqlite":  # only once the file is known to be ours
+                with engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.05, 0.2))
+
+
 def open_engine(url: str, *, must_exist: bool = False) -> Engine:
     """An engine on an up-to-date schema; user-facing errors for unusable databases."""
     engine = create(url, must_exist=must_exist)
     try:
-        if current_revision(engine) != HEAD_REVISION:
-            upgrade(engine, url=url)
-        if engine.dialect.name == "sqlite":  # only once the file is known to be ours
-            with engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        _bring_up_to_date(engine, url)
     except DatabaseError:
         engine.dispose()
         raise
