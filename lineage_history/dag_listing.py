@@ -81,10 +81,9 @@ def _existing_store(repo: GitRepo, db: str | None) -> Iterator[Store | None]:
 
 
 def _repository_id(store: Store, repo: GitRepo) -> int | None:
-    from lineage_history.service import repository_identity
+    from lineage_history.service import find_repository
 
-    identity = repository_identity(repo)
-    return next((row.id for row in store.repositories() if row.identity == identity), None)
+    return find_repository(store, repo)
 
 
 def _statuses(

@@ -90,7 +90,9 @@ class GitRepo:
         """The full SHA of the commit a revision names (SHA, short SHA, branch, tag, `main~2`)."""
         if not rev or rev.startswith("-"):
             raise UnknownRevision(f"unknown revision: {rev!r}")
-        done = self._git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+        # `:/message` swallows any suffix into the message, so it is peeled by git itself.
+        spec = rev if rev.startswith(":/") else f"{rev}^{{commit}}"
+        done = self._git("rev-parse", "--verify", "--end-of-options", spec)
         if done.returncode != 0:
             if "ambiguous" in done.stderr:
                 raise UnknownRevision(f"ambiguous revision {rev!r}: give more characters")
@@ -105,6 +107,29 @@ class GitRepo:
         if done.returncode != 0:
             raise GitError(f"git merge-base {first} {second} failed: {done.stderr.strip()}")
         return done.stdout.strip()
+
+    def root_commits(self) -> set[str]:
+        """The parentless commits of HEAD, branches, remote branches and tags (not shallow
+        boundaries, which only look parentless)."""
+        if not self.has_commits():
+            return set()
+        out = self.run("rev-list", "--max-parents=0", "HEAD", "--branches", "--remotes", "--tags")
+        return set(out.split()) - self.shallow_commits()
+
+    def shallow_commits(self) -> set[str]:
+        """The boundary commits of a shallow clone, whose parents are not in the clone."""
+        shallow = self.git_dir / "shallow"
+        return set(shallow.read_text().split()) if shallow.is_file() else set()
+
+    def parents(self, sha: str) -> tuple[str, ...]:
+        return tuple(self.run("rev-list", "--parents", "-n", "1", sha, "--").split()[1:])
+
+    def main_worktree(self) -> Path:
+        """The main working tree (not a linked `git worktree`'s); the git dir when bare."""
+        for line in self.run("worktree", "list", "--porcelain").splitlines():
+            if line.startswith("worktree "):
+                return Path(line.removeprefix("worktree ")).resolve()
+        return self.root
 
     def has_commits(self) -> bool:
         return self._git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode == 0

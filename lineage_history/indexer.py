@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lineage_history._text import plural
 from lineage_history.build_keys import BuildPlan, Planner, preload_names
 from lineage_history.config import (
     OWN_FILE,
@@ -79,7 +80,8 @@ class IndexResult:
     def summary(self) -> str:
         with_stand_ins = f" ({self.stubbed} with stand-ins)" if self.stubbed else ""
         text = (
-            f"{self.seen} commits seen, {self.new} new: {self.built} built{with_stand_ins}, "
+            f"{plural(self.seen, 'commit')} seen, {self.new} new: "
+            f"{self.built} built{with_stand_ins}, "
             f"{self.reused} reused, {self.failed} failed in {self.seconds:.1f} s"
         )
         if self.new:

@@ -7,6 +7,7 @@ Nothing here imports Hamilton, pandas or scikit-learn: a query costs a few SQL r
 from __future__ import annotations
 
 import difflib
+import heapq
 import json
 import shutil
 import subprocess
@@ -24,11 +25,12 @@ from lineage_history.diff import NodeChange, diff, node_changes
 from lineage_history.errors import UnknownNode, UserError
 from lineage_history.graph import consumers_by_node, path_between
 from lineage_history.model import EMPTY, Node, Snapshot, TagValue
+from lineage_history.picture_bounds import bounded_diff_picture
 from lineage_history.render import change_details
 from lineage_history.selectors import TagFilter, parse_tag_filters
 from lineage_history.selectors import matches_all as _matches_all
-from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit
-from lineage_history.store.schema import node_versions, snapshot_nodes
+from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit, identity
+from lineage_history.store.schema import node_versions, snapshot_nodes, snapshots
 from lineage_history.store.store import DagState
 
 __all__ = [
@@ -59,6 +61,10 @@ ROLES = ("input", "function")
 PICTURE_FORMATS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".svg": "svg", ".png": "png"}
 MAX_LISTED_PATHS = 20
 _CHUNK = 500  # snapshot ids per IN (...) list
+BOUNDARY_NOTE = (
+    "a shallow clone's boundary: the history before it is not indexed "
+    "(`git fetch --unshallow`, then index again)"
+)
 _NO_DOT = "install graphviz (e.g. apt-get install graphviz) or write .dot/.mmd"
 
 
@@ -328,6 +334,8 @@ class _History:
             {s.snapshot_id for s in self.states.values() if s.status == STATUS_OK and s.snapshot_id}
         )
         self._versions: dict[str, dict[int, Node]] = {}
+        self._configs: dict[int, Mapping[str, Any]] = {}
+        self.boundaries = identity.shallow_boundaries(self.store.engine, context.repository_id)
 
     def reachable(self, head: str) -> list[StoredCommit]:
         """The indexed commits reachable from `head`, newest (children) first."""
@@ -338,7 +346,28 @@ class _History:
                 if parent in self.commits and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
-        return sorted((self.commits[s] for s in seen), key=lambda c: c.position, reverse=True)
+        return self._children_first(seen)
+
+    def _children_first(self, shas: set[str]) -> list[StoredCommit]:
+        """Newest first, every commit before its parents: positions alone are not enough once
+        a shallow clone's older history (`git fetch --unshallow`) is indexed after it."""
+        waiting = dict.fromkeys(shas, 0)  # children not yet placed
+        for sha in shas:
+            for parent in set(self.commits[sha].parents):
+                if parent in waiting:
+                    waiting[parent] += 1
+        ready = [(-self.commits[s].position, s) for s, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        order: list[StoredCommit] = []
+        while ready:
+            commit = self.commits[heapq.heappop(ready)[1]]
+            order.append(commit)
+            for parent in set(commit.parents):
+                if parent in waiting:
+                    waiting[parent] -= 1
+                    if waiting[parent] == 0:
+                        heapq.heappush(ready, (-self.commits[parent].position, parent))
+        return order
 
     def failed(self, sha: str) -> bool:
         state = self.states.get(sha)
@@ -365,6 +394,19 @@ class _History:
         if state is None or state.status != STATUS_OK or state.snapshot_id is None:
             return None
         return self.versions(name).get(state.snapshot_id)
+
+    def config_of(self, sha: str | None) -> Mapping[str, Any]:
+        """The Hamilton config a commit's DAG was built with (one small read per snapshot)."""
+        state = self.states.get(sha) if sha else None
+        if state is None or state.status != STATUS_OK or state.snapshot_id is None:
+            return {}
+        if state.snapshot_id not in self._configs:
+            query = select(snapshots.c.config).where(snapshots.c.id == state.snapshot_id)
+            with self.store.engine.connect() as connection:
+                self._configs[state.snapshot_id] = json.loads(
+                    connection.execute(query).scalar_one()
+                )
+        return self._configs[state.snapshot_id]
 
     def snapshot(self, sha: str | None) -> Snapshot:
         state = self.states.get(sha) if sha else None
@@ -467,6 +509,8 @@ def _log_entry(
     if before is None:
         assert now is not None
         old = {new: old for old, new in history.renames(base, sha).items()}.get(name)
+        if old is None and sha in history.boundaries and not commit.parents:
+            return LogEntry(commit, name, "boundary", (BOUNDARY_NOTE,)), name
         if old is None:
             return LogEntry(commit, name, "added"), name
         if not follow:
@@ -483,9 +527,15 @@ def _log_entry(
         details = (f"renamed to {new}",) if new else ()
         return LogEntry(commit, name, "removed", details, renamed_to=new), name
     kinds = node_changes(before, now, history.stubbed(base), history.stubbed(sha))
+    details = tuple(change_details(NodeChange(name, kinds, before, now)))
+    old_config, new_config = history.config_of(base), history.config_of(sha)
+    if name in old_config or name in new_config:  # a config key: its value is its history
+        old_value, new_value = old_config.get(name, "(unset)"), new_config.get(name, "(unset)")
+        if old_value != new_value:
+            kinds = (*kinds, "value")
+            details = (*details, f"value {old_value!r} -> {new_value!r}")
     if not kinds:
         return None, name
-    details = tuple(change_details(NodeChange(name, kinds, before, now)))
     return LogEntry(commit, name, kinds, details), name
 
 
@@ -706,7 +756,10 @@ def draw(
     return Drawing(output, fmt, len(drawn.nodes), len(drawn.edges))
 
 
-def diff_mermaid(context: service.Context, report: service.DiffReport) -> str:
-    """The Mermaid picture of a diff report: what changed, what it impacts, and their neighbours."""
-    drawn = visual.diff_picture(report.diff, report.old, report.new, "", context_hops=1)
-    return visual.to_mermaid(drawn)
+def diff_mermaid(
+    context: service.Context, report: service.DiffReport
+) -> tuple[str, tuple[str, ...]]:
+    """The Mermaid picture of a diff report (what changed, what it impacts, and their
+    neighbours), bounded for Mermaid's limits, and what it leaves out."""
+    drawn = bounded_diff_picture(report.diff, report.old, report.new, "")
+    return visual.to_mermaid(drawn), drawn.left_out

@@ -6,6 +6,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from lineage_history._text import display_width, ljust, md_name, md_text, plain, plural
 from lineage_history.diff import LineageDiff, NodeChange
 from lineage_history.model import Node
 from lineage_history.policy import Violation
@@ -101,12 +102,11 @@ def _summary_line(lineage: LineageDiff) -> str:
 
 def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> str:
     """A diff for people at a terminal: one line per node, grouped by kind of change."""
-    lines = [_paint(title, "bold", colour), _summary_line(lineage)]
+    lines = [_paint(plain(title), "bold", colour), _summary_line(lineage)]
     for side, stubbed in (("base", lineage.stubbed_before), ("head", lineage.stubbed_after)):
         if stubbed:
-            lines.append(
-                _paint(f"{side} built with stand-ins for: {', '.join(stubbed)}", "dim", colour)
-            )
+            text = plain(f"{side} built with stand-ins for: {', '.join(stubbed)}")
+            lines.append(_paint(text, "dim", colour))
     if lineage.is_empty:
         lines.append("no lineage changes")
         return "\n".join(lines)
@@ -119,62 +119,137 @@ def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> 
         ("!", "impacted", name, "via " + ", ".join(because))
         for name, because in lineage.impacted.items()
     ]
-    width = max(len(r[2]) for r in rows)
+    width = max(display_width(plain(r[2])) for r in rows)
     details = {m.name: change_details(m) for m in lineage.modified}
     lines.append("")
     for mark, kind, name, note in rows:
         label = _paint(f"{mark} {kind:<9}", kind, colour)
-        lines.append(f"{label} {name:<{width}}  {note}".rstrip())
+        lines.append(f"{label} {ljust(plain(name), width)}  {plain(note)}".rstrip())
         if kind == "modified":
-            lines.extend(_paint(f"{'':12}{'':{width}}  {d}", "dim", colour) for d in details[name])
+            lines.extend(
+                _paint(f"{'':12}{'':{width}}  {plain(d)}", "dim", colour) for d in details[name]
+            )
     if lineage.edges_added or lineage.edges_removed:
         lines.append("")
         lines += [
-            _paint(f"+ edge      {a} -> {b}", "added", colour) for a, b in lineage.edges_added
+            _paint(f"+ edge      {plain(a)} -> {plain(b)}", "added", colour)
+            for a, b in lineage.edges_added
         ]
         lines += [
-            _paint(f"- edge      {a} -> {b}", "removed", colour) for a, b in lineage.edges_removed
+            _paint(f"- edge      {plain(a)} -> {plain(b)}", "removed", colour)
+            for a, b in lineage.edges_removed
         ]
     if lineage.config_changed:
         lines.append("")
         for key in lineage.config_changed:
             old = lineage.config_before.get(key, "(unset)")
             new = lineage.config_after.get(key, "(unset)")
-            lines.append(_paint(f"~ config    {key}: {old!r} -> {new!r}", "modified", colour))
+            text = plain(f"~ config    {key}: {old!r} -> {new!r}")
+            lines.append(_paint(text, "modified", colour))
     return "\n".join(lines)
 
 
-def diff_to_markdown(lineage: LineageDiff, title: str, mermaid: str | None = None) -> str:
-    """A diff for a pull-request comment, with its Mermaid picture when one is given."""
-    lines = [f"### {title}", "", f"**{_summary_line(lineage)}**", ""]
-    for side, stubbed in (("Base", lineage.stubbed_before), ("Head", lineage.stubbed_after)):
-        if stubbed:
-            names = ", ".join(f"`{name}`" for name in stubbed)
-            lines += [f"{side} built with stand-ins for: {names}", ""]
-    if lineage.is_empty:
-        lines.append("No lineage changes.")
-        return "\n".join(lines) + "\n"
-    lines += ["| change | node | details |", "| --- | --- | --- |"]
-    for node in lineage.added:
-        lines.append(f"| added | `{node.name}` | {node.type} |")
-    for node in lineage.removed:
-        lines.append(f"| removed | `{node.name}` | {node.type} |")
+# GitHub refuses comments over 65,536 characters; stay clear of it, in bytes.
+MARKDOWN_LIMIT = 60_000
+
+
+def _impact_counts(lineage: LineageDiff) -> dict[str, int]:
+    """How many impacted nodes each changed node reaches."""
+    counts: dict[str, int] = {}
+    for because in lineage.impacted.values():
+        for name in because:
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _change_rows(lineage: LineageDiff) -> list[tuple[str, str]]:
+    """(node, table row) of every added, removed, modified and renamed node."""
+    rows = [(n.name, f"| added | {md_name(n.name)} | {md_text(n.type)} |") for n in lineage.added]
+    rows += [
+        (n.name, f"| removed | {md_name(n.name)} | {md_text(n.type)} |") for n in lineage.removed
+    ]
     for change in lineage.modified:
         detail = "; ".join([", ".join(change.changes), *change_details(change)])
-        lines.append(f"| modified | `{change.name}` | {detail.replace('|', '&#124;')} |")
-    for old, new in lineage.renamed:
-        lines.append(f"| renamed | `{old}` → `{new}` | |")
-    for name, because in lineage.impacted.items():
-        lines.append(f"| impacted | `{name}` | via {', '.join(f'`{b}`' for b in because)} |")
-    if lineage.config_changed:
-        lines += ["", "Config changes:", ""]
-        for key in lineage.config_changed:
-            old = lineage.config_before.get(key, "(unset)")
-            new = lineage.config_after.get(key, "(unset)")
-            lines.append(f"- `{key}`: `{old!r}` → `{new!r}`")
+        rows.append((change.name, f"| modified | {md_name(change.name)} | {md_text(detail)} |"))
+    rows += [
+        (new, f"| renamed | {md_name(old)} → {md_name(new)} | |") for old, new in lineage.renamed
+    ]
+    return rows
+
+
+def _impacted_rows(lineage: LineageDiff) -> list[str]:
+    return [
+        f"| impacted | {md_name(name)} | via {', '.join(md_name(b) for b in because)} |"
+        for name, because in lineage.impacted.items()
+    ]
+
+
+def _config_lines(lineage: LineageDiff) -> list[str]:
+    if not lineage.config_changed:
+        return []
+    lines = ["", "Config changes:", ""]
+    for key in lineage.config_changed:
+        old = lineage.config_before.get(key, "(unset)")
+        new = lineage.config_after.get(key, "(unset)")
+        lines.append(f"- {md_name(key)}: {md_text(repr(old))} → {md_text(repr(new))}")
+    return lines
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode()) + 1 for line in lines)
+
+
+def _summarized_rows(lineage: LineageDiff, budget: int) -> list[str]:
+    """The changes with the most downstream impact first, as many as fit, and what is left out."""
+    counts = _impact_counts(lineage)
+    ranked = sorted(_change_rows(lineage), key=lambda row: (-counts.get(row[0], 0), row[0]))
+    kept: list[str] = []
+    for _name, row in ranked:
+        if _size(kept) + len(row.encode()) + 1 > budget:
+            break
+        kept.append(row)
+    left_out = len(ranked) - len(kept)
+    if lineage.impacted:
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:5]
+        via = ", ".join(f"{md_name(name)} ({count})" for name, count in top)
+        kept.append(f"| impacted | {plural(len(lineage.impacted), 'node')} | most via {via} |")
+    missing = [plural(left_out, "changed node")] if left_out else []
+    missing += [f"the {plural(len(lineage.impacted), 'impacted node')}"] if lineage.impacted else []
+    note = (
+        "Too large for one comment: the changed nodes with the most downstream impact come "
+        f"first; {' and '.join(missing) or 'nothing'} left out of the list "
+        "(`lineage-history diff --format json` has them all)."
+    )
+    return [note, "", "| change | node | details |", "| --- | --- | --- |", *kept]
+
+
+def diff_to_markdown(
+    lineage: LineageDiff,
+    title: str,
+    mermaid: str | None = None,
+    picture_notes: tuple[str, ...] = (),
+    limit: int = MARKDOWN_LIMIT,
+) -> str:
+    """A diff for a pull-request comment, with its Mermaid picture when one is given; every
+    user string escaped, and summarized to stay under GitHub's comment size limit."""
+    head = [f"### {md_text(title, None)}", "", f"**{_summary_line(lineage)}**", ""]
+    for side, stubbed in (("Base", lineage.stubbed_before), ("Head", lineage.stubbed_after)):
+        if stubbed:
+            head += [f"{side} built with stand-ins for: {', '.join(map(md_name, stubbed))}", ""]
+    if lineage.is_empty:
+        return "\n".join([*head, "No lineage changes."]) + "\n"
+    picture: list[str] = []
     if mermaid:
-        lines += ["", "```mermaid", mermaid.rstrip("\n"), "```"]
-    return "\n".join(lines) + "\n"
+        picture = ["", "```mermaid", mermaid.rstrip("\n"), "```"]
+        picture += [f"*{md_text(note, None)}*" for note in picture_notes]
+    table = ["| change | node | details |", "| --- | --- | --- |"]
+    table += [row for _name, row in _change_rows(lineage)] + _impacted_rows(lineage)
+    config = _config_lines(lineage)
+    if _size(head + table + config + picture) > limit:
+        if _size(head + config + picture) > limit // 2:
+            picture = ["", "*The picture is left out: it is too large for one comment.*"]
+        table = _summarized_rows(lineage, limit - _size(head + config + picture) - 1_000)
+    return "\n".join(head + table + config + picture) + "\n"
 
 
 # -- lineage rules (`check`) -----------------------------------------------------------------

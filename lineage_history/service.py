@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from lineage_history.diff import LineageDiff, diff
 from lineage_history.errors import (
@@ -39,6 +40,7 @@ from lineage_history.store import (
     Store,
     StoredCommit,
     database_url,
+    identity,
     open_engine,
 )
 from lineage_history.store.database import describe
@@ -65,12 +67,18 @@ class Context:
             self.repo.close()
 
 
-def repository_identity(repo: GitRepo) -> str:
-    """A stable identity that every clone shares: the root commit of HEAD's history."""
+def repository_identity(repo: GitRepo) -> tuple[set[str], set[str]]:
+    """What every clone of a repository shares: the root commits of its branches and tags,
+    and (in a shallow clone, which has no true root) the shallow boundary commits."""
     if not repo.has_commits():
         raise UserError(f"repository {repo.root} has no commits yet")
-    roots = repo.run("rev-list", "--max-parents=0", "--first-parent", "HEAD").split()
-    return roots[-1]
+    return repo.root_commits(), repo.shallow_commits()
+
+
+def find_repository(store: Store, repo: GitRepo) -> int | None:
+    """The stored repository this clone is: by any root commit, else by a stored commit."""
+    roots, shallow = repository_identity(repo)
+    return identity.find_repository(store.engine, roots | shallow, shallow | {repo.resolve("HEAD")})
 
 
 def _open_repo(path: str | None) -> GitRepo | None:
@@ -82,10 +90,19 @@ def _open_repo(path: str | None) -> GitRepo | None:
 
 def open_for_index(repo_path: str | None, db: str | None) -> Context:
     repo = GitRepo(repo_path or ".")
-    identity = repository_identity(repo)
+    roots, shallow = repository_identity(repo)
     url = database_url(db, repo.git_dir)
     store = Store(open_engine(url))
-    repository_id = store.ensure_repository(identity, repo.root.name, str(repo.root))
+    main = repo.main_worktree()  # not a linked worktree's path
+    repository_id = identity.remember_repository(
+        store.engine,
+        find_repository(store, repo),
+        name=main.name,
+        path=str(main),
+        roots=roots,
+        shallow=shallow,
+    )
+    identity.mend_boundaries(store.engine, repository_id, shallow, repo.parents)
     return Context(store, repository_id, url, repo)
 
 
@@ -102,8 +119,8 @@ def open_for_query(repo_path: str | None, db: str | None) -> Context:
     rows = store.repositories()
     match = None
     if repo is not None:
-        identity = repository_identity(repo)
-        match = next((r for r in rows if r.identity == identity), None)
+        found = find_repository(store, repo)
+        match = next((r for r in rows if r.id == found), None)
     else:
         wanted = str(Path(repo_path).resolve()) if repo_path else None
         match = next(
@@ -328,19 +345,49 @@ def index_once(
         stop.indexer = indexer
         if stop.requested.is_set():
             indexer.cancel()
-        run_id = context.store.start_run(context.repository_id)
-        try:
-            result = indexer.run()
-        except BaseException as exc:
-            context.store.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
-            raise
-        finally:
-            stop.indexer = None
-        status = "interrupted" if result.interrupted else "ok"
-        context.store.finish_run(run_id, status, result.counts(), result.summary())
-        if result.new:
-            context.store.analyze()
+        with _database_errors(context.url):
+            run_id = context.store.start_run(context.repository_id)
+            try:
+                result = indexer.run()
+            except BaseException as exc:
+                _record_failure(context.store, run_id, exc)
+                raise
+            finally:
+                stop.indexer = None
+            status = "interrupted" if result.interrupted else "ok"
+            context.store.finish_run(run_id, status, result.counts(), result.summary())
+            if result.new:
+                context.store.analyze()
     return result
+
+
+def _database_reason(exc: SQLAlchemyError) -> str:
+    """The driver's own first line ("database or disk is full"), without SQLAlchemy's noise."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _database_errors(url: str) -> Iterator[None]:
+    """A database failing under an index run (disk full, server gone) is one line, not a
+    traceback; each write is one transaction, so what was written is whole."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = _database_reason(exc)
+        raise DatabaseError(f"cannot write to database {describe(url)}: {reason}") from None
+
+
+def _record_failure(store: Store, run_id: int, exc: BaseException) -> None:
+    """Mark the run failed, when the database still takes it (not when the disk is full)."""
+    if isinstance(exc, SQLAlchemyError):
+        message = _database_reason(exc)
+    else:
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    try:
+        store.finish_run(run_id, "failed", {}, message)
+    except SQLAlchemyError:
+        pass
 
 
 def watch(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import graphviz
 
+from lineage_history._text import plain
 from lineage_history.diff import LineageDiff
 from lineage_history.model import ROLE_INPUT, Node, Snapshot
 
@@ -85,6 +86,7 @@ class Picture:
     edge_legend: tuple[str, ...]
     notes: tuple[str, ...] = ()  # extra lines under the title, e.g. config changes
     empty_text: str = "no nodes"
+    left_out: tuple[str, ...] = ()  # what a picture bounded in size does not show
 
 
 def short_type(type_text: str) -> str:
@@ -277,7 +279,13 @@ def to_dot(picture: Picture) -> str:
 
 # -- Mermaid ----------------------------------------------------------------------------------
 
-_MERMAID_ESCAPES = (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"))
+_MERMAID_ESCAPES = (
+    ("#", "#35;"),
+    ('"', "#quot;"),
+    ("<", "#lt;"),
+    (">", "#gt;"),
+    ("`", "#96;"),  # a label starting with a backtick is Markdown to Mermaid
+)
 _MERMAID_ARROWS = {
     "edge": "-->",
     "touched": "-->",
@@ -288,6 +296,7 @@ _MERMAID_ARROWS = {
 
 
 def _mermaid_text(text: str) -> str:
+    text = plain(text)
     for raw, escaped in _MERMAID_ESCAPES:
         text = text.replace(raw, escaped)
     return text
@@ -323,9 +332,10 @@ def to_mermaid(picture: Picture) -> str:
     """A Mermaid flowchart: styled nodes (`classDef` per kind), styled links and a legend."""
     lines = []
     if picture.title:
-        lines += ["---", f"title: {json.dumps(picture.title)}", "---"]
+        title = json.dumps(plain(picture.title).replace("`", "'"))
+        lines += ["---", f"title: {title}", "---"]
     lines.append("flowchart LR")
-    lines += [f"    %% {note}" for note in picture.notes]
+    lines += [f"    %% {_mermaid_text(note)}" for note in picture.notes + picture.left_out]
     ids = _mermaid_ids(n.name for n in picture.nodes)
     for node in picture.nodes:
         label = "<br/>".join(_mermaid_text(line) for line in node.lines)

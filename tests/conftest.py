@@ -7,10 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from lineage_history.demo_repo import build_demo_repo
 
@@ -126,3 +129,32 @@ def fresh_demo(demo_source: tuple[Path, dict[str, str]], tmp_path: Path) -> Inde
     repo = tmp_path / "titanic"
     shutil.copytree(source, repo, symlinks=True)
     return IndexedDemo(repo, tmp_path / "lineage.sqlite", shas)
+
+
+PG_URL = os.environ.get("LINEAGE_HISTORY_TEST_PG")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not PG_URL, reason="needs LINEAGE_HISTORY_TEST_PG"),
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database, once per backend: a new SQLite file, and a new schema on
+    the PostgreSQL server when LINEAGE_HISTORY_TEST_PG is set."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'app.sqlite'}"
+        return
+    assert PG_URL
+    schema = f"lh_foreign_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()

@@ -257,7 +257,7 @@ def test_show_table(indexed_demo: IndexedDemo) -> None:
     code, out, err = cli(indexed_demo, "show", "demo/v1", "--tag", "PII", "--role", "function")
     assert code == 0, err
     lines = out.splitlines()
-    assert "1 function nodes with PII" in lines[0]
+    assert "1 function node with PII" in lines[0]
     assert lines[1].split() == ["NAME", "ROLE", "TYPE", "DEPENDENCIES", "TAGS"]
     assert lines[2].split()[:4] == ["age", "function", "pandas.Series", "titanic_data"]
 

@@ -5,6 +5,8 @@ Each `commands_*` module registers its commands on the shared typer app.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
 import typer
@@ -22,12 +24,31 @@ from lineage_history.errors import LineageHistoryError, UserError
 __all__ = ["app", "main"]
 
 
+CLOSED_PIPE_STATUS = 128 + signal.SIGPIPE  # what a shell shows for a reader gone early
+
+
+def _closed_pipe() -> None:
+    """The reader of our output went away (`| head -1`): stop quietly, as `git log` does, with
+    141, never 1 (`--exit-code` and `path` use 1 for "found")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the exit-time flush must not fail again
+    sys.exit(CLOSED_PIPE_STATUS)
+
+
 def main() -> None:
     """Console entry point: user errors become one line on stderr and status 2."""
     try:
         # Without standalone mode click returns a command's `typer.Exit` code instead of
         # exiting, and leaves our own errors to us.
         code = app(standalone_mode=False)
+        sys.stdout.flush()  # here, where a closed pipe can still be told apart
+    except BrokenPipeError:
+        _closed_pipe()
+    except SystemExit as exc:
+        # typer turns a closed pipe into exit status 1, after wrapping stdout to pacify it.
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _closed_pipe()
+        raise
     except LineageHistoryError as exc:
         typer.echo(f"lineage-history: error: {exc}", err=True)
         sys.exit(exc.exit_code)

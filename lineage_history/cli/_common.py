@@ -49,7 +49,10 @@ def echo_json(data: Any) -> None:
 
 
 def colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """Colours only for a terminal that can show them (not `TERM=dumb`), unless `NO_COLOR`."""
+    if "NO_COLOR" in os.environ or os.environ.get("TERM", "dumb") in ("dumb", ""):
+        return False
+    return sys.stdout.isatty()
 
 
 def info(message: str) -> None:

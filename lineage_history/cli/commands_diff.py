@@ -49,7 +49,7 @@ def diff_command(
         report = service.diff_revisions(context, base, head, dag, staged=staged)
         base, head = report.base_rev, report.head_rev
         pictured = output_format in (DiffFormat.markdown, DiffFormat.mermaid)
-        mermaid = queries.diff_mermaid(context, report) if pictured else None
+        mermaid, left_out = queries.diff_mermaid(context, report) if pictured else (None, ())
     head_sha = report.head.sha if report.head is not None else None
     title = f"lineage diff {report.dag or '(no DAG)'}: {base} ({report.base.sha[:10]}) -> " + (
         f"{head} ({head_sha[:10]})" if head_sha else head
@@ -65,7 +65,7 @@ def diff_command(
         )
     elif output_format is DiffFormat.markdown:
         picture = None if report.diff.is_empty else mermaid
-        typer.echo(render.diff_to_markdown(report.diff, title, picture), nl=False)
+        typer.echo(render.diff_to_markdown(report.diff, title, picture, left_out), nl=False)
     elif output_format is DiffFormat.mermaid:
         typer.echo(mermaid, nl=False)
     else:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lineage_history._text import plain, plural
 from lineage_history.cli._common import DbOpt, Format, RepoOpt, app, colour, echo_json, info
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
@@ -212,7 +213,8 @@ def _print_status(data: dict[str, Any]) -> None:
     if run:
         took = f" ({run['seconds']:.1f} s)" if run["seconds"] is not None else ""
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started_at"]))
-        typer.echo(f"last run:  {when}{took}, {run['status']}: {run['message'] or ''}")
+        message = (run["message"] or "").strip().splitlines()[:1]  # older runs kept more
+        typer.echo(f"last run:  {when}{took}, {run['status']}: {plain(''.join(message))}")
     else:
         typer.echo("last run:  never")
 
@@ -281,7 +283,7 @@ def demo(
     target = directory or Path(tempfile.mkdtemp(prefix="lineage-history-demo-")) / "titanic"
     info(f"building the demo repository in {target} ...")
     shas = build_demo_repo(target)
-    info(f"{len(shas)} commits written; indexing ...")
+    info(f"{plural(len(shas), 'commit')} written; indexing ...")
     db_path = target / ".git" / "lineage-history.sqlite"
     with service.opened(str(target), str(db_path), for_index=True) as context:
         result = service.index_once(context, IndexOptions(all_refs=True, jobs=jobs), notify=info)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from lineage_history._text import plain, plural
 from lineage_history.cli._common import DagOpt, DbOpt, Format, RepoOpt, app, echo_json
 
 if TYPE_CHECKING:
@@ -49,10 +50,13 @@ def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
     """Rows as left-aligned columns; the last column is not padded."""
     if not rows:
         return []
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    from lineage_history._text import display_width, ljust, plain
+
+    shown = [[plain(cell) for cell in row] for row in rows]  # one line each, wide chars counted
+    widths = [max(display_width(row[i]) for row in shown) for i in range(len(rows[0]) - 1)]
     lines = []
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+    for row in shown:
+        cells = [ljust(cell, width) for cell, width in zip(row[:-1], widths, strict=True)]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return lines
 
@@ -162,7 +166,7 @@ def log_command(
     for line, entry in zip(_columns(rows), result.entries, strict=True):
         typer.echo(line)
         for detail in entry.details:
-            typer.echo(f"{'':{width}}{detail}")
+            typer.echo(f"{'':{width}}{plain(detail)}")
 
 
 # -- show -------------------------------------------------------------------------------------
@@ -198,7 +202,8 @@ def show_command(
     kind = f" {role.value}" if role else ""
     typer.echo(
         f"{shown.dag or '(no DAG)'} at {_where(rev, shown.commit)}: "
-        f"{len(shown.nodes)}{kind} nodes{_filters_text(filters)}"
+        f"{plural(len(shown.nodes), kind.lstrip() + ' node' if kind else 'node')}"
+        f"{_filters_text(filters)}"
     )
     if shown.stubbed:
         typer.echo(f"built with stand-ins for: {', '.join(shown.stubbed)}")
@@ -229,7 +234,7 @@ def _print_related(result: Any, filters: Sequence[Any], output_format: Format) -
         return
     typer.echo(
         f"{result.direction} of {result.node} at {_where(result.rev, result.commit)}: "
-        f"{len(result.nodes)} nodes{_filters_text(filters)}"
+        f"{plural(len(result.nodes), 'node')}{_filters_text(filters)}"
     )
     rows = [("DIST", "NAME", "TYPE", "TAGS")] + [
         (str(d), n.name, n.type, _tags_text(n) or "-") for n, d in result.nodes
@@ -318,9 +323,9 @@ def path_command(
             + (hint if result.reverse_exists else "")
         )
     else:
-        plural = "path" if result.path_count == 1 else "paths"
         typer.echo(
-            f"{result.path_count} {plural} from {source} to {target} at {_where(at, result.commit)}"
+            f"{plural(result.path_count, 'path')} from {source} to {target} "
+            f"at {_where(at, result.commit)}"
         )
         if filters:
             typer.echo(f"nodes on them{_filters_text(filters)}:")
@@ -361,7 +366,9 @@ def blame_command(
             ]
         )
         return
-    typer.echo(f"blame {wanted} at {_where(rev, result.commit)}: {len(result.lines)} nodes")
+    typer.echo(
+        f"blame {wanted} at {_where(rev, result.commit)}: {plural(len(result.lines), 'node')}"
+    )
     rows = [
         (
             line.node,
@@ -413,4 +420,6 @@ def viz_command(
         raise UserError("--upstream and --downstream need --node")
     with service.opened(repo, db) as context:
         drawing = queries.draw(context, rev, output, dag, base, node, up, down)
-    typer.echo(f"wrote {drawing.path} ({drawing.nodes} nodes, {drawing.edges} edges)")
+    typer.echo(
+        f"wrote {drawing.path} ({plural(drawing.nodes, 'node')}, {plural(drawing.edges, 'edge')})"
+    )

@@ -21,6 +21,7 @@ import traceback
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 _current_child: int | None = None
 
 
@@ -31,6 +32,50 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the pipe closing still ends us
         pass
+
+
+def _become_subreaper() -> None:
+    """Orphans of a build (a daemon's double fork) become our children, not init's."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _children() -> list[int]:
+    """Our child processes, from /proc (field 4 of /proc/PID/stat is the parent's pid)."""
+    me, found = os.getpid(), []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me:
+                found.append(int(entry.name))
+    return found
+
+
+def _kill_descendants(rounds: int = 1000) -> None:
+    """SIGKILL every process a build left behind. Killing one hands its own children to us
+    (the subreaper), so repeat until none is left; reap them all."""
+    if not os.path.isdir("/proc"):
+        return
+    for _ in range(rounds):
+        children = _children()
+        if not children:
+            return
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
 
 
 def _kill_child() -> None:
@@ -66,6 +111,20 @@ def _tail(path: str, limit: int = 2000) -> str:
             return handle.read().decode("utf-8", "replace").strip()
     except OSError:
         return ""
+
+
+def _include_hint(exc: BaseException, workdir: str) -> str:
+    """For a file missing from the build tree: the definition line that would add it."""
+    if not isinstance(exc, FileNotFoundError) or not exc.filename:
+        return ""
+    path, root = os.path.realpath(os.fsdecode(exc.filename)), os.path.realpath(workdir)
+    if not path.startswith(root + os.sep):
+        return ""
+    relative = os.path.relpath(path, root)
+    return (
+        f"; {relative} is not in the build, which holds only the modules' own files: "
+        f'add `include = ["{relative}"]` to the DAG definition'
+    )
 
 
 def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
@@ -107,7 +166,7 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
             where = f" ({rel}, line {user[-1].lineno})"
         message = str(exc).strip().splitlines()
         text = f"{type(exc).__name__}: {message[0] if message else ''}".rstrip(": ")
-        result = {"ok": False, "error": text + where}
+        result = {"ok": False, "error": text + where + _include_hint(exc, request["workdir"])}
     tmp_path = request["result_path"] + ".tmp"
     with open(tmp_path, "w", encoding="utf-8") as handle:
         json.dump(result, handle)
@@ -178,6 +237,7 @@ def handle(request: dict[str, Any], protocol_fd: int, attempted: set[str]) -> di
         os.waitpid(pid, 0)
     _kill_child()  # whatever the child left behind in its process group
     _current_child = None
+    _kill_descendants()  # and in other sessions (daemons), handed to us as the subreaper
     reply = _outcome(request, status)
     reply["id"] = request["id"]
     reply["seconds"] = round(time.monotonic() - started, 4)
@@ -186,6 +246,7 @@ def handle(request: dict[str, Any], protocol_fd: int, attempted: set[str]) -> di
 
 def main() -> None:
     _die_with_parent()
+    _become_subreaper()
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the indexer decides when we stop
     protocol_fd = os.dup(1)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -13,8 +18,9 @@ from lineage_history.errors import DatabaseError
 
 # The newest migration in migrations/versions; a test keeps the two in step. Checking it with
 # one SELECT keeps Alembic out of every query command's start-up.
-HEAD_REVISION = "0003"  # the chain: 0001, 0002, 0004, 0003
+HEAD_REVISION = "0005"  # the chain: 0001, 0002, 0004, 0003, 0005
 ENV_VAR = "LINEAGE_HISTORY_DB"
+LOCKED_RETRY_SECONDS = 60.0
 DEFAULT_FILENAME = "lineage-history.sqlite"
 
 
@@ -75,37 +81,106 @@ def create(url: str, *, must_exist: bool) -> Engine:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return None
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return _revision(connection)
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the migrations shipped with the package (Alembic, one transaction each)."""
-    from alembic import command
+def _revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _alembic_config() -> Any:
     from alembic.config import Config
 
     from lineage_history._resources import migrations_dir
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+    return config
+
+
+def _refuse_foreign(connection: Connection, config: Any, url: str) -> None:
+    """A database holding tables that are not ours is left exactly as it was."""
+    from alembic.script import ScriptDirectory
+
+    revision = _revision(connection)
+    if revision is None:
+        tables = sorted(inspect(connection).get_table_names())
+        if not tables:
+            return
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        reason = f"it already holds other tables ({shown})"
+    else:
+        known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+        if revision in known:
+            return
+        reason = f"its schema is at Alembic revision {revision!r}, which is not one of ours"
+    raise DatabaseError(
+        f"{describe(url)} is not a lineage-history database: {reason}; "
+        "give --db a new file or an empty database (or PostgreSQL schema)"
+    )
+
+
+@contextlib.contextmanager
+def _schema_lock(engine: Engine) -> Iterator[Connection]:
+    """One transaction holding the write lock: all migrations apply, or none do.
+
+    pysqlite runs DDL outside any transaction unless one is begun explicitly, so on SQLite
+    `BEGIN IMMEDIATE` both makes the schema atomic and makes concurrent first runs wait.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
             # Indexers starting together on a new database: one migrates, the others wait.
             connection.execute(text("SELECT pg_advisory_xact_lock(7210433)"))
+        try:
+            yield connection
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+
+
+def upgrade(engine: Engine, revision: str = "head", *, url: str = "") -> None:
+    """Apply the migrations shipped with the package in one transaction (Alembic)."""
+    from alembic import command
+
+    config = _alembic_config()
+    with _schema_lock(engine) as connection:
+        _refuse_foreign(connection, config, url or describe(str(engine.url)))
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _bring_up_to_date(engine: Engine, url: str) -> None:
+    """Migrate if needed, then WAL on SQLite. Each step is idempotent, so a step that SQLite
+    refuses at once with "database is locked" (it skips the busy timeout where waiting could
+    deadlock, as when two first runs switch a new file to WAL together) is tried again."""
+    deadline = time.monotonic() + LOCKED_RETRY_SECONDS
+    while True:
+        try:
+            if current_revision(engine) != HEAD_REVISION:
+                upgrade(engine, url=url)
+            if engine.dialect.name == "sqlite":  # only once the file is known to be ours
+                with engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.05, 0.2))
 
 
 def open_engine(url: str, *, must_exist: bool = False) -> Engine:
     """An engine on an up-to-date schema; user-facing errors for unusable databases."""
     engine = create(url, must_exist=must_exist)
     try:
-        if engine.dialect.name == "sqlite":
-            with engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        if current_revision(engine) != HEAD_REVISION:
-            upgrade(engine)
+        _bring_up_to_date(engine, url)
+    except DatabaseError:
+        engine.dispose()
+        raise
     except OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

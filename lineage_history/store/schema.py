@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -34,6 +35,14 @@ repositories = Table(
     Column("name", String(200), nullable=False),
     Column("path", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+)
+
+repository_roots = Table(
+    "repository_roots",
+    metadata,
+    Column("repository_id", ForeignKey("repositories.id"), primary_key=True),
+    Column("sha", String(64), primary_key=True, index=True),  # a root commit it is known by
+    Column("shallow", Boolean, nullable=False),  # a shallow clone's boundary, not a true root
 )
 
 commits = Table(

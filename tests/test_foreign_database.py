@@ -1,0 +1,137 @@
+"""`--db` naming someone else's database, atomic schema creation and concurrent first runs,
+on a real SQLite file and (with LINEAGE_HISTORY_TEST_PG) the real PostgreSQL server."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from lineage_history.store.database import HEAD_REVISION, create, current_revision, upgrade
+from tests.conftest import git, run_cli
+
+
+@pytest.fixture
+def tiny_repo(tmp_path: Path) -> Path:
+    """A repository with one commit and no DAG: indexing it only opens the database."""
+    repo = tmp_path / "tiny"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "README").write_text("hello\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "first")
+    return repo
+
+
+def execute(url: str, *statements: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
+
+
+def fingerprint(url: str) -> object:
+    """What must not change: the file's bytes and its directory, or every table's rows."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        files = sorted(p.name for p in path.parent.iterdir())
+        return files, hashlib.sha256(path.read_bytes()).hexdigest()
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        tables = sorted(inspect(connection).get_table_names())
+        rows = {
+            t: sorted(map(tuple, connection.execute(text(f'SELECT * FROM "{t}"')))) for t in tables
+        }
+    engine.dispose()
+    return rows
+
+
+def table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        names = set(inspect(connection).get_table_names())
+    engine.dispose()
+    return names
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        [
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)",
+            "INSERT INTO users VALUES (1, 'ada')",
+        ],
+        [
+            "CREATE TABLE commits (id INTEGER PRIMARY KEY, message TEXT)",
+            "INSERT INTO commits VALUES (1, 'not a git commit')",
+        ],
+        [
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+            "INSERT INTO alembic_version VALUES ('ae1027a6acf')",
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY)",
+        ],
+    ],
+    ids=["users", "name-clash", "other-alembic-app"],
+)
+def test_someone_elses_database_is_refused_and_left_untouched(
+    any_db: str, tiny_repo: Path, foreign: list[str]
+) -> None:
+    execute(any_db, *foreign)
+    before = fingerprint(any_db)
+    for command in (["index"], ["status"], ["log", "x"]):
+        result = run_cli(*command, "--repo", str(tiny_repo), "--db", any_db)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert "is not a lineage-history database" in result.stderr
+        assert fingerprint(any_db) == before
+
+
+def test_an_empty_database_gets_the_schema(any_db: str, tiny_repo: Path) -> None:
+    result = run_cli("index", "--repo", str(tiny_repo), "--db", any_db)
+    assert result.returncode == 0, result.stderr
+    assert {"repositories", "commits", "alembic_version"} <= table_names(any_db)
+
+
+def test_the_schema_is_created_all_or_nothing(any_db: str, tiny_repo: Path) -> None:
+    """A migration failing half-way leaves the database as it was before the upgrade."""
+    engine = create(any_db, must_exist=False)
+    upgrade(engine, "0001")
+    engine.dispose()
+    assert HEAD_REVISION > "0002"  # so that at least two migrations run below
+    before = table_names(any_db)
+    # A table in the way of the newest migration, after 0002 has created build_claims.
+    execute(any_db, "CREATE TABLE repository_roots (x INTEGER)")
+    result = run_cli("index", "--repo", str(tiny_repo), "--db", any_db)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "repository_roots" in result.stderr
+    assert table_names(any_db) == before | {"repository_roots"}  # no build_claims
+    engine = create(any_db, must_exist=False)
+    assert current_revision(engine) == "0001"
+    engine.dispose()
+
+
+def test_two_first_runs_at_once_both_succeed(any_db: str, tiny_repo: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+    tries = 10 if any_db.startswith("sqlite") else 4
+    for attempt in range(tries):
+        url = any_db
+        if url.startswith("sqlite:///"):
+            url = url.replace("app.sqlite", f"race-{attempt}.sqlite")
+        else:  # a fresh schema each time: drop what the previous try created
+            execute(url, *[f'DROP TABLE IF EXISTS "{t}" CASCADE' for t in table_names(url)])
+        command = [sys.executable, "-m", "lineage_history", "index", "--repo", str(tiny_repo)]
+        procs = [
+            subprocess.Popen(
+                [*command, "--db", url], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for _ in range(2)
+        ]
+        for proc in procs:
+            _out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, (attempt, err.decode())
