@@ -18,7 +18,7 @@ from lineage_history.errors import DatabaseError
 
 # The newest migration in migrations/versions; a test keeps the two in step. Checking it with
 # one SELECT keeps Alembic out of every query command's start-up.
-HEAD_REVISION = "0005"  # the chain: 0001, 0002, 0004, 0003, 0005
+HEAD_REVISION = "0005"
 ENV_VAR = "LINEAGE_HISTORY_DB"
 LOCKED_RETRY_SECONDS = 60.0
 DEFAULT_FILENAME = "lineage-history.sqlite"

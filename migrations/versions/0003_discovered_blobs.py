@@ -1,6 +1,6 @@
 """discovered_blobs: driver calls found in each `.py` blob, so no blob is parsed twice
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

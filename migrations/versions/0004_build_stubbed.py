@@ -1,7 +1,7 @@
 """builds.stubbed: the stand-ins a build used (JSON list; NULL for an exact build)
 
-Revision ID: 0003
-Revises: 0004
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0004"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
