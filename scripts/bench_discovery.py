@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from lineage_history.build_keys import plan
+from lineage_history.build_keys import Planner
 from lineage_history.discovered import Discoverer
 from lineage_history.git import GitRepo
 from lineage_history.store import Store, open_engine
@@ -28,13 +28,14 @@ def _walk(repo: GitRepo, shas: list[str], discoverer: Discoverer, with_plans: bo
     """Discover (and plan) every commit; the figures of the pass."""
     started = time.perf_counter()
     per_commit, pairs, names, keys = [], 0, Counter[str](), set()
+    planner = Planner()  # as the indexer plans: a plan is reused while what it read holds
     for sha in shas:
         begin = time.perf_counter()
         tree = repo.commit_tree(sha)
         found = discoverer.definitions(tree)
         if with_plans:
             for definition in found.values():
-                build_plan = plan(tree, definition, {})
+                build_plan = planner.plan(tree, definition)
                 if build_plan is not None:
                     keys.add(build_plan.key)
         per_commit.append(time.perf_counter() - begin)
