@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +23,43 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _normalize_tags(tags: Mapping[str, Any]) -> dict[str, TagValue]:
-    return {
-        str(key): tuple(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
-        for key, value in sorted(tags.items())
-    }
+def _tag_value(value: Any) -> TagValue:
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+
+
+class Tags(Mapping[str, TagValue]):
+    """A node's tags: an immutable mapping with sorted keys, hashable so that nodes are, and
+    equal to any mapping (a dict too) with the same items."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, tags: Mapping[str, Any] | None = None) -> None:
+        self._items = {str(key): _tag_value(value) for key, value in sorted((tags or {}).items())}
+
+    def __getitem__(self, key: str) -> TagValue:
+        return self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Tags):
+            return self._items == other._items
+        if isinstance(other, Mapping):
+            return self._items == dict(other.items())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))  # keys are sorted: equal tags, equal tuples
+
+    def __repr__(self) -> str:
+        return f"Tags({self._items!r})"
 
 
 def tag_matches(tags: Mapping[str, TagValue], key: str, value: str | None) -> bool:
@@ -48,7 +80,7 @@ class Node:
     type: str
     role: str = ROLE_FUNCTION
     dependencies: tuple[str, ...] = ()
-    tags: Mapping[str, TagValue] = field(default_factory=dict)
+    tags: Mapping[str, TagValue] = field(default_factory=Tags)
     doc: str = ""
     code: str | None = None  # fingerprint of the implementation; None for external inputs
     module: str | None = None
@@ -56,7 +88,8 @@ class Node:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dependencies", tuple(sorted(set(self.dependencies))))
-        object.__setattr__(self, "tags", _normalize_tags(self.tags))
+        if not isinstance(self.tags, Tags):
+            object.__setattr__(self, "tags", Tags(self.tags))
 
     def to_dict(self) -> dict[str, Any]:
         return {

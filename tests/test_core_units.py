@@ -112,6 +112,20 @@ def test_tags_and_doc_changes_impact_nothing() -> None:
     assert lineage.modified[0].changes == ("tags", "doc") and not lineage.impacted
 
 
+def test_nodes_are_hashable_values() -> None:
+    first = node("a", ("b",), tags={"PII": "true", "owners": ["x", "y"]})
+    same = Node.from_dict(first.to_dict())  # the tags rebuilt from JSON's lists
+    retagged = node("a", ("b",), tags={"PII": "false", "owners": ["x", "y"]})
+    assert same == first and hash(same) == hash(first)
+    assert {first, same, retagged} == {first, retagged} and len({first, same, retagged}) == 2
+    assert first.tags == {"PII": "true", "owners": ("x", "y")} != retagged.tags
+    assert dict(first.tags) == {"PII": "true", "owners": ("x", "y")} == first.tags
+    assert first.tags.get("PII") == "true" and "owners" in first.tags and "x" not in first.tags
+    assert list(first.tags.items()) == [("PII", "true"), ("owners", ("x", "y"))]
+    assert node("c", tags={"b": "1", "a": "2"}) == node("c", tags={"a": "2", "b": "1"})
+    assert len({node("c", tags={"b": "1", "a": "2"}), node("c", tags={"a": "2", "b": "1"})}) == 1
+
+
 def test_ambiguous_renames_are_not_guessed() -> None:
     old = Snapshot.of([node("x", code="same"), node("y", code="same")])
     new = Snapshot.of([node("p", code="same"), node("q", code="same")])
