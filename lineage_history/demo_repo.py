@@ -10,7 +10,6 @@ Fixed authors, dates and git settings make the commit SHAs the same on every bui
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -18,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from lineage_history._resources import pipelines_dir
-from lineage_history.errors import LineageHistoryError, UserError
+from lineage_history.errors import UserError
+from lineage_history.git import run_git
 
 __all__ = [
     "DAG_MODULES",
@@ -27,7 +27,6 @@ __all__ = [
     "SIDE_STORY",
     "STORY",
     "DemoDirectoryNotEmpty",
-    "DemoRepoError",
     "Edit",
     "StoryError",
     "StoryStep",
@@ -48,10 +47,6 @@ PIPELINES_PREFIX = "pipelines/"
 
 class DemoDirectoryNotEmpty(UserError):
     """The demo destination already holds files; the demo never writes over them."""
-
-
-class DemoRepoError(LineageHistoryError):
-    """A git command failed while building the demo repository."""
 
 
 class StoryError(RuntimeError):
@@ -679,7 +674,8 @@ def side_trees(fork: Tree) -> list[Tree]:
 
 
 class _Git:
-    """Runs git in the demo repository, isolated from the user's and the system's git config."""
+    """Runs git in the demo repository (through `run_git`), isolated from the user's and the
+    system's git config."""
 
     def __init__(self, repo: Path) -> None:
         self.repo = repo
@@ -692,19 +688,8 @@ class _Git:
         }
 
     def __call__(self, *args: str, env: Mapping[str, str] | None = None) -> str:
-        command = ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args]
-        result = subprocess.run(
-            command,
-            cwd=self.repo,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            output = (result.stderr or result.stdout).strip()
-            raise DemoRepoError(f"`{' '.join(command)}` failed in {self.repo}: {output}")
-        return result.stdout.strip()
+        unsigned = ("-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false")
+        return run_git(self.repo, *unsigned, *args, env={**self.env, **(env or {})}).stdout.strip()
 
     def commit_tree(self, tree: Tree, step: StoryStep, when: datetime) -> str:
         for path in self("ls-files", "-z").split("\0"):

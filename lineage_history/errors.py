@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class LineageHistoryError(Exception):
     """Base of every error the CLI turns into one line on stderr instead of a traceback."""
@@ -50,4 +52,19 @@ class BuildFailedError(LineageHistoryError):
 
 
 class GitError(LineageHistoryError):
-    """git itself failed on something that should have worked."""
+    """git itself failed on something that should have worked. Carries the command, its exit
+    status and its output; the message names the arguments and what git said."""
+
+    def __init__(
+        self, args: Sequence[str], cwd: str, status: int, stdout: str = "", stderr: str = ""
+    ) -> None:
+        self.git_args, self.cwd = tuple(args), cwd
+        self.status, self.stdout, self.stderr = status, stdout, stderr
+        super().__init__(f"git {' '.join(args)} failed: {(stderr or stdout).strip()}")
+
+    @property
+    def command(self) -> tuple[str, ...]:
+        return ("git", "-C", self.cwd, *self.git_args)
+
+    def __reduce__(self) -> tuple[type[GitError], tuple[object, ...]]:
+        return type(self), (self.git_args, self.cwd, self.status, self.stdout, self.stderr)

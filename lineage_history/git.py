@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,24 @@ _FIELD, _RECORD = "\x1f", "\x1e"
 _LOG_FORMAT = _FIELD.join(["%H", "%P", "%an", "%ae", "%at", "%ct", "%s"]) + _RECORD
 
 
+def run_git(
+    cwd: str | Path, *args: str, env: Mapping[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `git -C cwd args` to the end: every git process of the package starts here (but
+    GitPython's `cat-file` reader). With `check`, a non-zero exit raises a GitError that
+    carries the command, its status and its output; without, the caller reads the status."""
+    done = subprocess.run(
+        ["git", "-C", str(cwd), *args],
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check and done.returncode != 0:
+        raise GitError(args, str(cwd), done.returncode, done.stdout, done.stderr)
+    return done
+
+
 @dataclass(frozen=True)
 class CommitInfo:
     sha: str
@@ -29,26 +48,20 @@ class CommitInfo:
 
 
 class GitRepo:
-    """A repository on disk. Commands go through `run`; objects are read through GitPython's
+    """A repository on disk. Commands go through `run_git`; objects are read through GitPython's
     one long-lived `git cat-file` process, started (and imported) only when needed."""
 
     def __init__(self, path: str | Path) -> None:
         location = Path(path).expanduser()
         if not location.is_dir():
             raise NotAGitRepository(f"not a git repository: {path}")
-        probe = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(location),
-                "rev-parse",
-                "--absolute-git-dir",
-                "--git-common-dir",
-                "--is-bare-repository",
-                "--show-cdup",
-            ],
-            capture_output=True,
-            text=True,
+        probe = run_git(
+            location,
+            "rev-parse",
+            "--absolute-git-dir",
+            "--git-common-dir",
+            "--is-bare-repository",
+            "--show-cdup",
             check=False,
         )
         if probe.returncode != 0:
@@ -75,16 +88,12 @@ class GitRepo:
             self._repo_object.close()
 
     def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", "-C", str(self.root), *args], capture_output=True, text=True, check=False
-        )
+        """A git command whose exit status the caller reads (a miss is not a failure)."""
+        return run_git(self.root, *args, check=False)
 
     def run(self, *args: str) -> str:
-        """Run one git command; the single chokepoint for git processes."""
-        done = self._git(*args)
-        if done.returncode != 0:
-            raise GitError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
-        return done.stdout
+        """Run one git command in this repository; its output, or a GitError."""
+        return run_git(self.root, *args).stdout
 
     def resolve(self, rev: str) -> str:
         """The full SHA of the commit a revision names (SHA, short SHA, branch, tag, `main~2`)."""
@@ -105,7 +114,8 @@ class GitRepo:
         if done.returncode == 1 and not done.stderr.strip():
             return None
         if done.returncode != 0:
-            raise GitError(f"git merge-base {first} {second} failed: {done.stderr.strip()}")
+            args = ("merge-base", "--end-of-options", first, second)
+            raise GitError(args, str(self.root), done.returncode, done.stdout, done.stderr)
         return done.stdout.strip()
 
     def root_commits(self) -> set[str]:
