@@ -1,104 +1,19 @@
-"""Shared fixtures: a real demo repository, indexed once per session into a real SQLite file,
-and a runner for the real `lineage-history` command in a subprocess."""
+"""Shared pytest fixtures: a real demo repository, indexed once per session into a real SQLite
+file, and empty databases (SQLite, and PostgreSQL when LINEAGE_HISTORY_TEST_PG is set). The
+helpers tests call live in `tests/fixtures.py`."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from lineage_history.demo_repo import build_demo_repo
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.com",
-    "GIT_AUTHOR_DATE": "2024-03-01T12:00:00+00:00",
-    "GIT_COMMITTER_DATE": "2024-03-01T12:00:00+00:00",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-@dataclass
-class CliResult:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
-) -> CliResult:
-    """Run the real console entry point in a child process."""
-    full_env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
-    full_env.update(env or {})
-    proc = subprocess.run(
-        [sys.executable, "-m", "lineage_history", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
-
-
-def start_index(
-    repo: Path, db: Path | str, *extra: str, prefix: tuple[str, ...] = ()
-) -> subprocess.Popen[str]:
-    """Start a real `index --jobs 1` in the background (for concurrency and signal tests)."""
-    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
-    return subprocess.Popen(
-        [
-            *prefix,
-            sys.executable,
-            "-m",
-            "lineage_history",
-            "index",
-            "--repo",
-            str(repo),
-            "--db",
-            str(db),
-            "--jobs",
-            "1",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in `repo` with a fixed author and date, so SHAs are reproducible."""
-    env = {**os.environ, **GIT_ENV, "HOME": str(repo)}
-    proc = subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
-    return proc.stdout.strip()
-
-
-@dataclass
-class IndexedDemo:
-    repo: Path
-    db: Path
-    shas: dict[str, str]  # story tag -> commit SHA
+from tests.fixtures import PG_URL, IndexedDemo, run_cli
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +46,6 @@ def fresh_demo(demo_source: tuple[Path, dict[str, str]], tmp_path: Path) -> Inde
     return IndexedDemo(repo, tmp_path / "lineage.sqlite", shas)
 
 
-PG_URL = os.environ.get("LINEAGE_HISTORY_TEST_PG")
 BACKENDS = [
     "sqlite",
     pytest.param(
@@ -150,6 +64,21 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     assert PG_URL
     schema = f"lh_foreign_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_db() -> Iterator[str]:
+    """A URL whose connections use a fresh schema of their own."""
+    assert PG_URL
+    schema = f"lh_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))

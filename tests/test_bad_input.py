@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IndexedDemo, git, run_cli
+from tests.fixtures import IndexedDemo, git, run_cli
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import git
-from tests.repo_fixtures import Repo
+from tests.fixtures import Repo, git
 
 MODULE = """
 from hamilton.function_modifiers import tag

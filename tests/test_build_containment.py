@@ -7,8 +7,7 @@ import json
 import time
 from pathlib import Path
 
-from tests.conftest import git, run_cli
-from tests.test_hostile_commits import commit_file
+from tests.fixtures import commit_file, git, run_cli
 
 DAEMON = """
 import os, time

@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.conftest import git, run_cli
-from tests.repo_fixtures import Repo
+from tests.fixtures import Repo, git, run_cli
 
 TWO_MODULES = {
     "base.py": "def value(x: int) -> int:\n    return x\n",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.fixtures import run_cli
 
 
 def test_demo_builds_indexes_and_shows_the_diff(tmp_path: Path) -> None:

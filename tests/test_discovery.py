@@ -15,9 +15,7 @@ from lineage_history import config
 from lineage_history.discovered import Discoverer
 from lineage_history.git import GitRepo
 from lineage_history.store import Store, open_engine
-from tests.conftest import run_cli
-from tests.repo_fixtures import Repo
-from tests.test_postgres import PG_URL, pg_db, scalar  # noqa: F401 (pg_db: a fixture)
+from tests.fixtures import PG_URL, Repo, run_cli, scalar
 
 FUNCTIONS = """
 def base(seed: int) -> int:
@@ -302,7 +300,7 @@ def test_each_blob_is_parsed_once_across_runs(driver_repo: Repo) -> None:
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs LINEAGE_HISTORY_TEST_PG")
-def test_discovery_on_postgresql(driver_repo: Repo, pg_db: str) -> None:  # noqa: F811
+def test_discovery_on_postgresql(driver_repo: Repo, pg_db: str) -> None:
     for _ in range(2):  # the second run finds everything indexed and parsed
         result = run_cli("index", "--jobs", "1", "--repo", str(driver_repo.path), "--db", pg_db)
         assert result.returncode == 0, result.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IndexedDemo, run_cli
+from tests.fixtures import IndexedDemo, run_cli
 
 # Exec the command with a file-size limit; SIGXFSZ ignored, so writes fail with EFBIG.
 LIMITED = (

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from lineage_history.store.database import HEAD_REVISION, create, current_revision, upgrade
-from tests.conftest import git, run_cli
+from tests.fixtures import git, run_cli
 
 
 @pytest.fixture

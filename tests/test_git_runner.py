@@ -11,7 +11,7 @@ import pytest
 
 from lineage_history.errors import GitError, LineageHistoryError
 from lineage_history.git import GitRepo, run_git
-from tests.conftest import git
+from tests.fixtures import git
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lineage_history"
 

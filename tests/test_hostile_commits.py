@@ -4,12 +4,11 @@ misbehaves; the indexer records a clear failure and goes on."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, run_cli
+from tests.fixtures import build_processes_in, commit_file, git, run_cli
 
 GOOD = """
 def a(x: int) -> int:
@@ -39,15 +38,6 @@ HOSTILE = [
         "c is expecting b:<class 'str'>, but found b:<class 'int'>",
     ),
 ]
-
-
-def commit_file(repo: Path, path: str, content: str, message: str) -> str:
-    target = repo / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(content)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture(scope="module")
@@ -146,16 +136,3 @@ def test_no_build_directories_or_processes_are_left(hostile_repo) -> None:
     work = repo / ".git" / "lineage-history-work"
     assert not any(work.iterdir())
     assert build_processes_in(work) == []
-
-
-def build_processes_in(work: Path) -> list[int]:
-    """Live processes whose working directory is inside a build area (servers, children)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                if str(Path(os.readlink(proc / "cwd"))).startswith(str(work)):
-                    found.append(int(proc.name))
-            except OSError:
-                continue
-    return found

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import git
-from tests.repo_fixtures import Repo, changed, dependencies, hamilton_on_checkout, impacted
+from tests.fixtures import Repo, changed, dependencies, git, hamilton_on_checkout, impacted
 
 SRC_CONFIG = """
 [dags.orders]

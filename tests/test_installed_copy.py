@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.repo_fixtures import Repo, hamilton_on_checkout
+from tests.fixtures import Repo, hamilton_on_checkout
 
 PYPROJECT = """
 [build-system]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import git, run_cli
+from tests.fixtures import git, run_cli
 
 CONFIG = '[dags.main]\nmodules = ["pipe/features.py"]\n'
 FEATURES = """

@@ -9,53 +9,33 @@ Each test works in a schema of its own, dropped at the end.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import IndexedDemo, git, run_cli, start_index
-from tests.test_hostile_commits import commit_file
-from tests.test_robustness import PYPROJECT, slow_module, wait_for
+from tests.fixtures import (
+    PG_URL,
+    PYPROJECT,
+    IndexedDemo,
+    commit_file,
+    git,
+    run_cli,
+    scalar,
+    slow_module,
+    start_index,
+    wait_for,
+)
 
-PG_URL = os.environ.get("LINEAGE_HISTORY_TEST_PG")
 pytestmark = pytest.mark.skipif(
     not PG_URL,
     reason="PostgreSQL tests need LINEAGE_HISTORY_TEST_PG, e.g. "
     "postgresql+psycopg://postgres@127.0.0.1:5432/test (.ci/run sets it)",
 )
-
-
-@pytest.fixture
-def pg_db() -> Iterator[str]:
-    """A URL whose connections use a fresh schema of their own."""
-    assert PG_URL
-    schema = f"lh_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-def scalar(url: str, sql: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text(sql)).scalar_one()
-    finally:
-        engine.dispose()
 
 
 QUERIES = [

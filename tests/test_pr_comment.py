@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, run_cli
-from tests.test_hostile_commits import commit_file
+from tests.fixtures import commit_file, git, run_cli
 
 HOSTILE = "x\\n## heading | cell <img src=x onerror=alert(1)> `tick` [link](http://e) @octocat"
 GITHUB_LIMIT = 65_536

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lineage_history import queries, service
-from tests.conftest import IndexedDemo, git, run_cli
+from tests.fixtures import IndexedDemo, git, run_cli
 
 # upstream(fit_random_forest) at demo/v1, read off the first pipeline: the training part of the
 # split and the unfitted forest, and everything that feeds them.

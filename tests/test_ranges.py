@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from lineage_history.graph import merge_bases
-from tests.conftest import IndexedDemo, git, run_cli
+from tests.fixtures import IndexedDemo, git, run_cli
 
 
 def diff_json(demo: IndexedDemo, *revs: str, cwd: Path | None = None) -> dict[str, Any]:

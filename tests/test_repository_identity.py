@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, run_cli
-from tests.test_hostile_commits import commit_file
+from tests.fixtures import commit_file, git, run_cli
 
 PYPROJECT = '[tool.lineage-history.dags.main]\nmodules = ["pipe/m.py"]\n'
 

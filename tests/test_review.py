@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from lineage_history.store.database import HEAD_REVISION
-from tests.conftest import git, run_cli
+from tests.fixtures import git, run_cli
 
 DAGS_AND_RULES = """
 [dags.main]

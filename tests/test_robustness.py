@@ -23,44 +23,17 @@ from lineage_history.store.database import (
     upgrade,
 )
 from lineage_history.store.schema import builds
-from tests.conftest import git, run_cli, start_index
-from tests.test_hostile_commits import build_processes_in, commit_file
-
-PYPROJECT = '[tool.lineage-history.dags.main]\nmodules = ["pipe/m.py"]\n'
-
-
-def slow_module(seconds: float, variant: int) -> str:
-    return (
-        f"import time\ntime.sleep({seconds})\n\n\ndef a(x: int) -> int:\n"
-        f"    return x + {variant}\n\n\ndef b(a: int) -> int:\n    return a\n"
-    )
-
-
-def make_repo(root: Path, sleeps: list[float]) -> tuple[Path, list[str]]:
-    repo = root / "repo"
-    repo.mkdir(parents=True)
-    git(repo, "init", "-q", "-b", "main")
-    shas = [commit_file(repo, "pyproject.toml", PYPROJECT, "config")]
-    for variant, seconds in enumerate(sleeps):
-        shas.append(commit_file(repo, "pipe/m.py", slow_module(seconds, variant), f"v{variant}"))
-    return repo, shas
-
-
-def count(db: Path, sql: str) -> int:
-    """A count from the database; 0 while the schema is still being created."""
-    try:
-        with sqlite3.connect(db) as connection:
-            return connection.execute(sql).fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)
+from tests.fixtures import (
+    build_processes_in,
+    commit_file,
+    count,
+    git,
+    make_repo,
+    run_cli,
+    slow_module,
+    start_index,
+    wait_for,
+)
 
 
 def test_two_concurrent_runs_build_each_key_once(tmp_path: Path) -> None:

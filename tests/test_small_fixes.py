@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from lineage_history._text import display_width
-from tests.conftest import git, run_cli
-from tests.test_hostile_commits import commit_file
+from tests.fixtures import commit_file, git, run_cli
 
 CONFIG = '[tool.lineage-history.dags.d]\nmodules = ["m.py"]\nconfig = {{ mode = "{}" }}\n'
 

@@ -13,7 +13,7 @@ from lineage_history import service
 from lineage_history.demo_repo import SIDE_STORY, STORY, StoryStep
 from lineage_history.errors import BuildFailedError
 from lineage_history.store.schema import metadata
-from tests.conftest import IndexedDemo, run_cli
+from tests.fixtures import IndexedDemo, run_cli
 
 STEPS_WITH_BASE = [step for step in (*STORY, *SIDE_STORY) if step.base is not None]
 

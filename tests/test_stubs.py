@@ -18,7 +18,7 @@ import pytest
 
 import lineage_history
 from lineage_history.diff import types_agree
-from tests.conftest import git, run_cli
+from tests.fixtures import git, run_cli
 
 PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
 TITANIC_MODULES = [

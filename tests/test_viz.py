@@ -12,7 +12,7 @@ import pytest
 from lineage_history import visual
 from lineage_history.diff import diff
 from lineage_history.model import ROLE_INPUT, Node, Snapshot
-from tests.conftest import IndexedDemo, run_cli
+from tests.fixtures import IndexedDemo, run_cli
 
 # The diff demo/v1 -> main, node by node, from the story.
 ADDED = {"cabin_encoder", "cabin_category", "embarked_encoder", "embarked_category", "family_count"}

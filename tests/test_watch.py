@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_hostile_commits import commit_file
-from tests.test_robustness import count, make_repo, slow_module, wait_for
+from tests.fixtures import commit_file, count, make_repo, slow_module, wait_for
 
 
 def test_watch_indexes_new_commits_each_round_until_sigterm(tmp_path: Path) -> None:

@@ -1,0 +1,294 @@
+"""Test helpers every test file imports from (pytest fixtures live in `conftest.py`): the real
+command line in a child process, git with a fixed author and date, test repositories built
+from file maps, Hamilton run on a real checkout, and database and process probes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+PG_URL = os.environ.get("LINEAGE_HISTORY_TEST_PG")
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+    "GIT_AUTHOR_DATE": "2024-03-01T12:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2024-03-01T12:00:00+00:00",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> CliResult:
+    """Run the real console entry point in a child process."""
+    full_env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "lineage_history", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start_index(
+    repo: Path, db: Path | str, *extra: str, prefix: tuple[str, ...] = ()
+) -> subprocess.Popen[str]:
+    """Start a real `index --jobs 1` in the background (for concurrency and signal tests)."""
+    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+    return subprocess.Popen(
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "lineage_history",
+            "index",
+            "--repo",
+            str(repo),
+            "--db",
+            str(db),
+            "--jobs",
+            "1",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _git_process(repo: Path, args: tuple[str, ...], text: bool) -> subprocess.CompletedProcess[Any]:
+    env = {**os.environ, **GIT_ENV, "HOME": str(repo)}
+    proc = subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=text,
+    )
+    if proc.returncode != 0:
+        stderr = proc.stderr if text else proc.stderr.decode(errors="replace")
+        raise AssertionError(f"git {' '.join(args)} failed: {stderr}")
+    return proc
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` with a fixed author and date, so SHAs are reproducible."""
+    return _git_process(repo, args, text=True).stdout.strip()
+
+
+def git_bytes(repo: Path, *args: str) -> bytes:
+    """`git`, for output that is not text (an archive)."""
+    return _git_process(repo, args, text=False).stdout
+
+
+@dataclass
+class IndexedDemo:
+    repo: Path
+    db: Path
+    shas: dict[str, str]  # story tag -> commit SHA
+
+
+def commit_file(repo: Path, path: str, content: str, message: str) -> str:
+    """Write one file and commit everything; the new commit's SHA."""
+    target = repo / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(content)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+PYPROJECT = '[tool.lineage-history.dags.main]\nmodules = ["pipe/m.py"]\n'
+
+
+def slow_module(seconds: float, variant: int) -> str:
+    return (
+        f"import time\ntime.sleep({seconds})\n\n\ndef a(x: int) -> int:\n"
+        f"    return x + {variant}\n\n\ndef b(a: int) -> int:\n    return a\n"
+    )
+
+
+def make_repo(root: Path, sleeps: list[float]) -> tuple[Path, list[str]]:
+    """A repository whose module sleeps at import, one commit per entry of `sleeps`."""
+    repo = root / "repo"
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    shas = [commit_file(repo, "pyproject.toml", PYPROJECT, "config")]
+    for variant, seconds in enumerate(sleeps):
+        shas.append(commit_file(repo, "pipe/m.py", slow_module(seconds, variant), f"v{variant}"))
+    return repo, shas
+
+
+def count(db: Path, sql: str) -> int:
+    """A count from the database; 0 while the schema is still being created."""
+    try:
+        with sqlite3.connect(db) as connection:
+            return connection.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)
+
+
+class Repo:
+    """A real git repository a test writes and commits to, file map by file map."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        git(path, "init", "-q", "-b", "main")
+        self.db = path.parent / f"{path.name}.sqlite"
+
+    def write(self, files: dict[str, str | None]) -> None:
+        """Write (dedented) files; None deletes one."""
+        for relative, content in files.items():
+            target = self.path / relative
+            if content is None:
+                target.unlink()
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(content).lstrip("\n"))
+
+    def commit(self, message: str, files: dict[str, str | None] | None = None) -> str:
+        self.write(files or {})
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "--allow-empty", "-m", message)
+        return git(self.path, "rev-parse", "HEAD")
+
+    def cli(self, *args: str, ok: bool = True) -> Any:
+        """Run a command against this repository and database; JSON output parsed."""
+        result = run_cli(*args, "--repo", str(self.path), "--db", str(self.db))
+        if ok:
+            assert result.returncode == 0, result.stderr
+        if "--format" in args and "json" in args and result.stdout.strip():
+            return json.loads(result.stdout)
+        return result
+
+    def index(self, *extra: str) -> Any:
+        return self.cli("index", "--jobs", "1", *extra)
+
+    def diff(self, base: str, head: str, dag: str | None = None) -> dict[str, Any]:
+        extra = ("--dag", dag) if dag else ()
+        return self.cli("diff", base, head, "--format", "json", *extra)
+
+    def nodes(self, rev: str, dag: str | None = None) -> dict[str, dict[str, Any]]:
+        extra = ("--dag", dag) if dag else ()
+        shown = self.cli("show", rev, "--format", "json", *extra)
+        return {node["name"]: node for node in shown["nodes"]}
+
+
+def changed(diff: dict[str, Any]) -> dict[str, list[str]]:
+    """`{node: change kinds}` of a diff's modified nodes."""
+    return {entry["name"]: entry["changes"] for entry in diff["nodes"]["modified"]}
+
+
+def impacted(diff: dict[str, Any]) -> list[str]:
+    return sorted(entry["name"] for entry in diff["nodes"]["impacted"])
+
+
+_HAMILTON_PROBE = """
+import importlib, json, sys
+sys.path[:0] = json.loads(sys.argv[1])
+from hamilton import driver
+from hamilton.graph_types import HamiltonGraph
+modules = [importlib.import_module(name) for name in json.loads(sys.argv[2])]
+builder = driver.Builder().with_modules(*modules).with_config(json.loads(sys.argv[3]))
+graph = HamiltonGraph.from_graph(builder.build().graph)
+print(json.dumps({
+    n.name: sorted(set(n.required_dependencies) | set(n.optional_dependencies)) for n in graph.nodes
+}))
+"""
+
+
+def hamilton_on_checkout(
+    repo: Path,
+    rev: str,
+    modules: list[str],
+    search: list[str],
+    config: dict[str, Any] | None = None,
+    python: str = sys.executable,
+) -> dict[str, list[str]]:
+    """`{node: dependencies}` that Hamilton builds from a real checkout of `rev` (git archive),
+    importing `modules` by dotted name with `search` (directories of the checkout) first on
+    sys.path, in a fresh interpreter."""
+    archive = git_bytes(repo, "archive", "--format=tar", rev)
+    with tempfile.TemporaryDirectory() as checkout:
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(checkout, filter="tar")
+        roots = [str(Path(checkout) / entry) for entry in search]
+        done = subprocess.run(
+            [
+                python,
+                "-c",
+                _HAMILTON_PROBE,
+                json.dumps(roots),
+                json.dumps(modules),
+                json.dumps(config or {}),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=checkout,
+            env={"HAMILTON_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+
+def dependencies(nodes: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    return {name: node["dependencies"] for name, node in nodes.items()}
+
+
+def scalar(url: str, sql: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def build_processes_in(work: Path) -> list[int]:
+    """Live processes whose working directory is inside a build area (servers, children)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if str(Path(os.readlink(proc / "cwd"))).startswith(str(work)):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
