@@ -13,7 +13,6 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -86,10 +85,6 @@ def mib(value: float) -> str:
 
 def ms(value: float) -> str:
     return f"{value * 1000:.1f}"
-
-
-def seconds_text(values: list[float]) -> str:
-    return f"{statistics.median(values):.3f} s"
 
 
 def verdict(ok: bool) -> str:
