@@ -236,7 +236,7 @@ def postgres_phase(bench: Service, expected_keys: int) -> str:
     run's --jobs on PostgreSQL: the same work as the reference, on the other database.
     The URL of the last schema, kept for the queries."""
     plans = [(count, 1) for count in bench.args.worker_counts] + [(1, bench.args.sqlite_jobs)]
-    for count, jobs in plans:
+    for number, (count, jobs) in enumerate(plans):
         url = bench.schemas.create(f"w{count}j{jobs}")
         commands = [
             ([*bench.lh, "index", "--repo", str(clone), "--db", url, "--jobs", str(jobs)], clone)
@@ -255,7 +255,7 @@ def postgres_phase(bench: Service, expected_keys: int) -> str:
         )
         bench.runs.append(measured)
         report_index_run(measured)
-        if (count, jobs) != plans[-1]:
+        if number < len(plans) - 1:
             bench.schemas.drop(url)
     return url
 

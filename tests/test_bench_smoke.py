@@ -42,6 +42,8 @@ def test_bench_index_quick_run(tmp_path: Path) -> None:
         "diff imports pandas/sklearn/hamilton",
         "storage per unchanged commit",
         "peak memory:",
+        "ratio log NODE vs naive",
+        "ratio status vs naive",
     ):
         assert line in out, f"{line!r} missing from:\n{out}"
 
@@ -56,6 +58,23 @@ def test_bench_index_quick_run(tmp_path: Path) -> None:
     assert figures["diff_agrees_with_naive"] is True
     assert figures["unchanged_commit_builds"] == {}
     assert set(figures["targets"]) >= {"cold index vs naive", "diff vs naive"}
+    # Every read command is timed against the naive recipe for the same question (issue 14).
+    reads = figures["reads"]
+    assert list(reads) == [
+        "diff A B",
+        "log NODE",
+        "show REV",
+        "upstream NODE",
+        "downstream NODE",
+        "path A B",
+        "blame KEY",
+        "status",
+    ]
+    for entry in reads.values():
+        assert entry["seconds"] > 0 and entry["naive_seconds"] > 0 and entry["ratio"] > 0
+    assert figures["show_agrees_with_naive"] is True
+    # log and blame walk back over the commits that change the pipeline: at least one build.
+    assert reads["log NODE"]["naive"].split()[0].isdigit()
     # --keep leaves the repository and the database for inspection.
     assert (tmp_path / "bench" / "repo" / ".git").is_dir()
     assert (tmp_path / "bench" / "lineage.sqlite").is_file()
