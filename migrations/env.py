@@ -1,4 +1,9 @@
-"""Alembic environment: one transaction per migration, batch mode on SQLite."""
+"""Alembic environment: one transaction per migration, batch mode on SQLite.
+
+The package (`lineage_history.store.database.upgrade`) passes in a connection already inside
+its own transaction and calls Alembic once per migration, so it owns the transactions there;
+`transaction_per_migration` applies when Alembic's command line opens the connection.
+"""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from lineage_history.errors import DatabaseError
 
 # The newest migration in migrations/versions; a test keeps the two in step. Checking it with
 # one SELECT keeps Alembic out of every query command's start-up.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 ENV_VAR = "LINEAGE_HISTORY_DB"
 LOCKED_RETRY_SECONDS = 60.0
 DEFAULT_FILENAME = "lineage-history.sqlite"
@@ -124,34 +124,84 @@ def _refuse_foreign(connection: Connection, config: Any, url: str) -> None:
 
 @contextlib.contextmanager
 def _schema_lock(engine: Engine) -> Iterator[Connection]:
-    """One transaction holding the write lock: all migrations apply, or none do.
+    """One transaction holding the write lock, on SQLite with foreign keys off.
 
     pysqlite runs DDL outside any transaction unless one is begun explicitly, so on SQLite
-    `BEGIN IMMEDIATE` both makes the schema atomic and makes concurrent first runs wait.
+    `BEGIN IMMEDIATE` both makes the migrations atomic and makes concurrent runs wait. Foreign
+    keys are off meanwhile (the pragma is ignored inside a transaction, so it is set before):
+    a batch ALTER rebuilds a table by copying it and dropping the original, which enforced
+    keys would refuse for a referenced table. `PRAGMA foreign_key_check` before the commit
+    stands in for them.
     """
     with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        elif connection.dialect.name == "postgresql":
-            # Indexers starting together on a new database: one migrates, the others wait.
-            connection.execute(text("SELECT pg_advisory_xact_lock(7210433)"))
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
-            yield connection
-        except BaseException:
-            connection.rollback()
-            raise
-        connection.commit()
+            if sqlite:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            elif connection.dialect.name == "postgresql":
+                # Indexers starting together on a new database: one migrates, the others wait.
+                connection.execute(text("SELECT pg_advisory_xact_lock(7210433)"))
+            try:
+                yield connection
+                if sqlite:
+                    _check_foreign_keys(connection)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        finally:
+            if sqlite:
+                _foreign_keys_on(connection)
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+    if broken is not None:
+        raise DatabaseError(f"a migration left a broken foreign key: {tuple(broken)}")
+
+
+def _foreign_keys_on(connection: Connection) -> None:
+    """Foreign keys on again; a connection where that fails is not returned to the pool."""
+    try:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.rollback()  # ends SQLAlchemy's autobegun transaction; nothing is open
+    except SQLAlchemyError:
+        connection.invalidate()
+
+
+def _next_revisions(config: Any) -> dict[str | None, str]:
+    """Each revision's successor in the one chain of migrations (None: an empty database)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(config).walk_revisions()
+    return {script.down_revision: script.revision for script in scripts}  # type: ignore[misc]
+
+
+def _upgrade_step(engine: Engine, config: Any, revision: str, url: str) -> bool:
+    """Apply the next migration in its own transaction, or every one of them for a new
+    database (so that a schema is created all or nothing); False once at `revision`."""
+    from alembic import command
+
+    with _schema_lock(engine) as connection:
+        _refuse_foreign(connection, config, url)
+        current = _revision(connection)  # read under the lock: a concurrent run may have moved it
+        if current == revision or (revision == "head" and current == HEAD_REVISION):
+            return False
+        target = revision if current is None else _next_revisions(config).get(current)
+        if target is None:  # the newest revision, or one that is not ours
+            return False
+        config.attributes["connection"] = connection
+        command.upgrade(config, target)
+        return True
 
 
 def upgrade(engine: Engine, revision: str = "head", *, url: str = "") -> None:
-    """Apply the migrations shipped with the package in one transaction (Alembic)."""
-    from alembic import command
-
+    """Apply the migrations shipped with the package (Alembic), each in its own transaction."""
     config = _alembic_config()
-    with _schema_lock(engine) as connection:
-        _refuse_foreign(connection, config, url or describe(str(engine.url)))
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    while _upgrade_step(engine, config, revision, url or describe(str(engine.url))):
+        pass
 
 
 def _bring_up_to_date(engine: Engine, url: str) -> None:

@@ -21,10 +21,14 @@ def find_repository(engine: Engine, roots: Iterable[str], shas: Iterable[str]) -
             .order_by(repository_roots.c.repository_id)
         ).first()
         if found is None and sha_list:
+            # Repository by repository, so that the `(repository_id, sha)` index serves it.
+            stored = (
+                select(commits.c.id)
+                .where(commits.c.repository_id == repositories.c.id, commits.c.sha.in_(sha_list))
+                .exists()
+            )
             found = connection.execute(
-                select(commits.c.repository_id)
-                .where(commits.c.sha.in_(sha_list))
-                .order_by(commits.c.repository_id)
+                select(repositories.c.id).where(stored).order_by(repositories.c.id)
             ).first()
     return found[0] if found else None
 

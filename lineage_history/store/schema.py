@@ -55,12 +55,9 @@ commits = Table(
     Column("author_name", Text, nullable=False),
     Column("author_email", Text, nullable=False),
     Column("authored_at", Integer, nullable=False),
-    Column("committed_at", Integer, nullable=False),
     Column("subject", Text, nullable=False),
     Column("position", Integer, nullable=False),  # topological order of first indexing
-    Column("indexed_at", Float, nullable=False),
-    UniqueConstraint("repository_id", "sha"),
-    Index("ix_commits_sha", "sha"),
+    UniqueConstraint("repository_id", "sha"),  # serves every lookup by SHA
 )
 
 refs = Table(

@@ -324,7 +324,6 @@ class Store:
         """Record indexed commits with their DAG states, each commit's rows together."""
         if not entries:
             return
-        now = time.time()
         with self.engine.begin() as connection:
             inserted = connection.execute(
                 _dialect_insert(connection, commits)
@@ -338,10 +337,8 @@ class Store:
                         "author_name": info.author_name,
                         "author_email": info.author_email,
                         "authored_at": info.authored_at,
-                        "committed_at": info.committed_at,
                         "subject": info.subject,
                         "position": position,
-                        "indexed_at": now,
                     }
                     for info, position, _ in entries
                 ],
