@@ -1,0 +1,70 @@
+"""Upgrading a database that holds data: a batch ALTER of a referenced table (0006 rebuilds
+`commits` on SQLite) keeps every row, and foreign keys are enforced again afterwards."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
+
+from lineage_history.store import Store
+from lineage_history.store.database import HEAD_REVISION, create, current_revision, upgrade
+from lineage_history.store.identity import find_repository
+from lineage_history.store.store import DagState, StoredCommit
+
+ROOT, CHILD = "a" * 40, "b" * 40
+
+ROWS_AT_0005 = [
+    "INSERT INTO repositories (id, identity, name, path, created_at) "
+    f"VALUES (7, '{ROOT}', 'old', '/nowhere', 1.0)",
+    f"INSERT INTO repository_roots (repository_id, sha, shallow) VALUES (7, '{ROOT}', false)",
+    "INSERT INTO commits (id, repository_id, sha, parents, author_name, author_email, "
+    "authored_at, committed_at, subject, position, indexed_at) VALUES "
+    f"(11, 7, '{ROOT}', '', 'Ann', 'ann@example.com', 100, 101, 'first', 0, 5.0), "
+    f"(12, 7, '{CHILD}', '{ROOT}', 'Bo', 'bo@example.com', 200, 201, 'second', 1, 5.0)",
+    "INSERT INTO commit_dags (commit_id, dag, status, error) VALUES "
+    "(11, 'd', 'absent', NULL), (12, 'd', 'failed', 'boom')",
+]
+
+
+def execute(url: str, *statements: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
+
+
+def test_a_batch_alter_of_a_referenced_table_keeps_the_data_and_the_foreign_keys(
+    any_db: str,
+) -> None:
+    engine = create(any_db, must_exist=False)
+    upgrade(engine, "0005")
+    engine.dispose()
+    execute(any_db, *ROWS_AT_0005)
+
+    engine = create(any_db, must_exist=False)
+    upgrade(engine)  # 0006 drops columns of `commits`, which `commit_dags` references
+    assert current_revision(engine) == HEAD_REVISION >= "0006"
+    store = Store(engine)
+    assert store.commits(7) == [
+        StoredCommit(11, ROOT, (), "Ann", "ann@example.com", 100, "first", 0),
+        StoredCommit(12, CHILD, (ROOT,), "Bo", "bo@example.com", 200, "second", 1),
+    ]
+    assert store.dag_states(7, "d") == {
+        ROOT: DagState("absent"),
+        CHILD: DagState("failed", error="boom"),
+    }
+    assert store.resolve(7, "bbbb") == CHILD
+    assert find_repository(engine, [], ["c" * 40, CHILD]) == 7
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").first() is None
+    for statement in (
+        "INSERT INTO commit_dags (commit_id, dag, status) VALUES (999, 'd', 'absent')",
+        "DELETE FROM commits WHERE id = 12",
+    ):
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(statement))
+    store.close()
