@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from lineage_history.model import Node, Snapshot
-from lineage_history.store import CommitDagRow, Store
+from lineage_history.store import Store
 from lineage_history.store.database import (
     HEAD_REVISION,
     create,
@@ -22,7 +22,7 @@ from lineage_history.store.database import (
     open_engine,
     upgrade,
 )
-from lineage_history.store.schema import builds
+from lineage_history.store.schema import builds, commit_dags
 from tests.fixtures import (
     build_processes_in,
     commit_file,
@@ -135,10 +135,19 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
                 key="key-1", status="ok", snapshot_id=snapshot_id, seconds=0.1, created_at=1.0
             )
         ).inserted_primary_key[0]
-    from lineage_history.git import CommitInfo
-
-    info = CommitInfo("a" * 40, (), "Ann", "ann@example.com", 1, 1, "first")
-    store.save_commits(repository_id, [(info, 0, [CommitDagRow("d", "built", None, build_id)])])
+        commit_id = connection.execute(  # the columns a commit had at the first migration
+            text(
+                "INSERT INTO commits (repository_id, sha, parents, author_name, author_email, "
+                "authored_at, committed_at, subject, position, indexed_at) VALUES "
+                f"({repository_id}, '{'a' * 40}', '', 'Ann', 'ann@example.com', 1, 1, 'first', "
+                "0, 1.0) RETURNING id"
+            )
+        ).scalar_one()
+        connection.execute(
+            insert(commit_dags).values(
+                commit_id=commit_id, dag="d", status="built", build_id=build_id
+            )
+        )
     engine.dispose()
 
     upgraded = Store(open_engine(url, must_exist=True))

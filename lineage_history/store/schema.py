@@ -45,6 +45,15 @@ repository_roots = Table(
     Column("shallow", Boolean, nullable=False),  # a shallow clone's boundary, not a true root
 )
 
+authors = Table(
+    "authors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),  # store.author_digest
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+)
+
 commits = Table(
     "commits",
     metadata,
@@ -52,8 +61,7 @@ commits = Table(
     Column("repository_id", ForeignKey("repositories.id"), nullable=False),
     Column("sha", String(64), nullable=False),
     Column("parents", Text, nullable=False),  # space-separated SHAs
-    Column("author_name", Text, nullable=False),
-    Column("author_email", Text, nullable=False),
+    Column("author_id", ForeignKey("authors.id"), nullable=False),
     Column("authored_at", Integer, nullable=False),
     Column("subject", Text, nullable=False),
     Column("position", Integer, nullable=False),  # topological order of first indexing

@@ -29,7 +29,9 @@ from lineage_history.config import DagDefinition
 from lineage_history.errors import NotIndexed, UnknownRevision
 from lineage_history.git import CommitInfo
 from lineage_history.model import Node, Snapshot, canonical_json
+from lineage_history.store.authors import author_ids, author_rows, commits_with_authors
 from lineage_history.store.schema import (
+    authors,
     build_claims,
     builds,
     commit_dags,
@@ -325,6 +327,9 @@ class Store:
         if not entries:
             return
         with self.engine.begin() as connection:
+            people = [(info.author_name, info.author_email) for info, _, _ in entries]
+            _insert_ignoring_duplicates(connection, authors, author_rows(people))
+            author_id = author_ids(connection, people)
             inserted = connection.execute(
                 _dialect_insert(connection, commits)
                 .on_conflict_do_nothing()
@@ -334,8 +339,7 @@ class Store:
                         "repository_id": repository_id,
                         "sha": info.sha,
                         "parents": " ".join(info.parents),
-                        "author_name": info.author_name,
-                        "author_email": info.author_email,
+                        "author_id": author_id[(info.author_name, info.author_email)],
                         "authored_at": info.authored_at,
                         "subject": info.subject,
                         "position": position,
@@ -566,7 +570,7 @@ class Store:
     def commit(self, repository_id: int, sha: str) -> StoredCommit:
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(commits).where(
+                commits_with_authors().where(
                     commits.c.repository_id == repository_id, commits.c.sha == sha
                 )
             ).first()
@@ -630,7 +634,7 @@ class Store:
         """Every indexed commit, oldest first."""
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(commits)
+                commits_with_authors()
                 .where(commits.c.repository_id == repository_id)
                 .order_by(commits.c.position)
             )
