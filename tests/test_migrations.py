@@ -1,5 +1,5 @@
-"""Upgrading a database that holds data: a batch ALTER of a referenced table (0006 rebuilds
-`commits` on SQLite) keeps every row, and foreign keys are enforced again afterwards."""
+"""Upgrading a database that holds data: 0006 rebuilds `commits` (a batch ALTER on SQLite of
+a table that `commit_dags` references), keeps every answer, and foreign keys hold afterwards."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from lineage_history.store.database import HEAD_REVISION, create, current_revisi
 from lineage_history.store.identity import find_repository
 from lineage_history.store.store import DagState, StoredCommit
 
-ROOT, CHILD = "a" * 40, "b" * 40
+ROOT, CHILD, MERGE = "a" * 40, "b" * 40, "c" * 40
 
 ROWS_AT_0005 = [
     "INSERT INTO repositories (id, identity, name, path, created_at) "
@@ -21,9 +21,10 @@ ROWS_AT_0005 = [
     "INSERT INTO commits (id, repository_id, sha, parents, author_name, author_email, "
     "authored_at, committed_at, subject, position, indexed_at) VALUES "
     f"(11, 7, '{ROOT}', '', 'Ann', 'ann@example.com', 100, 101, 'first', 0, 5.0), "
-    f"(12, 7, '{CHILD}', '{ROOT}', 'Bo', 'bo@example.com', 200, 201, 'second', 1, 5.0)",
+    f"(12, 7, '{CHILD}', '{ROOT}', 'Bo', 'bo@example.com', 200, 201, 'second', 1, 5.0), "
+    f"(13, 7, '{MERGE}', '{ROOT} {CHILD}', 'Ann', 'ann@example.com', 300, 301, 'merge', 2, 6.0)",
     "INSERT INTO commit_dags (commit_id, dag, status, error) VALUES "
-    "(11, 'd', 'absent', NULL), (12, 'd', 'failed', 'boom')",
+    "(11, 'd', 'absent', NULL), (12, 'd', 'failed', 'boom'), (13, 'd', 'absent', NULL)",
 ]
 
 
@@ -50,13 +51,15 @@ def test_a_batch_alter_of_a_referenced_table_keeps_the_data_and_the_foreign_keys
     assert store.commits(7) == [
         StoredCommit(11, ROOT, (), "Ann", "ann@example.com", 100, "first", 0),
         StoredCommit(12, CHILD, (ROOT,), "Bo", "bo@example.com", 200, "second", 1),
+        StoredCommit(13, MERGE, (ROOT, CHILD), "Ann", "ann@example.com", 300, "merge", 2),
     ]
     assert store.dag_states(7, "d") == {
         ROOT: DagState("absent"),
         CHILD: DagState("failed", error="boom"),
+        MERGE: DagState("absent"),
     }
     assert store.resolve(7, "bbbb") == CHILD
-    assert find_repository(engine, [], ["c" * 40, CHILD]) == 7
+    assert find_repository(engine, [], ["f" * 40, CHILD]) == 7
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy import Engine, select, update
 
+from lineage_history.store.compact import pack_parents
 from lineage_history.store.schema import commits, repositories, repository_roots
 from lineage_history.store.store import _insert_ignoring_duplicates
 
@@ -91,7 +92,7 @@ def mend_boundaries(
             connection.execute(
                 update(commits)
                 .where(commits.c.repository_id == repository_id, commits.c.sha == sha)
-                .values(parents=" ".join(parents))
+                .values(parents=pack_parents(parents))
             )
             connection.execute(
                 update(repository_roots)

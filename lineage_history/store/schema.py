@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -60,7 +61,7 @@ commits = Table(
     Column("id", Integer, primary_key=True),
     Column("repository_id", ForeignKey("repositories.id"), nullable=False),
     Column("sha", String(64), nullable=False),
-    Column("parents", Text, nullable=False),  # space-separated SHAs
+    Column("parents", LargeBinary, nullable=False),  # the parent SHAs as bytes, in order
     Column("author_id", ForeignKey("authors.id"), nullable=False),
     Column("authored_at", Integer, nullable=False),
     Column("subject", Text, nullable=False),

@@ -29,7 +29,13 @@ from lineage_history.config import DagDefinition
 from lineage_history.errors import NotIndexed, UnknownRevision
 from lineage_history.git import CommitInfo
 from lineage_history.model import Node, Snapshot, canonical_json
-from lineage_history.store.authors import author_ids, author_rows, commits_with_authors
+from lineage_history.store.compact import (
+    author_ids,
+    author_rows,
+    commits_with_authors,
+    pack_parents,
+    unpack_parents,
+)
 from lineage_history.store.schema import (
     authors,
     build_claims,
@@ -338,7 +344,7 @@ class Store:
                     {
                         "repository_id": repository_id,
                         "sha": info.sha,
-                        "parents": " ".join(info.parents),
+                        "parents": pack_parents(info.parents),
                         "author_id": author_id[(info.author_name, info.author_email)],
                         "authored_at": info.authored_at,
                         "subject": info.subject,
@@ -782,7 +788,7 @@ def _stored_commit(row: Any) -> StoredCommit:
     return StoredCommit(
         id=row.id,
         sha=row.sha,
-        parents=tuple(row.parents.split()),
+        parents=unpack_parents(row.parents, row.sha),
         author_name=row.author_name,
         author_email=row.author_email,
         authored_at=row.authored_at,

@@ -1,4 +1,4 @@
-"""Commit authors, stored once each: their rows, their ids, and commits read with them."""
+"""Compact commit rows: authors stored once each, parents as bytes, commits read back whole."""
 
 from __future__ import annotations
 
@@ -41,3 +41,14 @@ def commits_with_authors() -> Select:
         authors.c.name.label("author_name"),
         authors.c.email.label("author_email"),
     ).join(authors, authors.c.id == commits.c.author_id)
+
+
+def pack_parents(parents: Iterable[str]) -> bytes:
+    """Parent SHAs as bytes: half the size of their hex."""
+    return bytes.fromhex("".join(parents))
+
+
+def unpack_parents(packed: bytes, sha: str) -> tuple[str, ...]:
+    """The hex SHAs back; each as long as the commit's own (SHA-1 or SHA-256)."""
+    hexed, width = bytes(packed).hex(), len(sha)
+    return tuple(hexed[i : i + width] for i in range(0, len(hexed), width))
