@@ -136,7 +136,11 @@ def test_each_migration_of_an_upgrade_is_its_own_transaction(any_db: str, tiny_r
     engine.dispose()
 
 
-def test_two_first_runs_at_once_both_succeed(any_db: str, tiny_repo: Path) -> None:
+@pytest.mark.parametrize("start", [None, "0003"], ids=["new", "upgrade"])
+def test_two_first_runs_at_once_both_succeed(
+    any_db: str, tiny_repo: Path, start: str | None
+) -> None:
+    """Two runs on a new database, or on one both must upgrade migration by migration."""
     env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
     tries = 10 if any_db.startswith("sqlite") else 4
     for attempt in range(tries):
@@ -145,6 +149,10 @@ def test_two_first_runs_at_once_both_succeed(any_db: str, tiny_repo: Path) -> No
             url = url.replace("app.sqlite", f"race-{attempt}.sqlite")
         else:  # a fresh schema each time: drop what the previous try created
             execute(url, *[f'DROP TABLE IF EXISTS "{t}" CASCADE' for t in table_names(url)])
+        if start is not None:
+            engine = create(url, must_exist=False)
+            upgrade(engine, start)
+            engine.dispose()
         command = [sys.executable, "-m", "lineage_history", "index", "--repo", str(tiny_repo)]
         procs = [
             subprocess.Popen(
@@ -155,3 +163,6 @@ def test_two_first_runs_at_once_both_succeed(any_db: str, tiny_repo: Path) -> No
         for proc in procs:
             _out, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, (attempt, err.decode())
+        engine = create(url, must_exist=False)
+        assert current_revision(engine) == HEAD_REVISION
+        engine.dispose()
