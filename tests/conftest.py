@@ -4,6 +4,7 @@ helpers tests call live in `tests/fixtures.py`."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -63,27 +64,31 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'app.sqlite'}"
         return
     assert PG_URL
-    schema = f"lh_foreign_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with _fresh_schema("lh_foreign") as url:
+        yield url
 
 
 @pytest.fixture
 def pg_db() -> Iterator[str]:
     """A URL whose connections use a fresh schema of their own."""
     assert PG_URL
-    schema = f"lh_test_{uuid.uuid4().hex[:10]}"
+    with _fresh_schema("lh_test") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _fresh_schema(prefix: str) -> Iterator[str]:
+    """A URL of the test PostgreSQL server whose connections use a new, empty schema, dropped
+    afterwards."""
+    assert PG_URL
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

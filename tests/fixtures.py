@@ -116,14 +116,20 @@ class IndexedDemo:
     shas: dict[str, str]  # story tag -> commit SHA
 
 
-def commit_file(repo: Path, path: str, content: str, message: str) -> str:
-    """Write one file and commit everything; the new commit's SHA."""
-    target = repo / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(content)
+def commit_files(repo: Path, files: dict[str, str], message: str) -> str:
+    """Write files and commit everything; the new commit's SHA."""
+    for path, content in files.items():
+        target = repo / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
     return git(repo, "rev-parse", "HEAD")
+
+
+def commit_file(repo: Path, path: str, content: str, message: str) -> str:
+    """Write one file and commit everything; the new commit's SHA."""
+    return commit_files(repo, {path: content}, message)
 
 
 PYPROJECT = '[tool.lineage-history.dags.main]\nmodules = ["pipe/m.py"]\n'

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from lineage_history.store.database import HEAD_REVISION
-from tests.fixtures import git, run_cli
+from tests.fixtures import commit_files, git, run_cli
 
 DAGS_AND_RULES = """
 [dags.main]
@@ -67,13 +67,7 @@ def age_bucket(age: int) -> str:
 
 
 def commit(repo: Path, message: str, files: dict[str, str]) -> str:
-    for path, content in files.items():
-        target = repo / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
+    return commit_files(repo, files, message)
 
 
 @pytest.fixture(scope="module")

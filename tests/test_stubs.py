@@ -18,7 +18,7 @@ import pytest
 
 import lineage_history
 from lineage_history.diff import types_agree
-from tests.fixtures import git, run_cli
+from tests.fixtures import commit_files, git, run_cli
 
 PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
 TITANIC_MODULES = [
@@ -263,16 +263,6 @@ STUBBED_FRAMES = TOML.replace(
 )
 
 
-def commit(repo: Path, files: dict[str, str], message: str) -> str:
-    for path, content in files.items():
-        target = repo / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
-
-
 @pytest.fixture(scope="module")
 def stub_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
     """exact -> frames forced to stand-ins -> a real type change under stand-ins; indexed."""
@@ -288,10 +278,10 @@ def stub_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
         "pipe/quality.py": QUALITY,
         "frames/frames.py": FRAMES,
     }
-    shas = {"exact": commit(repo, files, "pipelines")}
-    shas["stubbed"] = commit(repo, {"lineage-history.toml": STUBBED_FRAMES}, "stub pandas")
+    shas = {"exact": commit_files(repo, files, "pipelines")}
+    shas["stubbed"] = commit_files(repo, {"lineage-history.toml": STUBBED_FRAMES}, "stub pandas")
     changed = FRAMES.replace("-> int:", "-> float:")
-    shas["changed"] = commit(repo, {"frames/frames.py": changed}, "rows become a float")
+    shas["changed"] = commit_files(repo, {"frames/frames.py": changed}, "rows become a float")
     db = repo.parent / "db.sqlite"
     result = run_cli("index", "--repo", str(repo), "--db", str(db), "--jobs", "2")
     assert result.returncode == 0, result.stderr
@@ -530,7 +520,8 @@ def test_rebuild_stubbed_after_the_environment_gained_the_package(tmp_path: Path
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
     toml = '[dags.main]\nmodules = ["pipe/m.py"]\n'
-    commit(repo, {"lineage-history.toml": toml, "pipe/m.py": GAINED.format(package=package)}, "m")
+    files = {"lineage-history.toml": toml, "pipe/m.py": GAINED.format(package=package)}
+    commit_files(repo, files, "m")
     db = tmp_path / "db.sqlite"
     where = ("--repo", str(repo), "--db", str(db))
     assert run_cli("index", *where).returncode == 0
@@ -642,7 +633,7 @@ def test_fidelity_benchmark_compares_exact_and_stubbed_builds(tmp_path: Path) ->
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    commit(repo, {"pipe/quality.py": QUALITY}, "quality")
+    commit_files(repo, {"pipe/quality.py": QUALITY}, "quality")
     config = tmp_path / "dags.toml"
     config.write_text('[dags.quality]\nmodules = ["pipe/quality.py"]\n')
     script = Path(__file__).resolve().parents[1] / "scripts" / "bench_fidelity.py"
