@@ -10,7 +10,7 @@ from lineage_history.config import DagDefinition, definitions_at_commit
 from lineage_history.dag_listing import QuietCache
 from lineage_history.diff import diff
 from lineage_history.discovered import Discoverer
-from lineage_history.errors import BuildFailedError, UnknownDag, UserError
+from lineage_history.errors import BuildFailedError, UserError
 from lineage_history.extract import ExtractorPool
 from lineage_history.indexer import build_request
 from lineage_history.model import EMPTY, Snapshot
@@ -26,20 +26,6 @@ def _tree(context: service.Context, staged: bool) -> Tree:
     if context.repo is None:
         raise UserError("a diff against the working tree or the index needs the repository")
     return context.repo.index_tree() if staged else DirectoryTree(context.repo.root)
-
-
-def _pick(context: service.Context, dag: str | None, live: dict[str, DagDefinition]) -> str:
-    """The DAG to compare: `--dag`, else the only one indexed or defined in the tree."""
-    names = sorted(set(context.store.dag_names(context.repository_id)) | set(live))
-    if dag is not None:
-        if dag not in names:
-            raise UnknownDag(f"unknown DAG {dag!r}; known DAGs: {', '.join(names) or 'none'}")
-        return dag
-    if len(names) > 1:
-        raise UnknownDag(
-            f"this repository defines several DAGs; pass --dag with one of: {', '.join(names)}"
-        )
-    return names[0] if names else ""
 
 
 def live_snapshot(
@@ -76,7 +62,7 @@ def diff_live(
     definitions = definitions_at_commit(
         tree.read_path, discover=lambda: discoverer.definitions(tree)
     )
-    name = _pick(context, dag, definitions)
+    name = service.pick_dag(context, dag, definitions)
     base_rev = rev or "HEAD"
     base = service.resolve(context, base_rev)
     old = service.snapshot_at(context, base, name)

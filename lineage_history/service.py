@@ -13,7 +13,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -213,8 +213,9 @@ def resolve(context: Context, rev: str) -> StoredCommit:
     return commit
 
 
-def pick_dag(context: Context, dag: str | None) -> str:
-    names = context.store.dag_names(context.repository_id)
+def pick_dag(context: Context, dag: str | None, also: Iterable[str] = ()) -> str:
+    """The DAG a question is about: `--dag`, else the only one indexed (or in `also`)."""
+    names = sorted(set(context.store.dag_names(context.repository_id)) | set(also))
     if dag is not None:
         if dag not in names:
             known = ", ".join(names) or "none"
