@@ -4,17 +4,14 @@ helpers tests call live in `tests/fixtures.py`."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from lineage_history.demo_repo import build_demo_repo
-from tests.fixtures import PG_URL, IndexedDemo, run_cli
+from tests.fixtures import PG_URL, IndexedDemo, fresh_pg_schema, run_cli
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +61,7 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'app.sqlite'}"
         return
     assert PG_URL
-    with _fresh_schema("lh_foreign") as url:
+    with fresh_pg_schema("lh_foreign") as url:
         yield url
 
 
@@ -72,23 +69,5 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def pg_db() -> Iterator[str]:
     """A URL whose connections use a fresh schema of their own."""
     assert PG_URL
-    with _fresh_schema("lh_test") as url:
+    with fresh_pg_schema("lh_test") as url:
         yield url
-
-
-@contextlib.contextmanager
-def _fresh_schema(prefix: str) -> Iterator[str]:
-    """A URL of the test PostgreSQL server whose connections use a new, empty schema, dropped
-    afterwards."""
-    assert PG_URL
-    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

@@ -4,6 +4,7 @@ from file maps, Hamilton run on a real checkout, and database and process probes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -13,6 +14,8 @@ import tarfile
 import tempfile
 import textwrap
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -298,3 +301,30 @@ def build_processes_in(work: Path) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+@contextlib.contextmanager
+def fresh_pg_schema(prefix: str) -> Iterator[str]:
+    """A URL of the test PostgreSQL server whose connections use a new, empty schema, dropped
+    afterwards."""
+    assert PG_URL
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def execute_sql(url: str, *statements: str) -> None:
+    """Run statements on a database in one transaction."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from lineage_history.store.database import HEAD_REVISION, create, current_revision, upgrade
-from tests.fixtures import git, run_cli
+from tests.fixtures import execute_sql, git, run_cli
 
 
 @pytest.fixture
@@ -26,14 +26,6 @@ def tiny_repo(tmp_path: Path) -> Path:
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "first")
     return repo
-
-
-def execute(url: str, *statements: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    engine.dispose()
 
 
 def fingerprint(url: str) -> object:
@@ -82,7 +74,7 @@ def table_names(url: str) -> set[str]:
 def test_someone_elses_database_is_refused_and_left_untouched(
     any_db: str, tiny_repo: Path, foreign: list[str]
 ) -> None:
-    execute(any_db, *foreign)
+    execute_sql(any_db, *foreign)
     before = fingerprint(any_db)
     for command in (["index"], ["status"], ["log", "x"]):
         result = run_cli(*command, "--repo", str(tiny_repo), "--db", any_db)
@@ -102,7 +94,7 @@ def test_a_new_schema_is_created_all_or_nothing(any_db: str, tiny_repo: Path) ->
     """The first run applies every migration in one transaction: a failure leaves no table."""
     # A view is not a table (the database is not refused as someone else's), but its name is
     # in the way of the table that the newest migrations but one create.
-    execute(any_db, "CREATE VIEW repository_roots AS SELECT 1 AS x")
+    execute_sql(any_db, "CREATE VIEW repository_roots AS SELECT 1 AS x")
     result = run_cli("index", "--repo", str(tiny_repo), "--db", any_db)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert "repository_roots" in result.stderr
@@ -120,7 +112,7 @@ def test_each_migration_of_an_upgrade_is_its_own_transaction(any_db: str, tiny_r
     engine.dispose()
     assert HEAD_REVISION > "0005"  # so that 0005 runs below
     # An index by the name 0005 gives its second object, after it has created its table.
-    execute(
+    execute_sql(
         any_db,
         "CREATE TABLE other (x INTEGER)",
         "CREATE INDEX ix_repository_roots_sha ON other (x)",
@@ -148,7 +140,7 @@ def test_two_first_runs_at_once_both_succeed(
         if url.startswith("sqlite:///"):
             url = url.replace("app.sqlite", f"race-{attempt}.sqlite")
         else:  # a fresh schema each time: drop what the previous try created
-            execute(url, *[f'DROP TABLE IF EXISTS "{t}" CASCADE' for t in table_names(url)])
+            execute_sql(url, *[f'DROP TABLE IF EXISTS "{t}" CASCADE' for t in table_names(url)])
         if start is not None:
             engine = create(url, must_exist=False)
             upgrade(engine, start)

@@ -4,13 +4,14 @@ a table that `commit_dags` references), keeps every answer, and foreign keys hol
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from lineage_history.store import Store
 from lineage_history.store.database import HEAD_REVISION, create, current_revision, upgrade
 from lineage_history.store.identity import find_repository
 from lineage_history.store.store import DagState, StoredCommit
+from tests.fixtures import execute_sql
 
 ROOT, CHILD, MERGE = "a" * 40, "b" * 40, "c" * 40
 
@@ -28,21 +29,13 @@ ROWS_AT_0005 = [
 ]
 
 
-def execute(url: str, *statements: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    engine.dispose()
-
-
 def test_a_batch_alter_of_a_referenced_table_keeps_the_data_and_the_foreign_keys(
     any_db: str,
 ) -> None:
     engine = create(any_db, must_exist=False)
     upgrade(engine, "0005")
     engine.dispose()
-    execute(any_db, *ROWS_AT_0005)
+    execute_sql(any_db, *ROWS_AT_0005)
 
     engine = create(any_db, must_exist=False)
     upgrade(engine)  # 0006 drops columns of `commits`, which `commit_dags` references

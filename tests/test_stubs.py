@@ -18,7 +18,7 @@ import pytest
 
 import lineage_history
 from lineage_history.diff import types_agree
-from tests.fixtures import commit_files, git, run_cli
+from tests.fixtures import PG_URL, commit_files, fresh_pg_schema, git, run_cli
 
 PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
 TITANIC_MODULES = [
@@ -589,23 +589,11 @@ def test_definition_stub_key_is_validated(tmp_path: Path) -> None:
 def _databases(tmp_path: Path) -> Iterator[list[str]]:
     """A fresh SQLite file, and a fresh PostgreSQL schema when PostgreSQL tests run."""
     urls = [f"sqlite:///{tmp_path / 'schema.sqlite'}"]
-    pg_url = os.environ.get("LINEAGE_HISTORY_TEST_PG")
-    if not pg_url:
+    if not PG_URL:
         yield urls
         return
-    from sqlalchemy import create_engine, text
-
-    schema = f"lh_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in pg_url else "?"
-    try:
-        yield [*urls, f"{pg_url}{separator}options=-csearch_path%3D{schema}"]
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_pg_schema("lh_test") as url:
+        yield [*urls, url]
 
 
 def test_migrations_create_exactly_the_tables_of_schema_py(tmp_path: Path) -> None:
