@@ -1,8 +1,8 @@
 """lineage-history: git-aware lineage history for Hamilton dataflows.
 
 The public Python API is the pure core: the snapshot model and the diff. Indexing and
-queries are reached through `lineage_history.service` and `lineage_history.queries`, which
-the command line uses.
+questions are reached through `lineage_history.indexing` and `lineage_history.queries`,
+which the command line uses.
 """
 
 from lineage_history.diff import LineageDiff, NodeChange, diff

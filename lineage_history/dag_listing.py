@@ -23,6 +23,7 @@ from lineage_history.config_writer import definitions_toml
 from lineage_history.discovered import Discoverer
 from lineage_history.errors import DatabaseError, LineageHistoryError, UserError
 from lineage_history.git import GitRepo
+from lineage_history.repository import find_repository
 from lineage_history.store import Store, database_url, open_engine
 
 NOT_INDEXED = "not indexed"
@@ -36,20 +37,6 @@ class DagListing:
     status: str  # ok | failed | absent | not indexed
     error: str | None = None
     stubbed: tuple[str, ...] = ()  # stand-ins of the build at this revision
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "name": self.definition.name,
-            "modules": list(self.definition.modules),
-            "config": dict(self.definition.config),
-            "config_literal": self.definition.config_literal,
-            "source": self.definition.source,
-            "status": self.status,
-            "stubbed": list(self.stubbed),
-        }
-        if self.error:
-            data["error"] = self.error
-        return data
 
 
 class QuietCache:
@@ -80,26 +67,23 @@ def _existing_store(repo: GitRepo, db: str | None) -> Iterator[Store | None]:
         store.close()
 
 
-def _repository_id(store: Store, repo: GitRepo) -> int | None:
-    from lineage_history.service import find_repository
-
-    return find_repository(store, repo)
-
-
 def _statuses(
     store: Store | None, repo: GitRepo, sha: str, names: list[str]
 ) -> dict[str, tuple[str, str | None, tuple[str, ...]]]:
-    repository_id = _repository_id(store, repo) if store is not None else None
-    if store is None or repository_id is None:
+    if store is None:
         return {}
-    indexed = set(store.dag_names(repository_id))
-    found = {}
-    for name in names:
-        if name not in indexed:
-            continue
-        state = store.dag_states(repository_id, name, [sha]).get(sha)
-        if state is not None:
-            found[name] = (state.status, state.error, state.stubbed)
+    with store.reading() as reader:
+        repository_id = find_repository(reader, repo)
+        if repository_id is None:
+            return {}
+        indexed = set(reader.dag_names(repository_id))
+        found = {}
+        for name in names:
+            if name not in indexed:
+                continue
+            state = reader.dag_states(repository_id, name, [sha]).get(sha)
+            if state is not None:
+                found[name] = (state.status, state.error, state.stubbed)
     return found
 
 

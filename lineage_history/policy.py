@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from lineage_history.diff import node_changes
 from lineage_history.graph import downstream, shortest_paths
@@ -29,17 +28,6 @@ class Violation:
     node: str | None = None
     missing: tuple[str, ...] | None = None
     new: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "from": self.source,
-            "to": self.target,
-            "path": list(self.path) if self.path is not None else None,
-            "node": self.node,
-            "missing": list(self.missing) if self.missing is not None else None,
-            "new": self.new,
-        }
 
 
 def _forbidden_paths(rule: ForbidPath, snapshot: Snapshot) -> Iterator[Violation]:

@@ -8,7 +8,6 @@ from typing import Any
 
 from lineage_history._text import display_width, ljust, md_name, md_text, plain, plural
 from lineage_history.diff import LineageDiff, NodeChange
-from lineage_history.model import Node
 from lineage_history.policy import Violation
 
 _COLOURS = {
@@ -28,11 +27,6 @@ def _paint(text: str, style: str, colour: bool) -> str:
 
 def _tag_text(value: Any) -> str:
     return ",".join(value) if isinstance(value, list | tuple) else str(value)
-
-
-def node_summary(node: Node) -> dict[str, Any]:
-    data = node.to_dict()
-    return {key: data[key] for key in ("name", "type", "role", "tags", "dependencies")}
 
 
 def change_details(change: NodeChange) -> list[str]:
@@ -55,45 +49,6 @@ def change_details(change: NodeChange) -> list[str]:
     if "role" in change.changes:
         details.append(f"role {before.role} -> {after.role}")
     return details
-
-
-def diff_to_json(
-    lineage: LineageDiff, dag: str, base: dict[str, str | None], head: dict[str, str | None]
-) -> dict[str, Any]:
-    """The design's `diff --format json` shape."""
-    return {
-        "dag": dag,
-        "base": {**base, "stubbed": list(lineage.stubbed_before)},
-        "head": {**head, "stubbed": list(lineage.stubbed_after)},
-        "summary": lineage.summary(),
-        "nodes": {
-            "added": [node_summary(n) for n in lineage.added],
-            "removed": [node_summary(n) for n in lineage.removed],
-            "modified": [
-                {
-                    "name": m.name,
-                    "changes": list(m.changes),
-                    "before": m.before.to_dict(),
-                    "after": m.after.to_dict(),
-                }
-                for m in lineage.modified
-            ],
-            "renamed": [{"from": old, "to": new} for old, new in lineage.renamed],
-            "impacted": [
-                {"name": name, "because": list(because)}
-                for name, because in lineage.impacted.items()
-            ],
-        },
-        "edges": {
-            "added": [list(e) for e in lineage.edges_added],
-            "removed": [list(e) for e in lineage.edges_removed],
-        },
-        "config": {
-            "before": lineage.config_before,
-            "after": lineage.config_after,
-            "changed": list(lineage.config_changed),
-        },
-    }
 
 
 def _summary_line(lineage: LineageDiff) -> str:
@@ -261,11 +216,6 @@ def _violation_text(found: Violation) -> tuple[str, str]:
         return f"{found.source} reaches {found.target}", " -> ".join(found.path)
     missing = ", ".join(found.missing or ())
     return f"{found.node} lacks tag(s) {missing}", ""
-
-
-def check_to_json(violations: Sequence[Violation]) -> dict[str, Any]:
-    """The design's `check --format json` shape."""
-    return {"violations": [found.to_json() for found in violations]}
 
 
 def _count(violations: Sequence[Violation], change: bool) -> str:

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any
 
 started = time.perf_counter()
-from lineage_history import queries, service  # noqa: E402
+from lineage_history import queries  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - started
 
 
-def call(function: str, args: list[str]) -> Callable[[service.Context], Any]:
+def call(function: str, args: list[str]) -> Callable[[queries.QueryHandle], Any]:
     if function == "diff":
-        return lambda c: service.diff_revisions(c, args[0], args[1], None)
+        return lambda c: queries.diff_revisions(c, args[0], args[1], None)
     if function == "log":
         return lambda c: queries.log(c, args[0], "HEAD")
     if function == "show":
@@ -60,10 +60,10 @@ def main() -> None:
     opens = []
     for _ in range(spec["opens"]):
         begin = time.perf_counter()
-        service.open_for_query(repo, db).close()
+        queries.open_for_query(repo, db).close()
         opens.append(time.perf_counter() - begin)
     results: dict[str, Any] = {}
-    context = service.open_for_query(repo, db)
+    context = queries.open_for_query(repo, db)
     try:
         for label, function, args in spec["queries"]:
             run = call(function, args)
@@ -71,7 +71,7 @@ def main() -> None:
             gc.collect()
             cold = []
             for _ in range(calls):
-                context.store.load_snapshot.cache_clear()
+                context.reader.clear_cache()
                 cold.append(timed(lambda run=run: run(context)))
             warm = [timed(lambda run=run: run(context)) for _ in range(calls)]
             results[label] = {"cold": cold, "warm": warm}

@@ -76,10 +76,10 @@ def nodes_at_head(repo: Path, db: Path, dags: list[str]) -> dict[str, Any]:
     """Per DAG: its nodes (every stored field) and stubbed list at HEAD, None when it failed."""
     code = (
         "import json, sys\n"
-        "from lineage_history import queries, service\n"
+        "from lineage_history import queries\n"
         "from lineage_history.errors import LineageHistoryError\n"
         "found = {}\n"
-        "with service.opened(sys.argv[1], sys.argv[2]) as context:\n"
+        "with queries.opened(sys.argv[1], sys.argv[2]) as context:\n"
         "    for dag in sys.argv[3:]:\n"
         "        try:\n"
         "            shown = queries.show(context, 'HEAD', dag)\n"

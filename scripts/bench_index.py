@@ -168,7 +168,7 @@ def repository_phase(bench: Bench) -> None:
             [
                 sys.executable,
                 "-c",
-                "import lineage_history.cli, lineage_history.service, lineage_history.indexer, "
+                "import lineage_history.cli, lineage_history.indexing, lineage_history.indexer, "
                 "lineage_history.queries, lineage_history.render, lineage_history.store",
             ],
             check=True,

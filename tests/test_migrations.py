@@ -9,8 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lineage_history.store import Store
 from lineage_history.store.database import HEAD_REVISION, create, current_revision, upgrade
-from lineage_history.store.identity import find_repository
-from lineage_history.store.store import DagState, StoredCommit
+from lineage_history.store.records import DagState, StoredCommit
 from tests.fixtures import execute_sql
 
 ROOT, CHILD, MERGE = "a" * 40, "b" * 40, "c" * 40
@@ -41,18 +40,19 @@ def test_a_batch_alter_of_a_referenced_table_keeps_the_data_and_the_foreign_keys
     upgrade(engine)  # 0006 drops columns of `commits`, which `commit_dags` references
     assert current_revision(engine) == HEAD_REVISION >= "0006"
     store = Store(engine)
-    assert store.commits(7) == [
-        StoredCommit(11, ROOT, (), "Ann", "ann@example.com", 100, "first", 0),
-        StoredCommit(12, CHILD, (ROOT,), "Bo", "bo@example.com", 200, "second", 1),
-        StoredCommit(13, MERGE, (ROOT, CHILD), "Ann", "ann@example.com", 300, "merge", 2),
-    ]
-    assert store.dag_states(7, "d") == {
-        ROOT: DagState("absent"),
-        CHILD: DagState("failed", error="boom"),
-        MERGE: DagState("absent"),
-    }
-    assert store.resolve(7, "bbbb") == CHILD
-    assert find_repository(engine, [], ["f" * 40, CHILD]) == 7
+    with store.reading() as reader:
+        assert reader.commits(7) == [
+            StoredCommit(11, ROOT, (), "Ann", "ann@example.com", 100, "first", 0),
+            StoredCommit(12, CHILD, (ROOT,), "Bo", "bo@example.com", 200, "second", 1),
+            StoredCommit(13, MERGE, (ROOT, CHILD), "Ann", "ann@example.com", 300, "merge", 2),
+        ]
+        assert reader.dag_states(7, "d") == {
+            ROOT: DagState("absent"),
+            CHILD: DagState("failed", error="boom"),
+            MERGE: DagState("absent"),
+        }
+        assert reader.resolve(7, "bbbb") == CHILD
+        assert reader.find_repository([], ["f" * 40, CHILD]) == 7
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage_history import queries, service
+from lineage_history import queries
 from tests.fixtures import IndexedDemo, git, run_cli
 
 # upstream(fit_random_forest) at demo/v1, read off the first pipeline: the training part of the
@@ -45,8 +45,8 @@ DOWNSTREAM_SEX = {
 
 
 @pytest.fixture(scope="module")
-def context(indexed_demo: IndexedDemo) -> Iterator[service.Context]:
-    with service.opened(str(indexed_demo.repo), str(indexed_demo.db)) as opened:
+def context(indexed_demo: IndexedDemo) -> Iterator[queries.QueryHandle]:
+    with queries.opened(str(indexed_demo.repo), str(indexed_demo.db)) as opened:
         yield opened
 
 
@@ -66,7 +66,7 @@ def tags_of(demo: IndexedDemo, entries: list[dict]) -> list[str]:
     return [by_sha[entry["sha"]] for entry in entries]
 
 
-def log_of(context: service.Context, demo: IndexedDemo, node: str, rev: str = "HEAD",
+def log_of(context: queries.QueryHandle, demo: IndexedDemo, node: str, rev: str = "HEAD",
            follow: bool = False) -> list[tuple[str, object]]:  # fmt: skip
     by_sha = {sha: tag for tag, sha in demo.shas.items()}
     result = queries.log(context, node, rev, follow=follow)
@@ -205,7 +205,7 @@ def merged(indexed_demo: IndexedDemo, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_log_through_merges_walks_the_side_the_node_came_from(merged: IndexedDemo) -> None:
-    with service.opened(str(merged.repo), str(merged.db)) as opened:
+    with queries.opened(str(merged.repo), str(merged.db)) as opened:
         # main's merge kept main's encoders: the side branch's change is not main's history
         assert log_of(opened, merged, "encoders", "main") == [
             ("demo/encoders", ("code", "dependencies")),

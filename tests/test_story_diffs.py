@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lineage_history import service
+from lineage_history import queries
 from lineage_history.demo_repo import SIDE_STORY, STORY, StoryStep
 from lineage_history.errors import BuildFailedError
 from lineage_history.store.schema import metadata
@@ -20,12 +20,12 @@ STEPS_WITH_BASE = [step for step in (*STORY, *SIDE_STORY) if step.base is not No
 
 @pytest.fixture(scope="module")
 def context(indexed_demo: IndexedDemo):
-    with service.opened(str(indexed_demo.repo), str(indexed_demo.db)) as ctx:
+    with queries.opened(str(indexed_demo.repo), str(indexed_demo.db)) as ctx:
         yield ctx
 
 
 def _snapshot(context, rev: str):
-    return service.snapshot_at(context, service.resolve(context, rev), "titanic")
+    return context.snapshot_at(context.resolve(rev), "titanic")
 
 
 @pytest.mark.parametrize("step", STEPS_WITH_BASE, ids=lambda s: s.tag)
@@ -33,9 +33,9 @@ def test_story_step_diff(context, step: StoryStep) -> None:
     expect = step.expect
     if expect["fails"]:
         with pytest.raises(BuildFailedError, match="CategoricalEncoder"):
-            service.diff_revisions(context, step.base, step.tag, None)
+            queries.diff_revisions(context, step.base, step.tag, None)
         return
-    lineage = service.diff_revisions(context, step.base, step.tag, None).diff
+    lineage = queries.diff_revisions(context, step.base, step.tag, None).diff
     assert sorted(n.name for n in lineage.added) == expect["added"]
     assert sorted(n.name for n in lineage.removed) == expect["removed"]
     assert {m.name: sorted(m.changes) for m in lineage.modified} == expect["modified"]
@@ -47,14 +47,14 @@ def test_story_step_diff(context, step: StoryStep) -> None:
 
 
 def test_docs_only_commit_reuses_the_previous_snapshot(context) -> None:
-    states = context.store.dag_states(context.repository_id, "titanic")
-    docs = states[service.resolve(context, "demo/docs").sha]
-    before = states[service.resolve(context, "demo/code-only").sha]
+    states = context.reader.dag_states(context.repository_id, "titanic")
+    docs = states[context.resolve("demo/docs").sha]
+    before = states[context.resolve("demo/code-only").sha]
     assert docs.snapshot_id == before.snapshot_id is not None
 
 
 def test_tag_only_edit_is_tags_not_code(context) -> None:
-    lineage = service.diff_revisions(context, "demo/v1", "demo/sex-pii", None).diff
+    lineage = queries.diff_revisions(context, "demo/v1", "demo/sex-pii", None).diff
     (change,) = lineage.modified
     assert (change.name, change.changes) == ("sex", ("tags",))
     assert dict(change.after.tags)["PII"] == "true"
@@ -65,14 +65,14 @@ def test_external_inputs_are_never_code_modified(context) -> None:
     for step in STEPS_WITH_BASE:
         if step.expect["fails"]:
             continue
-        for change in service.diff_revisions(context, step.base, step.tag, None).diff.modified:
+        for change in queries.diff_revisions(context, step.base, step.tag, None).diff.modified:
             if change.before.role == change.after.role == "input":
                 assert "code" not in change.changes, (step.tag, change.name)
                 assert change.before.code is None and change.after.code is None
 
 
 def test_private_helper_or_constant_change_is_code(context) -> None:
-    lineage = service.diff_revisions(context, "demo/fixed", "demo/helper", None).diff
+    lineage = queries.diff_revisions(context, "demo/fixed", "demo/helper", None).diff
     assert {m.name: m.changes for m in lineage.modified} == {
         "cabin_type": ("code",),
         "ticket_type": ("code",),
@@ -80,12 +80,12 @@ def test_private_helper_or_constant_change_is_code(context) -> None:
 
 
 def test_broken_commit_is_recorded_and_later_commits_indexed(context, indexed_demo) -> None:
-    failures = context.store.failed_commits(context.repository_id)
+    failures = context.reader.failed_states(context.repository_id)
     assert [(sha, dag) for sha, dag, _ in failures] == [
         (indexed_demo.shas["demo/broken"], "titanic")
     ]
     assert "CategoricalEncoder" in failures[0][2] and "features.py" in failures[0][2]
-    indexed = context.store.indexed_shas(context.repository_id)
+    indexed = context.reader.indexed_shas(context.repository_id)
     assert set(indexed_demo.shas.values()) <= indexed
     with pytest.raises(BuildFailedError, match=indexed_demo.shas["demo/broken"][:12]):
         _snapshot(context, "demo/broken")

@@ -310,10 +310,10 @@ def nodes_of(data: Any) -> dict[str, Any]:
 
 def full_nodes(stub_repo, dag: str, rev: str = "HEAD") -> dict[str, dict[str, Any]]:
     """Every stored field of the nodes (documentation and code fingerprints too)."""
-    from lineage_history import queries, service
+    from lineage_history import queries
 
     repo, db, _ = stub_repo
-    with service.opened(str(repo), str(db)) as context:
+    with queries.opened(str(repo), str(db)) as context:
         return {n.name: n.to_dict() for n in queries.show(context, rev, dag).nodes}
 
 

@@ -36,7 +36,9 @@ def dags(
 
     listings = dags_at(repo, db, rev, config)
     if output == Format.json:
-        echo_json([listing.to_json() for listing in listings])
+        from lineage_history.contract import dags_json
+
+        echo_json(dags_json(listings))
         return
     if not listings:
         typer.echo(f"no DAGs at {rev}: no definition and no Hamilton driver code found")

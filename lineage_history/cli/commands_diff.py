@@ -43,20 +43,25 @@ def diff_command(
 ) -> None:
     """The lineage diff: A B, A..B, A...B (from the merge base), or REV (default HEAD)
     against the working tree (--staged: the index), built on the fly and not stored."""
-    from lineage_history import queries, render, service
+    from lineage_history import queries, render
 
-    with service.opened(repo, db) as context:
-        report = service.diff_revisions(context, base, head, dag, staged=staged)
-        base, head = report.base_rev, report.head_rev
-        pictured = output_format in (DiffFormat.markdown, DiffFormat.mermaid)
-        mermaid, left_out = queries.diff_mermaid(context, report) if pictured else (None, ())
+    with queries.opened(repo, db) as handle:
+        report = queries.diff_revisions(handle, base, head, dag, staged=staged)
+    base, head = report.base_rev, report.head_rev
+    mermaid, left_out = None, ()
+    if output_format in (DiffFormat.markdown, DiffFormat.mermaid):
+        from lineage_history.pictures import diff_mermaid
+
+        mermaid, left_out = diff_mermaid(report)
     head_sha = report.head.sha if report.head is not None else None
     title = f"lineage diff {report.dag or '(no DAG)'}: {base} ({report.base.sha[:10]}) -> " + (
         f"{head} ({head_sha[:10]})" if head_sha else head
     )
     if output_format is DiffFormat.json:
+        from lineage_history.contract import diff_json
+
         echo_json(
-            render.diff_to_json(
+            diff_json(
                 report.diff,
                 report.dag,
                 {"rev": base, "sha": report.base.sha},

@@ -160,7 +160,7 @@ def index(
     db: DbOpt = None,
 ) -> None:
     """Index the DAG of every commit reachable from REVS: incremental, idempotent, cron-safe."""
-    from lineage_history import service
+    from lineage_history import indexing
     from lineage_history.config import load_override
     from lineage_history.indexer import IndexOptions
 
@@ -177,15 +177,15 @@ def index(
         pass_env=tuple(pass_env or ()),
         claim_timeout=claim_timeout,
     )
-    with service.opened(repo, db, for_index=True) as context:
+    with indexing.indexing(repo, db) as handle:
         if watch:
-            service.watch(context, options, interval, fetch=fetch, notify=info, log=typer.echo)
+            indexing.watch(handle, options, interval, fetch=fetch, notify=info, log=typer.echo)
             return
         if fetch:
-            context.repo.fetch()
+            handle.repo.fetch()
         update, stop = _progress_reporter()
         try:
-            result = service.index_once(context, options, progress=update, notify=info)
+            result = indexing.index_once(handle, options, progress=update, notify=info)
         finally:
             stop()
     _report_stand_ins(result.stubbed, result.stand_ins)
@@ -230,10 +230,11 @@ def status(
 ) -> None:
     """What is indexed: commits (and how many are behind the refs), distinct snapshots,
     failed commits, the last run."""
-    from lineage_history import service
+    from lineage_history import queries
+    from lineage_history.queries import status
 
     if all_repos:
-        statuses = service.all_repositories_status(db)
+        statuses = status.all_repositories_status(db)
         if output_format is Format.json:
             echo_json({"repositories": statuses})
             return
@@ -242,8 +243,8 @@ def status(
             _print_status(data)
             typer.echo("")
         return
-    with service.opened(repo, db) as context:
-        data = service.repository_status(context)
+    with queries.opened(repo, db) as handle:
+        data = status.repository_status(handle)
     if output_format is Format.json:
         echo_json(data)
         return
@@ -276,7 +277,7 @@ def demo(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1)] = os.cpu_count() or 1,
 ) -> None:
     """Build a demo repository with a scripted pipeline history, index it, show a diff."""
-    from lineage_history import render, service
+    from lineage_history import indexing, queries, render
     from lineage_history.demo_repo import build_demo_repo
     from lineage_history.indexer import IndexOptions
 
@@ -285,10 +286,11 @@ def demo(
     shas = build_demo_repo(target)
     info(f"{plural(len(shas), 'commit')} written; indexing ...")
     db_path = target / ".git" / "lineage-history.sqlite"
-    with service.opened(str(target), str(db_path), for_index=True) as context:
-        result = service.index_once(context, IndexOptions(all_refs=True, jobs=jobs), notify=info)
-        info(f"{result.summary()}; the failure is the story's broken reference (demo/broken)")
-        report = service.diff_revisions(context, "demo/v1", "main", None)
+    with indexing.indexing(str(target), str(db_path)) as index:
+        result = indexing.index_once(index, IndexOptions(all_refs=True, jobs=jobs), notify=info)
+    info(f"{result.summary()}; the failure is the story's broken reference (demo/broken)")
+    with queries.opened(str(target), str(db_path)) as handle:
+        report = queries.diff_revisions(handle, "demo/v1", "main", None)
     title = "lineage diff: demo/v1 (the first pipeline) -> main"
     typer.echo(render.diff_to_table(report.diff, title, colour=colour()))
     typer.echo(

@@ -66,15 +66,9 @@ def _where(rev: str, commit: StoredCommit) -> str:
 
 
 def _day(commit: StoredCommit) -> str:
-    from lineage_history.queries import iso_date
+    from lineage_history.contract import iso_date
 
     return iso_date(commit.authored_at)[:10]
-
-
-def _node_json(node: Node, **extra: Any) -> dict[str, Any]:
-    from lineage_history.render import node_summary
-
-    return {**node_summary(node), **extra}
 
 
 def _filters_text(tags: Sequence[Any]) -> str:
@@ -86,7 +80,9 @@ def _filters_text(tags: Sequence[Any]) -> str:
 
 def _print_reach(result: Any, output_format: Format) -> None:
     if output_format is Format.json:
-        echo_json([entry.to_json() for entry in result.entries])
+        from lineage_history.contract import reach_json
+
+        echo_json(reach_json(result))
         return
     typer.echo(
         f"when {result.source} reached {result.target}, from {_where(result.rev, result.head)}"
@@ -127,23 +123,26 @@ def log_command(
 ) -> None:
     """The commits, newest first, that added, changed or removed NODE, and what changed;
     or, with --reach FROM TO [REV], where FROM started or stopped reaching TO."""
-    from lineage_history import queries, review, service
+    from lineage_history import queries
     from lineage_history.errors import UserError
+    from lineage_history.queries import review
 
     if reach is not None:
         if rev is not None or follow:
             raise UserError("log --reach FROM TO takes one revision and no --follow")
-        with service.opened(repo, db) as context:
-            reached = review.reach_log(context, *reach, node or "HEAD", dag)
+        with queries.opened(repo, db) as handle:
+            reached = review.reach_log(handle, *reach, node or "HEAD", dag)
         _print_reach(reached, output_format)
         return
     if node is None:
         raise UserError("log needs a NODE, or --reach FROM TO")
     rev = rev or "HEAD"
-    with service.opened(repo, db) as context:
-        result = queries.log(context, node, rev, dag, follow)
+    with queries.opened(repo, db) as handle:
+        result = queries.log(handle, node, rev, dag, follow)
     if output_format is Format.json:
-        echo_json([entry.to_json() for entry in result.entries])
+        from lineage_history.contract import log_json
+
+        echo_json(log_json(result))
         return
     following = ", following renames" if follow else ""
     typer.echo(f"log of {node} from {_where(rev, result.head)}{following}")
@@ -183,21 +182,15 @@ def show_command(
     dag: DagOpt = None,
 ) -> None:
     """The nodes at REV with type, tags and dependencies, filtered by tags and role."""
-    from lineage_history import queries, service
+    from lineage_history import queries
 
     filters = queries.parse_tag_filters(tags)
-    with service.opened(repo, db) as context:
-        shown = queries.show(context, rev, dag, filters, role.value if role else None)
+    with queries.opened(repo, db) as handle:
+        shown = queries.show(handle, rev, dag, filters, role.value if role else None)
     if output_format is Format.json:
-        echo_json(
-            {
-                "dag": shown.dag,
-                "rev": rev,
-                "sha": shown.commit.sha,
-                "stubbed": list(shown.stubbed),
-                "nodes": [_node_json(n) for n in shown.nodes],
-            }
-        )
+        from lineage_history.contract import show_json
+
+        echo_json(show_json(shown))
         return
     kind = f" {role.value}" if role else ""
     typer.echo(
@@ -221,16 +214,9 @@ def show_command(
 
 def _print_related(result: Any, filters: Sequence[Any], output_format: Format) -> None:
     if output_format is Format.json:
-        echo_json(
-            {
-                "dag": result.dag,
-                "rev": result.rev,
-                "sha": result.commit.sha,
-                "node": result.node,
-                "direction": result.direction,
-                "nodes": [_node_json(n, distance=d) for n, d in result.nodes],
-            }
-        )
+        from lineage_history.contract import related_json
+
+        echo_json(related_json(result))
         return
     typer.echo(
         f"{result.direction} of {result.node} at {_where(result.rev, result.commit)}: "
@@ -255,11 +241,11 @@ def upstream_command(
     dag: DagOpt = None,
 ) -> None:
     """Every node NODE depends on, directly or not, nearest first."""
-    from lineage_history import queries, service
+    from lineage_history import queries
 
     filters = queries.parse_tag_filters(tags)
-    with service.opened(repo, db) as context:
-        result = queries.upstream(context, node, at, dag, filters)
+    with queries.opened(repo, db) as handle:
+        result = queries.upstream(handle, node, at, dag, filters)
     _print_related(result, filters, output_format)
 
 
@@ -274,11 +260,11 @@ def downstream_command(
     dag: DagOpt = None,
 ) -> None:
     """Every node that depends on NODE, directly or not, nearest first."""
-    from lineage_history import queries, service
+    from lineage_history import queries
 
     filters = queries.parse_tag_filters(tags)
-    with service.opened(repo, db) as context:
-        result = queries.downstream(context, node, at, dag, filters)
+    with queries.opened(repo, db) as handle:
+        result = queries.downstream(handle, node, at, dag, filters)
     _print_related(result, filters, output_format)
 
 
@@ -297,25 +283,15 @@ def path_command(
     dag: DagOpt = None,
 ) -> None:
     """How data flows from SOURCE to TARGET: the paths and the nodes on them (exit 1: none)."""
-    from lineage_history import queries, service
+    from lineage_history import queries
 
     filters = queries.parse_tag_filters(tags)
-    with service.opened(repo, db) as context:
-        result = queries.path(context, source, target, at, dag, filters)
+    with queries.opened(repo, db) as handle:
+        result = queries.path(handle, source, target, at, dag, filters)
     if output_format is Format.json:
-        echo_json(
-            {
-                "dag": result.dag,
-                "rev": at,
-                "sha": result.commit.sha,
-                "from": source,
-                "to": target,
-                "nodes": [_node_json(n) for n in result.nodes],
-                "edges": [list(e) for e in result.edges],
-                "paths": [list(p) for p in result.paths],
-                "path_count": result.path_count,
-            }
-        )
+        from lineage_history.contract import path_json
+
+        echo_json(path_json(result))
     elif not result.path_count:
         hint = f" (but {target} feeds {source}: try `path {target} {source}`)"
         typer.echo(
@@ -353,18 +329,15 @@ def blame_command(
     dag: DagOpt = None,
 ) -> None:
     """For each node carrying TAG at REV, the commit that put the tag (value) on it."""
-    from lineage_history import queries, service
+    from lineage_history import queries
 
     wanted = queries.TagFilter.parse(tag)
-    with service.opened(repo, db) as context:
-        result = queries.blame(context, wanted, rev, dag)
+    with queries.opened(repo, db) as handle:
+        result = queries.blame(handle, wanted, rev, dag)
     if output_format is Format.json:
-        echo_json(
-            [
-                {"node": line.node, "value": line.value, **queries.commit_json(line.commit)}
-                for line in result.lines
-            ]
-        )
+        from lineage_history.contract import blame_json
+
+        echo_json(blame_json(result))
         return
     typer.echo(
         f"blame {wanted} at {_where(rev, result.commit)}: {plural(len(result.lines), 'node')}"
@@ -413,13 +386,13 @@ def viz_command(
     dag: DagOpt = None,
 ) -> None:
     """Draw the DAG at REV, or the diff from --base to REV, styled and with a legend."""
-    from lineage_history import queries, service
+    from lineage_history import pictures, queries
     from lineage_history.errors import UserError
 
     if (up or down) and node is None:
         raise UserError("--upstream and --downstream need --node")
-    with service.opened(repo, db) as context:
-        drawing = queries.draw(context, rev, output, dag, base, node, up, down)
+    with queries.opened(repo, db) as handle:
+        drawing = pictures.draw(handle, rev, output, dag, base, node, up, down)
     typer.echo(
         f"wrote {drawing.path} ({plural(drawing.nodes, 'node')}, {plural(drawing.edges, 'edge')})"
     )

@@ -40,10 +40,11 @@ def check_command(
 
     Exit 1 when there are violations, 0 when there are none, 2 for a broken rule file.
     """
-    from lineage_history import render, review, service
+    from lineage_history import queries, render
+    from lineage_history.queries import review
 
-    with service.opened(repo, db) as context:
-        report = review.check(context, first, second, dag, rules)
+    with queries.opened(repo, db) as handle:
+        report = review.check(handle, first, second, dag, rules)
     head = f"{report.head_rev} ({report.head.sha[:10]})"
     if report.base is None:
         where = f"at {head}"
@@ -54,7 +55,9 @@ def check_command(
     title = f"lineage check of {report.dag or '(no DAG)'}: {where}{origin}"
     change = report.base is not None
     if output_format is CheckFormat.json:
-        echo_json(render.check_to_json(report.violations))
+        from lineage_history.contract import check_json
+
+        echo_json(check_json(report.violations))
     elif output_format is CheckFormat.markdown:
         typer.echo(
             render.check_to_markdown(report.violations, title, count, change=change), nl=False

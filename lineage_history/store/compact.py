@@ -1,13 +1,13 @@
-"""Compact commit rows: authors stored once each, parents as bytes, commits read back whole."""
+"""Authors stored once each (commits point at them); parents are packed by `records`."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, select
 
-from lineage_history.store.schema import authors, commits
+from lineage_history.store.schema import authors
 
 Author = tuple[str, str]  # name, e-mail
 
@@ -32,23 +32,3 @@ def author_ids(connection: Connection, people: Iterable[Author]) -> dict[Author,
         select(authors.c.id, authors.c.digest).where(authors.c.digest.in_(sorted(wanted)))
     )
     return {wanted[row.digest]: row.id for row in rows}
-
-
-def commits_with_authors() -> Select:
-    """Every column of `commits`, with `author_name` and `author_email` in place of the id."""
-    return select(
-        commits,
-        authors.c.name.label("author_name"),
-        authors.c.email.label("author_email"),
-    ).join(authors, authors.c.id == commits.c.author_id)
-
-
-def pack_parents(parents: Iterable[str]) -> bytes:
-    """Parent SHAs as bytes: half the size of their hex."""
-    return bytes.fromhex("".join(parents))
-
-
-def unpack_parents(packed: bytes, sha: str) -> tuple[str, ...]:
-    """The hex SHAs back; each as long as the commit's own (SHA-1 or SHA-256)."""
-    hexed, width = bytes(packed).hex(), len(sha)
-    return tuple(hexed[i : i + width] for i in range(0, len(hexed), width))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import time
 from collections.abc import Iterator
@@ -15,36 +14,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from lineage_history.errors import DatabaseError
+from lineage_history.store.records import HEAD_REVISION
+from lineage_history.store.urls import describe
 
-# The newest migration in migrations/versions; a test keeps the two in step. Checking it with
-# one SELECT keeps Alembic out of every query command's start-up.
-HEAD_REVISION = "0006"
-ENV_VAR = "LINEAGE_HISTORY_DB"
 LOCKED_RETRY_SECONDS = 60.0
-DEFAULT_FILENAME = "lineage-history.sqlite"
-
-
-def database_url(db: str | None, git_dir: Path | None) -> str:
-    """`--db` as given (URL or file path), else $LINEAGE_HISTORY_DB, else a file in .git."""
-    value = db or os.environ.get(ENV_VAR)
-    if not value:
-        if git_dir is None:
-            raise DatabaseError("no database: pass --db or set LINEAGE_HISTORY_DB")
-        return f"sqlite:///{git_dir / DEFAULT_FILENAME}"
-    if "://" in value:
-        scheme, rest = value.split("://", 1)
-        if scheme in ("postgres", "postgresql"):  # the driver this package installs
-            return f"postgresql+psycopg://{rest}"
-        return value
-    return f"sqlite:///{Path(value).expanduser().resolve()}"
-
-
-def describe(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
+import contextlib
 import os
 import socket
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Engine,
     Table,
-    and_,
-    case,
     func,
     insert,
     select,
@@ -26,15 +21,20 @@ from sqlalchemy import (
 )
 
 from lineage_history.config import DagDefinition
-from lineage_history.errors import NotIndexed, UnknownRevision
 from lineage_history.git import CommitInfo
 from lineage_history.model import Node, Snapshot, canonical_json
 from lineage_history.store.compact import (
     author_ids,
     author_rows,
-    commits_with_authors,
+)
+from lineage_history.store.connect import engine_reader
+from lineage_history.store.reader import Reader
+from lineage_history.store.records import (
+    STATUS_BUILT,
+    STATUS_FAILED,
+    STATUS_OK,
+    CommitDagRow,
     pack_parents,
-    unpack_parents,
 )
 from lineage_history.store.schema import (
     authors,
@@ -52,47 +52,6 @@ from lineage_history.store.schema import (
     snapshot_nodes,
     snapshots,
 )
-
-STATUS_OK, STATUS_FAILED, STATUS_ABSENT = "ok", "failed", "absent"
-STATUS_BUILT = "built"  # a commit_dags row whose outcome is its build's status
-ALL_DAGS = ""  # the commit_dags row of a commit whose definition itself is broken
-
-
-@dataclass(frozen=True)
-class StoredCommit:
-    id: int
-    sha: str
-    parents: tuple[str, ...]
-    author_name: str
-    author_email: str
-    authored_at: int
-    subject: str
-    position: int
-
-
-@dataclass(frozen=True)
-class DagState:
-    """What is known of one DAG at one commit."""
-
-    status: str  # ok | failed | absent
-    snapshot_id: int | None = None
-    error: str | None = None
-    stubbed: tuple[str, ...] = ()  # stand-ins of the build (empty for an exact build)
-
-
-@dataclass(frozen=True)
-class CommitDagRow:
-    dag: str
-    status: str
-    definition_id: int | None = None
-    build_id: int | None = None
-    error: str | None = None
-
-
-def _effective_status() -> Any:
-    return case(
-        (commit_dags.c.build_id.is_not(None), builds.c.status), else_=commit_dags.c.status
-    ).label("effective_status")
 
 
 def _dialect_insert(connection: Connection, table: Table) -> Any:
@@ -135,20 +94,6 @@ def _node_row(node: Node) -> dict[str, Any]:
     }
 
 
-def node_from_row(row: Any) -> Node:
-    return Node(
-        name=row.name,
-        type=row.type,
-        role=row.role,
-        dependencies=tuple(json.loads(row.dependencies)),
-        tags=json.loads(row.tags),
-        doc=row.doc,
-        code=row.code,
-        module=row.module,
-        function=row.function,
-    )
-
-
 def _replaces(existing: Any, snapshot: Snapshot | None) -> bool:
     """Whether a new build outcome replaces the stored build of the same key."""
     if existing.status == STATUS_FAILED:
@@ -156,19 +101,32 @@ def _replaces(existing: Any, snapshot: Snapshot | None) -> bool:
     return snapshot is not None and bool(existing.stubbed)
 
 
-def stubbed_list(value: str | None) -> tuple[str, ...]:
-    return tuple(json.loads(value)) if value else ()
-
-
 class Store:
     """The lineage database of one or more repositories."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.load_snapshot = lru_cache(maxsize=64)(self._load_snapshot)
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def reading(self) -> contextlib.AbstractContextManager[Reader]:
+        """The reads (`Reader`) over one connection of this store's engine."""
+        return engine_reader(self.engine)
+
+    # The reads an index run makes, each on a connection of its own.
+
+    def indexed_shas(self, repository_id: int) -> set[str]:
+        with self.reading() as reader:
+            return reader.indexed_shas(repository_id)
+
+    def failed_commits(self, repository_id: int) -> list[tuple[str, str, str]]:
+        with self.reading() as reader:
+            return reader.failed_states(repository_id)
+
+    def stubbed_builds(self, repository_id: int) -> list[tuple[str, str, str]]:
+        with self.reading() as reader:
+            return reader.stubbed_states(repository_id)
 
     # -- repositories -------------------------------------------------------------------
 
@@ -188,18 +146,7 @@ class Store:
                 select(repositories.c.id).where(repositories.c.identity == identity)
             ).scalar_one()
 
-    def repositories(self) -> list[Any]:
-        with self.engine.connect() as connection:
-            return list(connection.execute(select(repositories).order_by(repositories.c.id)))
-
     # -- writes of an index run ---------------------------------------------------------
-
-    def indexed_shas(self, repository_id: int) -> set[str]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(commits.c.sha).where(commits.c.repository_id == repository_id)
-            )
-            return {row.sha for row in rows}
 
     def builds_by_key(self, keys: Iterable[str]) -> dict[str, tuple[int, str]]:
         """(build id, status) of the keys already built."""
@@ -215,20 +162,6 @@ class Store:
                 )
                 found.update({row.key: (row.id, row.status) for row in rows})
         return found
-
-    def built_snapshot(self, key: str) -> Snapshot | None:
-        """The snapshot a successful build of `key` produced, with the build's stand-ins."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(builds.c.snapshot_id, builds.c.stubbed).where(
-                    builds.c.key == key, builds.c.status == STATUS_OK
-                )
-            ).first()
-        if row is None:
-            return None
-        snapshot = self.load_snapshot(row.snapshot_id)
-        stubbed = stubbed_list(row.stubbed)
-        return dataclasses.replace(snapshot, stubbed=stubbed) if stubbed else snapshot
 
     def save_definition(self, definition: DagDefinition) -> int:
         with self.engine.begin() as connection:
@@ -536,262 +469,3 @@ class Store:
                 .where(index_runs.c.id == run_id)
                 .values(finished_at=time.time(), status=status, message=message, **counts)
             )
-
-    # -- reads --------------------------------------------------------------------------
-
-    def resolve(self, repository_id: int, rev: str) -> str:
-        """A revision as stored at index time: full SHA, unique SHA prefix, or ref name."""
-        with self.engine.connect() as connection:
-            for name in (rev, f"refs/heads/{rev}", f"refs/tags/{rev}", f"refs/remotes/{rev}"):
-                sha = connection.execute(
-                    select(refs.c.sha).where(
-                        refs.c.repository_id == repository_id, refs.c.name == name
-                    )
-                ).scalar()
-                if sha:
-                    return sha
-            lowered = rev.lower()
-            if len(lowered) >= 4 and all(c in "0123456789abcdef" for c in lowered):
-                matches = (
-                    connection.execute(
-                        select(commits.c.sha)
-                        .where(
-                            commits.c.repository_id == repository_id,
-                            commits.c.sha.like(lowered + "%"),
-                        )
-                        .limit(2)
-                    )
-                    .scalars()
-                    .all()
-                )
-                if len(matches) == 1:
-                    return matches[0]
-                if len(matches) > 1:
-                    raise UnknownRevision(f"ambiguous revision {rev!r}: give more characters")
-        raise UnknownRevision(
-            f"unknown revision {rev!r} (without the repository, use a full or unique SHA "
-            "or a ref as last indexed)"
-        )
-
-    def commit(self, repository_id: int, sha: str) -> StoredCommit:
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                commits_with_authors().where(
-                    commits.c.repository_id == repository_id, commits.c.sha == sha
-                )
-            ).first()
-        if row is None:
-            raise NotIndexed(f"commit {sha[:12]} is not indexed: run `lineage-history index`")
-        return _stored_commit(row)
-
-    def dag_names(self, repository_id: int) -> list[str]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(commit_dags.c.dag)
-                .distinct()
-                .join(commits, commits.c.id == commit_dags.c.commit_id)
-                .where(commits.c.repository_id == repository_id, commit_dags.c.dag != ALL_DAGS)
-            )
-            return sorted(row.dag for row in rows)
-
-    def dag_states(
-        self, repository_id: int, dag: str, shas: Iterable[str] | None = None
-    ) -> dict[str, DagState]:
-        """The state of `dag` at every indexed commit (or at `shas`), by SHA."""
-        query = (
-            select(
-                commits.c.sha,
-                commit_dags.c.dag,
-                _effective_status(),
-                commit_dags.c.error,
-                builds.c.snapshot_id,
-                builds.c.error.label("build_error"),
-                builds.c.stubbed,
-            )
-            .select_from(commits)
-            .outerjoin(
-                commit_dags,
-                and_(
-                    commit_dags.c.commit_id == commits.c.id, commit_dags.c.dag.in_([dag, ALL_DAGS])
-                ),
-            )
-            .outerjoin(builds, builds.c.id == commit_dags.c.build_id)
-            .where(commits.c.repository_id == repository_id)
-        )
-        if shas is not None:
-            query = query.where(commits.c.sha.in_(list(shas)))
-        states: dict[str, DagState] = {}
-        with self.engine.connect() as connection:
-            for row in connection.execute(query):
-                if row.dag is None:
-                    states.setdefault(row.sha, DagState(STATUS_ABSENT))
-                    continue
-                state = DagState(
-                    row.effective_status,
-                    row.snapshot_id,
-                    row.error or row.build_error,
-                    stubbed_list(row.stubbed),
-                )
-                if row.dag == dag or row.sha not in states:
-                    states[row.sha] = state
-        return states
-
-    def commits(self, repository_id: int) -> list[StoredCommit]:
-        """Every indexed commit, oldest first."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                commits_with_authors()
-                .where(commits.c.repository_id == repository_id)
-                .order_by(commits.c.position)
-            )
-            return [_stored_commit(row) for row in rows]
-
-    def _load_snapshot(self, snapshot_id: int) -> Snapshot:
-        with self.engine.connect() as connection:
-            config = connection.execute(
-                select(snapshots.c.config).where(snapshots.c.id == snapshot_id)
-            ).scalar_one()
-            rows = connection.execute(
-                select(node_versions)
-                .join(snapshot_nodes, snapshot_nodes.c.node_version_id == node_versions.c.id)
-                .where(snapshot_nodes.c.snapshot_id == snapshot_id)
-            )
-            return Snapshot.of((node_from_row(row) for row in rows), json.loads(config))
-
-    def node_versions_by_snapshot(self, snapshot_ids: Iterable[int], name: str) -> dict[int, Node]:
-        """The version of node `name` in each of the given snapshots that has it."""
-        ids = sorted(set(snapshot_ids))
-        found: dict[int, Node] = {}
-        with self.engine.connect() as connection:
-            for start in range(0, len(ids), 500):
-                rows = connection.execute(
-                    select(snapshot_nodes.c.snapshot_id, node_versions)
-                    .join(node_versions, snapshot_nodes.c.node_version_id == node_versions.c.id)
-                    .where(
-                        node_versions.c.name == name,
-                        snapshot_nodes.c.snapshot_id.in_(ids[start : start + 500]),
-                    )
-                )
-                found.update({row.snapshot_id: node_from_row(row) for row in rows})
-        return found
-
-    def status(self, repository_id: int) -> dict[str, Any]:
-        with self.engine.connect() as connection:
-            commit_count = connection.execute(
-                select(func.count())
-                .select_from(commits)
-                .where(commits.c.repository_id == repository_id)
-            ).scalar_one()
-            in_repo = (
-                select(
-                    commit_dags.c.commit_id,
-                    builds.c.snapshot_id,
-                    builds.c.stubbed,
-                    _effective_status(),
-                )
-                .select_from(commit_dags)
-                .join(commits, commits.c.id == commit_dags.c.commit_id)
-                .outerjoin(builds, builds.c.id == commit_dags.c.build_id)
-                .where(commits.c.repository_id == repository_id)
-                .subquery()
-            )
-            snapshot_count = connection.execute(
-                select(func.count(in_repo.c.snapshot_id.distinct()))
-            ).scalar_one()
-            failed_count = connection.execute(
-                select(func.count(in_repo.c.commit_id.distinct())).where(
-                    in_repo.c.effective_status == STATUS_FAILED
-                )
-            ).scalar_one()
-            dag_commits = _dag_commit_counts(connection, in_repo)
-            last = connection.execute(
-                select(index_runs)
-                .where(index_runs.c.repository_id == repository_id)
-                .order_by(index_runs.c.id.desc())
-                .limit(1)
-            ).first()
-        last_run = None
-        if last is not None:
-            last_run = {
-                "started_at": last.started_at,
-                "finished_at": last.finished_at,
-                "seconds": None
-                if last.finished_at is None
-                else round(last.finished_at - last.started_at, 3),
-                "status": last.status,
-                "seen": last.seen,
-                "built": last.built,
-                "reused": last.reused,
-                "failed": last.failed,
-                "message": last.message,
-            }
-        return {
-            "commits": commit_count,
-            "snapshots": snapshot_count,
-            "failed": failed_count,
-            "last_run": last_run,
-            "dag_commits": dag_commits,
-        }
-
-    def stubbed_builds(self, repository_id: int) -> list[tuple[str, str, str]]:
-        """(sha, dag, build key) of every DAG state whose build used stand-ins."""
-        query = (
-            select(commits.c.sha, commit_dags.c.dag, builds.c.key)
-            .join(commit_dags, commit_dags.c.commit_id == commits.c.id)
-            .join(builds, builds.c.id == commit_dags.c.build_id)
-            .where(
-                commits.c.repository_id == repository_id,
-                builds.c.status == STATUS_OK,
-                builds.c.stubbed.is_not(None),
-            )
-            .order_by(commits.c.position)
-        )
-        with self.engine.connect() as connection:
-            return [(r.sha, r.dag, r.key) for r in connection.execute(query)]
-
-    def failed_commits(self, repository_id: int) -> list[tuple[str, str, str]]:
-        """(sha, dag, error) of every failed DAG state."""
-        query = (
-            select(
-                commits.c.sha,
-                commit_dags.c.dag,
-                commit_dags.c.error,
-                builds.c.error.label("build_error"),
-            )
-            .join(commit_dags, commit_dags.c.commit_id == commits.c.id)
-            .outerjoin(builds, builds.c.id == commit_dags.c.build_id)
-            .where(commits.c.repository_id == repository_id, _effective_status() == STATUS_FAILED)
-            .order_by(commits.c.position)
-        )
-        with self.engine.connect() as connection:
-            return [
-                (r.sha, r.dag, r.error or r.build_error or "") for r in connection.execute(query)
-            ]
-
-
-def _dag_commit_counts(connection: Connection, in_repo: Any) -> dict[str, int]:
-    """(commit, DAG) pairs that have a DAG: built exactly, built with stand-ins, failed."""
-    stubbed = in_repo.c.stubbed.is_not(None)
-    kind = case(
-        (and_(in_repo.c.effective_status == STATUS_OK, stubbed), "stubbed"),
-        else_=in_repo.c.effective_status,
-    ).label("kind")
-    rows = connection.execute(select(kind, func.count()).group_by(kind))
-    counts = {"ok": 0, "stubbed": 0, "failed": 0}
-    for row in rows:
-        if row[0] in counts:
-            counts[row[0]] += row[1]
-    return counts
-
-
-def _stored_commit(row: Any) -> StoredCommit:
-    return StoredCommit(
-        id=row.id,
-        sha=row.sha,
-        parents=unpack_parents(row.parents, row.sha),
-        author_name=row.author_name,
-        author_email=row.author_email,
-        authored_at=row.authored_at,
-        subject=row.subject,
-        position=row.position,
-    )

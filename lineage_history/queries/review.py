@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from lineage_history import policy, queries, service
+from lineage_history import policy
 from lineage_history.config import OWN_FILE, PYPROJECT
 from lineage_history.errors import ConfigError, UserError
 from lineage_history.graph import shortest_paths
 from lineage_history.policy import Violation
-from lineage_history.ranges import is_range, resolve_pair
+from lineage_history.queries.at_commit import unknown_node
+from lineage_history.queries.handle import QueryHandle
+from lineage_history.queries.history import History
+from lineage_history.queries.ranges import is_range, resolve_pair
 from lineage_history.rules import Rule, parse_rules
-from lineage_history.store import STATUS_OK, StoredCommit
+from lineage_history.store import StoredCommit
 
 __all__ = ["CheckReport", "ReachEntry", "ReachLog", "RuleSet", "check", "load_rules", "reach_log"]
 
@@ -36,7 +38,7 @@ def _read_rules(path: Path, *, in_pyproject: bool) -> tuple[Rule, ...] | None:
     return parse_rules(text, str(path), in_pyproject=in_pyproject)
 
 
-def load_rules(context: service.Context, rules_file: str | None) -> RuleSet:
+def load_rules(handle: QueryHandle, rules_file: str | None) -> RuleSet:
     """The rules of `--rules FILE`, else of the working tree: `[[rules]]` in
     lineage-history.toml, else `[[tool.lineage-history.rules]]` in pyproject.toml."""
     if rules_file is not None:
@@ -45,10 +47,10 @@ def load_rules(context: service.Context, rules_file: str | None) -> RuleSet:
         if rules is None:
             raise ConfigError(f"{rules_file} defines no [[rules]]")
         return RuleSet(rules, rules_file)
-    if context.repo is None:
+    if handle.repo is None:
         raise UserError("without the repository, name the rules with --rules FILE")
     for filename, in_pyproject in ((OWN_FILE, False), (PYPROJECT, True)):
-        path = context.repo.root / filename
+        path = handle.repo.root / filename
         if path.is_file():
             rules = _read_rules(path, in_pyproject=in_pyproject)
             if rules is not None:
@@ -70,7 +72,7 @@ class CheckReport:
 
 
 def check(
-    context: service.Context,
+    handle: QueryHandle,
     first: str | None = None,
     second: str | None = None,
     dag: str | None = None,
@@ -78,17 +80,17 @@ def check(
 ) -> CheckReport:
     """`check [REV | A B | A...B | A..B]`: with one revision (default HEAD) every violation
     there; with two, only the violations the change introduces."""
-    rules = load_rules(context, rules_file)
-    name = service.pick_dag(context, dag)
+    rules = load_rules(handle, rules_file)
+    name = handle.pick_dag(dag)
     if second is None and not is_range(first):
         rev = first or "HEAD"
-        commit = service.resolve(context, rev)
-        found = policy.violations(rules.rules, service.snapshot_at(context, commit, name))
+        commit = handle.resolve(rev)
+        found = policy.violations(rules.rules, handle.snapshot_at(commit, name))
         return CheckReport(name, rules, rev, commit, None, None, tuple(found))
     assert first is not None
-    pair = resolve_pair(context, first, second)
-    before = service.snapshot_at(context, pair.base, name)
-    after = service.snapshot_at(context, pair.head, name)
+    pair = resolve_pair(handle, first, second)
+    before = handle.snapshot_at(pair.base, name)
+    after = handle.snapshot_at(pair.head, name)
     found = policy.introduced(rules.rules, before, after)
     return CheckReport(
         name, rules, pair.head_rev, pair.head, pair.base_rev, pair.base, tuple(found)
@@ -106,9 +108,6 @@ class ReachEntry:
     change: str  # "started" | "stopped"
     path: tuple[str, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {**queries.commit_json(self.commit), "change": self.change, "path": list(self.path)}
-
 
 @dataclass(frozen=True)
 class ReachLog:
@@ -123,19 +122,19 @@ class ReachLog:
 class _Reach:
     """The path FROM -> TO at each commit of one DAG's history, computed once per snapshot."""
 
-    def __init__(self, history: queries._History, source: str, target: str) -> None:
+    def __init__(self, history: History, source: str, target: str) -> None:
         self.history, self.source, self.target = history, source, target
         self._by_snapshot: dict[int, tuple[str, ...] | None] = {}
 
     def path(self, sha: str | None) -> tuple[str, ...] | None:
-        state = self.history.states.get(sha) if sha else None
-        if state is None or state.status != STATUS_OK or state.snapshot_id is None:
+        snapshot_id = self.history.snapshot_id(sha)
+        if snapshot_id is None:
             return None
-        if state.snapshot_id not in self._by_snapshot:
-            snapshot = self.history.store.load_snapshot(state.snapshot_id)
+        if snapshot_id not in self._by_snapshot:
+            snapshot = self.history.reader.load_snapshot(snapshot_id)
             found = shortest_paths(snapshot, self.source).get(self.target)
-            self._by_snapshot[state.snapshot_id] = found
-        return self._by_snapshot[state.snapshot_id]
+            self._by_snapshot[snapshot_id] = found
+        return self._by_snapshot[snapshot_id]
 
     def kept_parent(self, commit: StoredCommit) -> str | None:
         """The parent of a merge whose (nearest built) reach the merge kept, if any."""
@@ -157,19 +156,19 @@ class _Reach:
 
 
 def reach_log(
-    context: service.Context, source: str, target: str, rev: str = "HEAD", dag: str | None = None
+    handle: QueryHandle, source: str, target: str, rev: str = "HEAD", dag: str | None = None
 ) -> ReachLog:
     """The commits reachable from `rev`, newest first, where `source` started or stopped
     reaching `target`; like `log`, across failed builds and down the side a merge kept."""
-    name = service.pick_dag(context, dag)
-    head = service.resolve(context, rev)
-    history = queries._History(context, name)
+    name = handle.pick_dag(dag)
+    head = handle.resolve(rev)
+    history = History(handle, name)
     commits = history.reachable(head.sha)
     known = history.names(c.sha for c in commits)
     for node in (source, target):
         if node not in known:
             where = f"in the history of {rev} ({head.sha[:10]})"
-            raise queries._unknown_node(node, known, where)
+            raise unknown_node(node, known, where)
     reach = _Reach(history, source, target)
     walked = {head.sha}
     entries = []

@@ -4,7 +4,6 @@ stored: a tree whose DAG files match an indexed build reuses that build's snapsh
 
 from __future__ import annotations
 
-from lineage_history import service
 from lineage_history.build_keys import plan
 from lineage_history.config import DagDefinition, definitions_at_commit
 from lineage_history.dag_listing import QuietCache
@@ -14,6 +13,9 @@ from lineage_history.errors import BuildFailedError, UserError
 from lineage_history.extract import ExtractorPool
 from lineage_history.indexer import build_request
 from lineage_history.model import EMPTY, Snapshot
+from lineage_history.queries.diffs import DiffReport
+from lineage_history.queries.handle import QueryHandle
+from lineage_history.repository import work_root
 from lineage_history.tree import DirectoryTree, Tree
 
 __all__ = ["INDEX", "WORKING_TREE", "diff_live", "live_snapshot"]
@@ -22,14 +24,14 @@ WORKING_TREE = "working tree"
 INDEX = "index"
 
 
-def _tree(context: service.Context, staged: bool) -> Tree:
-    if context.repo is None:
+def _tree(handle: QueryHandle, staged: bool) -> Tree:
+    if handle.repo is None:
         raise UserError("a diff against the working tree or the index needs the repository")
-    return context.repo.index_tree() if staged else DirectoryTree(context.repo.root)
+    return handle.repo.index_tree() if staged else DirectoryTree(handle.repo.root)
 
 
 def live_snapshot(
-    context: service.Context, tree: Tree, definition: DagDefinition | None, where: str
+    handle: QueryHandle, tree: Tree, definition: DagDefinition | None, where: str
 ) -> Snapshot:
     """The DAG `definition` over the files of `tree`: an indexed build's snapshot when the
     build key is known, else a fresh build in a child process."""
@@ -38,10 +40,11 @@ def live_snapshot(
     build_plan = plan(tree, definition)
     if build_plan is None:
         return EMPTY  # none of its modules exists
-    known = context.store.built_snapshot(build_plan.key)
+    with handle.store().reading() as reader:
+        known = reader.built_snapshot(build_plan.key)
     if known is not None:
         return known
-    pool = ExtractorPool(1, service.work_root(context))
+    pool = ExtractorPool(1, work_root(handle.repo))
     try:
         outcome = pool.build(build_request(build_plan, tree.read))
     finally:
@@ -54,18 +57,18 @@ def live_snapshot(
 
 
 def diff_live(
-    context: service.Context, rev: str | None, dag: str | None, *, staged: bool = False
-) -> service.DiffReport:
+    handle: QueryHandle, rev: str | None, dag: str | None, *, staged: bool = False
+) -> DiffReport:
     """`diff [REV]`: REV (default HEAD) against the working tree, or against the index."""
-    tree = _tree(context, staged)
-    discoverer = Discoverer(QuietCache(context.store))
+    tree = _tree(handle, staged)
+    discoverer = Discoverer(QuietCache(handle.store()))
     definitions = definitions_at_commit(
         tree.read_path, discover=lambda: discoverer.definitions(tree)
     )
-    name = service.pick_dag(context, dag, definitions)
+    name = handle.pick_dag(dag, definitions)
     base_rev = rev or "HEAD"
-    base = service.resolve(context, base_rev)
-    old = service.snapshot_at(context, base, name)
+    base = handle.resolve(base_rev)
+    old = handle.snapshot_at(base, name)
     where = INDEX if staged else WORKING_TREE
-    new = live_snapshot(context, tree, definitions.get(name), where)
-    return service.DiffReport(name, base_rev, base, where, None, diff(old, new), old, new)
+    new = live_snapshot(handle, tree, definitions.get(name), where)
+    return DiffReport(name, base_rev, base, where, None, diff(old, new), old, new)

@@ -1,0 +1,49 @@
+"""`diff`: the lineage diff between two indexed revisions (or a range), or of one revision
+against the working tree or the index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lineage_history.diff import LineageDiff, diff
+from lineage_history.errors import UserError
+from lineage_history.model import Snapshot
+from lineage_history.queries.handle import QueryHandle
+from lineage_history.queries.ranges import is_range, resolve_pair
+from lineage_history.store import StoredCommit
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    dag: str
+    base_rev: str
+    base: StoredCommit
+    head_rev: str
+    head: StoredCommit | None  # None: the working tree or the index (see live.py)
+    diff: LineageDiff
+    old: Snapshot
+    new: Snapshot
+
+
+def diff_revisions(
+    handle: QueryHandle,
+    base_rev: str | None,
+    head_rev: str | None,
+    dag: str | None,
+    *,
+    staged: bool = False,
+) -> DiffReport:
+    """The diff `base_rev head_rev`, or of a range `A...B` / `A..B` given alone; with one
+    revision (or none: HEAD), that revision against the working tree (`staged`: the index)."""
+    if base_rev is None or (head_rev is None and not is_range(base_rev)):
+        from lineage_history.queries.live import diff_live  # builds: imported only when needed
+
+        return diff_live(handle, base_rev, dag, staged=staged)
+    if staged:
+        raise UserError("--staged compares one revision (default HEAD) with the index")
+    name = handle.pick_dag(dag)
+    pair = resolve_pair(handle, base_rev, head_rev)
+    old, new = handle.snapshot_at(pair.base, name), handle.snapshot_at(pair.head, name)
+    return DiffReport(
+        name, pair.base_rev, pair.base, pair.head_rev, pair.head, diff(old, new), old, new
+    )

@@ -1,0 +1,174 @@
+"""The query handle: a reader on the lineage database, the stored repository it answers
+about, and the repository on disk when there is one. Revisions, DAG names and snapshots are
+resolved here for every question."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lineage_history.errors import (
+    BuildFailedError,
+    NotAGitRepository,
+    NotIndexed,
+    UnknownDag,
+    UnknownRevision,
+    UserError,
+)
+from lineage_history.git import GitRepo
+from lineage_history.model import EMPTY, Snapshot
+from lineage_history.repository import find_repository, open_repo
+from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit, database_url, describe
+from lineage_history.store.connect import open_reader
+from lineage_history.store.reader import Reader
+
+if TYPE_CHECKING:  # the write side: only the working-tree diff, which builds, opens it
+    from lineage_history.store.store import Store
+
+_ANCESTRY = re.compile(r"^(.+?)((?:[~^]\d*)*)$")
+
+
+@dataclass
+class QueryHandle:
+    """What every question reads through; `close()` when done."""
+
+    reader: Reader
+    repository_id: int
+    url: str
+    repo: GitRepo | None = None
+    _store: Store | None = field(default=None, repr=False)
+    _commits: dict[str, StoredCommit] = field(default_factory=dict, repr=False)
+
+    def close(self) -> None:
+        self.reader.close()
+        if self._store is not None:
+            self._store.close()
+        if self.repo is not None:
+            self.repo.close()
+
+    def store(self) -> Store:
+        """The write side's store on the same database (for the build of a working tree)."""
+        if self._store is None:
+            from lineage_history.store import Store, open_engine
+
+            self._store = Store(open_engine(self.url, must_exist=True))
+        return self._store
+
+    def resolve(self, rev: str) -> StoredCommit:
+        """The indexed commit a revision names, through git when the repository is there."""
+        if rev not in self._commits:
+            self._commits[rev] = self._resolve(rev)
+        return self._commits[rev]
+
+    def _resolve(self, rev: str) -> StoredCommit:
+        if self.repo is not None:
+            return self.reader.commit(self.repository_id, self.repo.resolve(rev))
+        match = _ANCESTRY.match(rev)
+        if match is None or not match.group(2):
+            return self.reader.commit(
+                self.repository_id, self.reader.resolve(self.repository_id, rev)
+            )
+        # `main~2`, `v1^`, `HEAD^2` through the parents stored at index time.
+        commit = self.resolve(match.group(1))
+        for step in re.findall(r"([~^])(\d*)", match.group(2)):
+            operator, count = step[0], int(step[1]) if step[1] else 1
+            hops = [(1, count)] if operator == "~" else [(count, 1)]
+            for parent_number, times in hops:
+                for _ in range(times):
+                    if len(commit.parents) < parent_number or parent_number == 0:
+                        raise UnknownRevision(f"unknown revision: {rev!r} (no such ancestor)")
+                    commit = self.reader.commit(
+                        self.repository_id, commit.parents[parent_number - 1]
+                    )
+        return commit
+
+    def pick_dag(self, dag: str | None, also: Iterable[str] = ()) -> str:
+        """The DAG a question is about: `--dag`, else the only one indexed (or in `also`)."""
+        names = sorted(set(self.reader.dag_names(self.repository_id)) | set(also))
+        if dag is not None:
+            if dag not in names:
+                known = ", ".join(names) or "none"
+                raise UnknownDag(f"unknown DAG {dag!r}; known DAGs: {known}")
+            return dag
+        if len(names) > 1:
+            raise UnknownDag(
+                "this repository defines several DAGs; pass --dag with one of: " + ", ".join(names)
+            )
+        return names[0] if names else ""
+
+    def snapshot_at(self, commit: StoredCommit, dag: str) -> Snapshot:
+        """The DAG at a commit: empty where it is not defined; an error where its build
+        failed."""
+        state = self.reader.dag_states(self.repository_id, dag, [commit.sha]).get(commit.sha)
+        if state is None or state.status not in (STATUS_OK, STATUS_FAILED):
+            return EMPTY
+        if state.status == STATUS_FAILED:
+            raise BuildFailedError(
+                f"the DAG {dag!r} failed to build at {commit.sha[:12]} ({commit.subject}): "
+                f"{state.error}"
+            )
+        assert state.snapshot_id is not None
+        snapshot = self.reader.load_snapshot(state.snapshot_id)
+        return dataclasses.replace(snapshot, stubbed=state.stubbed) if state.stubbed else snapshot
+
+
+def open_for_query(repo_path: str | None, db: str | None) -> QueryHandle:
+    """Open for reading; works without the repository when the database is named."""
+    repo = open_repo(repo_path)
+    if repo is None and not (db or os.environ.get("LINEAGE_HISTORY_DB")):
+        raise NotAGitRepository(
+            f"not a git repository: {Path(repo_path or '.').resolve()} "
+            "(pass --db to read a lineage database without the repository)"
+        )
+    url = database_url(db, repo.git_dir if repo else None)
+    reader = open_reader(url)
+    try:
+        repository_id = _stored_repository(reader, repo, repo_path, url)
+    except BaseException:
+        reader.close()
+        if repo is not None:
+            repo.close()
+        raise
+    return QueryHandle(reader, repository_id, url, repo)
+
+
+def _stored_repository(
+    reader: Reader, repo: GitRepo | None, repo_path: str | None, url: str
+) -> int:
+    """The stored repository a query is about: this clone, else the one `--repo` names (by
+    path or name) or the only one in the database."""
+    rows = reader.repositories()
+    if repo is not None:
+        found = find_repository(reader, repo, head_first=True) if rows else None
+        match = next((r for r in rows if r.id == found), None)
+    else:
+        wanted = str(Path(repo_path).resolve()) if repo_path else None
+        match = next(
+            (r for r in rows if repo_path and (r.path == wanted or r.name == repo_path)), None
+        )
+        if match is None and len(rows) == 1:
+            match = rows[0]
+    if match is not None:
+        return match.id
+    if not rows:
+        raise NotIndexed(f"nothing is indexed in {describe(url)}: run `lineage-history index`")
+    if repo is not None:
+        raise NotIndexed(f"repository {repo.root} is not indexed in {describe(url)}")
+    names = ", ".join(f"{r.name} ({r.path})" for r in rows)
+    raise UserError(f"several repositories in {describe(url)}; pass --repo with one of: {names}")
+
+
+@contextlib.contextmanager
+def opened(repo_path: str | None, db: str | None) -> Iterator[QueryHandle]:
+    """A query handle for the length of a `with` block."""
+    handle = open_for_query(repo_path, db)
+    try:
+        yield handle
+    finally:
+        handle.close()

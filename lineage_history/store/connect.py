@@ -1,0 +1,69 @@
+"""Opening a database for reading. A SQLite file already at the newest schema is opened with
+the `sqlite3` module alone, so a query never imports SQLAlchemy or Alembic; anything else
+(PostgreSQL, a file to migrate or to refuse) goes through `database.open_engine` first."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lineage_history.errors import DatabaseError
+from lineage_history.store.reader import Reader
+from lineage_history.store.records import HEAD_REVISION
+from lineage_history.store.urls import sqlite_file
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def open_reader(url: str) -> Reader:
+    """A reader on an existing, up-to-date lineage database (migrated first if it is older)."""
+    file = sqlite_file(url)
+    if file is not None:
+        reader = _sqlite_reader(file)
+        if reader is not None:
+            return reader
+    from lineage_history.store.database import open_engine
+
+    engine = open_engine(url, must_exist=True)
+    return Reader(
+        engine.raw_connection(), format_style=_format_style(engine), on_close=engine.dispose
+    )
+
+
+def _sqlite_reader(file: Path) -> Reader | None:
+    """The file through `sqlite3` when its schema is the newest; None when it needs the full
+    path (an older schema to migrate, or a file that is not ours, which `open_engine`
+    explains)."""
+    if not file.exists():
+        raise DatabaseError(f"no lineage database at {file}: run `lineage-history index` first")
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(file, timeout=60)
+    except sqlite3.Error:
+        return None
+    reader = Reader(connection)
+    try:
+        if reader.revision() == HEAD_REVISION:
+            return reader
+    except sqlite3.Error:
+        pass
+    connection.close()
+    return None
+
+
+def _format_style(engine: Engine) -> bool:
+    return engine.dialect.name != "sqlite"  # psycopg takes `%s`
+
+
+@contextlib.contextmanager
+def engine_reader(engine: Engine) -> Iterator[Reader]:
+    """A reader on one pooled connection of an open engine (the indexer's reads)."""
+    reader = Reader(engine.raw_connection(), format_style=_format_style(engine))
+    try:
+        yield reader
+    finally:
+        reader.close()
