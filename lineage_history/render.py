@@ -1,14 +1,17 @@
-"""Pure renderers: a lineage diff, or rule violations, as a terminal table, JSON or Markdown."""
+"""Pure renderers: a lineage diff, or rule violations, as a terminal table or Markdown (JSON
+shapes are `contract`'s)."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineage_history._text import display_width, ljust, md_name, md_text, plain, plural
 from lineage_history.diff import LineageDiff, NodeChange
-from lineage_history.policy import Violation
+
+if TYPE_CHECKING:
+    from lineage_history.policy import Violation
 
 _COLOURS = {
     "added": "32",

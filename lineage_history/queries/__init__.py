@@ -8,20 +8,45 @@ data; `contract` turns it into JSON and the CLI prints it.
 - `review`: check and log --reach;  `status`: what is indexed.
 """
 
-from lineage_history.queries.at_commit import (
-    PathResult,
-    Related,
-    Shown,
-    downstream,
-    path,
-    show,
-    upstream,
-)
-from lineage_history.queries.blame import Blame, BlameLine, blame
-from lineage_history.queries.diffs import DiffReport, diff_revisions
-from lineage_history.queries.handle import QueryHandle, open_for_query, opened
-from lineage_history.queries.log import LogEntry, NodeLog, log
-from lineage_history.selectors import TagFilter, parse_tag_filters
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lineage_history.queries.at_commit import (
+        PathResult,
+        Related,
+        Shown,
+        downstream,
+        path,
+        show,
+        upstream,
+    )
+    from lineage_history.queries.blame import Blame, BlameLine, blame
+    from lineage_history.queries.diffs import DiffReport, diff_revisions
+    from lineage_history.queries.handle import QueryHandle, open_for_query, opened
+    from lineage_history.queries.log import LogEntry, NodeLog, log
+    from lineage_history.selectors import TagFilter, parse_tag_filters
+
+# Each name's module, imported on first use: a command pays only for the question it asks.
+_HOMES = {
+    "lineage_history.queries.at_commit": (
+        "PathResult",
+        "Related",
+        "Shown",
+        "downstream",
+        "path",
+        "show",
+        "upstream",
+    ),
+    "lineage_history.queries.blame": ("Blame", "BlameLine", "blame"),
+    "lineage_history.queries.diffs": ("DiffReport", "diff_revisions"),
+    "lineage_history.queries.handle": ("QueryHandle", "open_for_query", "opened"),
+    "lineage_history.queries.log": ("LogEntry", "NodeLog", "log"),
+    "lineage_history.selectors": ("TagFilter", "parse_tag_filters"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "Blame",
@@ -45,3 +70,10 @@ __all__ = [
     "show",
     "upstream",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
