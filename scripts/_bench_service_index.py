@@ -22,7 +22,7 @@ from _bench_common import child_env, line, table
 from _bench_phase import proc_stats
 from sqlalchemy import create_engine, text
 
-from lineage_history.store.database import database_url
+from lineage_history.store.urls import database_url
 
 SUMMARY = re.compile(
     r"(\d+) commits seen, (\d+) new: (\d+) built, (\d+) reused, (\d+) failed in ([\d.]+) s"

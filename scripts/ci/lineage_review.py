@@ -33,7 +33,7 @@ def schema_name() -> str:
     """`<lineage-history version>-<database schema revision>`: what a cached database fits."""
     from importlib.metadata import version
 
-    from lineage_history.store.database import HEAD_REVISION
+    from lineage_history.store.records import HEAD_REVISION
 
     return f"{version('lineage-history')}-{HEAD_REVISION}"
 

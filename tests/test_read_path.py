@@ -1,0 +1,145 @@
+"""The read path: one SQL text that agrees with the SQLAlchemy tables and the migrations on
+both backends, and queries that import neither SQLAlchemy, Alembic nor Hamilton."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from lineage_history.store import read_sql
+from lineage_history.store.connect import engine_reader, open_reader
+from lineage_history.store.database import create, current_revision, open_engine, upgrade
+from lineage_history.store.records import HEAD_REVISION
+from lineage_history.store.schema import metadata
+from tests.fixtures import IndexedDemo, run_cli
+
+
+def _expanded(statement: str) -> tuple[str, int]:
+    """The statement with every `{list}` as two parameters, and how many it takes."""
+    text = re.sub(r"\{\w+\}", "?, ?", statement)
+    return text, text.count("?")
+
+
+def _explain_everything(connection: object, sqlite: bool, skip: tuple[str, ...] = ()) -> None:
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    for name, statement in sorted(read_sql.statements().items()):
+        if name in skip:
+            continue
+        assert "%" not in statement, name  # psycopg would read it as a parameter
+        text, count = _expanded(statement)
+        if sqlite:
+            cursor.execute(f"EXPLAIN QUERY PLAN {text}", (None,) * count)
+        else:
+            cursor.execute(f"EXPLAIN {text.replace('?', '%s')}", (None,) * count)
+        assert cursor.fetchall(), name
+
+
+def test_every_read_prepares_against_the_schema_the_migrations_make(any_db: str) -> None:
+    engine = open_engine(any_db)
+    try:
+        connection = engine.raw_connection()
+        try:
+            _explain_everything(connection, engine.dialect.name == "sqlite")
+        finally:
+            connection.close()
+    finally:
+        engine.dispose()
+
+
+def test_every_read_prepares_against_the_sqlalchemy_tables(tmp_path: Path) -> None:
+    """SQLite plans a statement only when every table and column it names exists."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'tables.sqlite'}")
+    metadata.create_all(engine)
+    connection = engine.raw_connection()
+    try:
+        _explain_everything(connection, sqlite=True, skip=("REVISION",))  # Alembic's table
+    finally:
+        connection.close()
+        engine.dispose()
+
+
+def test_reads_through_sqlite3_and_through_sqlalchemy_agree(indexed_demo: IndexedDemo) -> None:
+    url = f"sqlite:///{indexed_demo.db}"
+    fast = open_reader(url)
+    engine = open_engine(url, must_exist=True)
+    try:
+        assert isinstance(fast._connection, sqlite3.Connection)  # the path without SQLAlchemy
+        with engine_reader(engine) as slow:
+            (repository,) = fast.repositories()
+            assert slow.repositories() == [repository]
+            commits = fast.commits(repository.id)
+            assert slow.commits(repository.id) == commits and len(commits) > 10
+            states = fast.dag_states(repository.id, "titanic")
+            assert slow.dag_states(repository.id, "titanic") == states
+            ids = sorted({s.snapshot_id for s in states.values() if s.snapshot_id})
+            assert slow.load_snapshot(ids[-1]) == fast.load_snapshot(ids[-1])
+            assert slow.status(repository.id) == fast.status(repository.id)
+    finally:
+        fast.close()
+        engine.dispose()
+
+
+_PROBE = """
+import sys
+from lineage_history.cli import main
+sys.argv = ["lineage-history", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+heavy = sorted(
+    name for name in ("sqlalchemy", "alembic", "hamilton", "pandas", "git", "typer.rich_utils")
+    if name in sys.modules
+)
+print("HEAVY=" + ",".join(heavy), file=sys.stderr)
+sys.exit(code)
+"""
+
+READS = [
+    ["diff", "demo/v1", "main"],
+    ["log", "family_count", "--follow"],
+    ["log", "--reach", "sex", "fit_random_forest"],
+    ["show", "main", "--tag", "PII=true"],
+    ["upstream", "fit_random_forest"],
+    ["downstream", "sex"],
+    ["path", "age", "fit_random_forest"],
+    ["blame", "PII=true"],
+    ["status"],
+]
+
+
+@pytest.mark.parametrize("args", READS, ids=[" ".join(a[:2]) for a in READS])
+def test_a_query_imports_no_database_toolkit_nor_hamilton(
+    indexed_demo: IndexedDemo, args: list[str]
+) -> None:
+    where = ["--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db)]
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args, "--format", "json", *where],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    json.loads(done.stdout)
+    assert "HEAVY=\n" in done.stderr, done.stderr
+
+
+def test_a_query_on_an_older_schema_migrates_it_first(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = create(url, must_exist=False)
+    upgrade(engine, "0005")
+    engine.dispose()
+    result = run_cli("status", "--db", url, cwd=tmp_path)
+    assert result.returncode == 2 and "nothing is indexed" in result.stderr
+    engine = create(url, must_exist=True)
+    try:
+        assert current_revision(engine) == HEAD_REVISION
+    finally:
+        engine.dispose()
