@@ -1,7 +1,6 @@
 """The output contract: every command's `--format json` shape (design.md), built here and
 nowhere else from the results the questions return. `tests/test_contract.py` checks each
-command's shape on the demo history. `status` prints the dictionary `queries.status`
-gathers as it is."""
+command's shape on the demo history."""
 
 from __future__ import annotations
 
@@ -179,3 +178,9 @@ def dags_json(listings: Sequence[DagListing]) -> list[dict[str, Any]]:
             data["error"] = listing.error
         found.append(data)
     return found
+
+
+def all_statuses_json(statuses: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """`status --all-repos`: each repository's `status` (as `queries.status` gathers it, which
+    `status --format json` prints as it is) with its name, identity and path."""
+    return {"repositories": list(statuses)}

@@ -168,6 +168,11 @@ class GitRepo:
             )
         return commits
 
+    def reachable_shas(self) -> set[str]:
+        """The SHAs of the commits `commits()` lists by default, without reading them."""
+        selectors = (["HEAD"] if self.has_commits() else []) + ["--branches"]
+        return set(self.run("rev-list", *selectors, "--").split())
+
     def refs(self) -> dict[str, str]:
         """Branches, tags and HEAD, each with the commit it points at."""
         out = self.run("for-each-ref", "--format=%(refname) %(objectname) %(*objectname)")

@@ -466,10 +466,12 @@ def test_queries_never_import_hamilton_pandas_or_sklearn(indexed_demo: IndexedDe
     ]
     script = (
         "import sys, io, contextlib\n"
-        "from lineage_history.cli import app\n"
+        "import lineage_history.cli\n"
+        "from lineage_history.cli._common import parse\n"
         f"for args in {[c + common for c in commands]!r}:\n"
+        "    run, values = parse(args)\n"
         "    with contextlib.redirect_stdout(io.StringIO()):\n"
-        "        app(args, standalone_mode=False)\n"
+        "        run(**values)\n"
         "print(sorted(m for m in ('hamilton', 'pandas', 'sklearn') if m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

@@ -1,6 +1,6 @@
-"""The command line: parse arguments, call one service function, print. Nothing else.
+"""The command line: parse arguments, call one function, print. Nothing else.
 
-Each `commands_*` module registers its commands on the shared typer app.
+Each `commands_*` module registers its commands on the shared parser (`_common.command`).
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ import os
 import signal
 import sys
 
-import typer
-
 from lineage_history.cli import (  # noqa: F401
     commands_dags,
     commands_diff,
@@ -18,10 +16,10 @@ from lineage_history.cli import (  # noqa: F401
     commands_query,
     commands_review,
 )
-from lineage_history.cli._common import app
-from lineage_history.errors import LineageHistoryError, UserError
+from lineage_history.cli._common import PARSER, info, parse
+from lineage_history.errors import LineageHistoryError
 
-__all__ = ["app", "main"]
+__all__ = ["main"]
 
 
 CLOSED_PIPE_STATUS = 128 + signal.SIGPIPE  # what a shell shows for a reader gone early
@@ -35,35 +33,22 @@ def _closed_pipe() -> None:
     sys.exit(CLOSED_PIPE_STATUS)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors become one line on stderr and status 2."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        PARSER.print_help()
+        sys.exit(0)
     try:
-        # Without standalone mode click returns a command's `typer.Exit` code instead of
-        # exiting, and leaves our own errors to us.
-        code = app(standalone_mode=False)
+        run, values = parse(args)
+        code = run(**values)
         sys.stdout.flush()  # here, where a closed pipe can still be told apart
     except BrokenPipeError:
         _closed_pipe()
-    except SystemExit as exc:
-        # typer turns a closed pipe into exit status 1, after wrapping stdout to pacify it.
-        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
-            _closed_pipe()
-        raise
     except LineageHistoryError as exc:
-        typer.echo(f"lineage-history: error: {exc}", err=True)
+        info(f"lineage-history: error: {exc}")
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo("lineage-history: interrupted", err=True)
+    except KeyboardInterrupt:
+        info("lineage-history: interrupted")
         sys.exit(130)
-    except Exception as exc:
-        # Usage errors (unknown option, bad value): click's exceptions, which typer vendors
-        # under a private name in some versions, so they are recognised by their shape.
-        format_message = getattr(exc, "format_message", None)
-        if not callable(format_message) or not isinstance(getattr(exc, "exit_code", None), int):
-            raise
-        message = " ".join(format_message().split())
-        typer.echo(f"lineage-history: error: {message} (see --help)", err=True)
-        sys.exit(UserError.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    sys.exit(code or 0)

@@ -2,45 +2,42 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Annotated
-
-import typer
-
-from lineage_history.cli._common import DagOpt, DbOpt, RepoOpt, app, colour, echo_json
+from lineage_history.cli._common import DAG, DB, REPO, arg, colour, command, echo, echo_json
+from lineage_history.cli._common import output_format as format_option
 
 
-class DiffFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    mermaid = "mermaid"
-
-
-# -- diff -----------------------------------------------------------------------------------
-
-
-@app.command("diff")
+@command(
+    "diff",
+    arg(
+        "base",
+        nargs="?",
+        help="The older revision, or a range A...B (from the merge base) or A..B; alone: "
+        "against the working tree (default HEAD).",
+    ),
+    arg("head", nargs="?", help="The newer revision."),
+    arg(
+        "--exit-code",
+        action="store_true",
+        help="Exit with 1 when the lineage differs, 0 when it does not.",
+    ),
+    arg(
+        "--staged", action="store_true", help="Compare with the index instead of the working tree."
+    ),
+    format_option(("table", "json", "markdown", "mermaid")),
+    REPO,
+    DB,
+    DAG,
+)
 def diff_command(
-    base: Annotated[
-        str | None,
-        typer.Argument(help="The older revision, or a range A...B (from the merge base) or A..B."),
-    ] = None,
-    head: Annotated[str | None, typer.Argument(help="The newer revision.")] = None,
-    exit_code: Annotated[
-        bool,
-        typer.Option(
-            "--exit-code", help="Exit with 1 when the lineage differs, 0 when it does not."
-        ),
-    ] = False,
-    staged: Annotated[
-        bool, typer.Option("--staged", help="Compare with the index instead of the working tree.")
-    ] = False,
-    output_format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
-) -> None:
+    base: str | None,
+    head: str | None,
+    exit_code: bool,
+    staged: bool,
+    output_format: str,
+    repo: str | None,
+    db: str | None,
+    dag: str | None,
+) -> int:
     """The lineage diff: A B, A..B, A...B (from the merge base), or REV (default HEAD)
     against the working tree (--staged: the index), built on the fly and not stored."""
     from lineage_history import queries, render
@@ -49,7 +46,7 @@ def diff_command(
         report = queries.diff_revisions(handle, base, head, dag, staged=staged)
     base, head = report.base_rev, report.head_rev
     mermaid, left_out = None, ()
-    if output_format in (DiffFormat.markdown, DiffFormat.mermaid):
+    if output_format in ("markdown", "mermaid"):
         from lineage_history.pictures import diff_mermaid
 
         mermaid, left_out = diff_mermaid(report)
@@ -57,7 +54,7 @@ def diff_command(
     title = f"lineage diff {report.dag or '(no DAG)'}: {base} ({report.base.sha[:10]}) -> " + (
         f"{head} ({head_sha[:10]})" if head_sha else head
     )
-    if output_format is DiffFormat.json:
+    if output_format == "json":
         from lineage_history.contract import diff_json
 
         echo_json(
@@ -68,12 +65,11 @@ def diff_command(
                 {"rev": head, "sha": head_sha},
             )
         )
-    elif output_format is DiffFormat.markdown:
+    elif output_format == "markdown":
         picture = None if report.diff.is_empty else mermaid
-        typer.echo(render.diff_to_markdown(report.diff, title, picture, left_out), nl=False)
-    elif output_format is DiffFormat.mermaid:
-        typer.echo(mermaid, nl=False)
+        echo(render.diff_to_markdown(report.diff, title, picture, left_out), nl=False)
+    elif output_format == "mermaid":
+        echo(mermaid, nl=False)
     else:
-        typer.echo(render.diff_to_table(report.diff, title, colour=colour()))
-    if exit_code and not report.diff.is_empty:
-        raise typer.Exit(1)
+        echo(render.diff_to_table(report.diff, title, colour=colour()))
+    return 1 if exit_code and not report.diff.is_empty else 0

@@ -10,12 +10,21 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from lineage_history._text import plain, plural
-from lineage_history.cli._common import DbOpt, Format, RepoOpt, app, colour, echo_json, info
+from lineage_history.cli._common import (
+    DB,
+    REPO,
+    arg,
+    at_least,
+    colour,
+    command,
+    echo,
+    echo_json,
+    info,
+    output_format,
+)
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
 # -- index ----------------------------------------------------------------------------------
@@ -96,69 +105,86 @@ def _cause(error: str) -> str:
     return re.sub(r" at 0x[0-9a-f]+", "", text)[:160]
 
 
-@app.command()
+@command(
+    "index",
+    arg(
+        "revs",
+        nargs="*",
+        help="Revisions whose history to index (default: HEAD and all local branches).",
+    ),
+    arg("--all", dest="all_refs", action="store_true", help="Index every ref."),
+    arg("--config", help="A DAG definition file that applies to every commit."),
+    arg(
+        "--jobs",
+        "-j",
+        type=at_least(1),
+        default=os.cpu_count() or 1,
+        help="Parallel builds (default: the number of cores).",
+    ),
+    arg(
+        "--timeout",
+        type=at_least(1, float),
+        default=DEFAULT_TIMEOUT,
+        help=f"Seconds a build may take before it is killed (default: {DEFAULT_TIMEOUT:g}).",
+    ),
+    arg(
+        "--memory-limit",
+        dest="memory",
+        type=at_least(64),
+        default=DEFAULT_MEMORY_MB,
+        help=f"Memory limit of a build, in MiB (default: {DEFAULT_MEMORY_MB}).",
+    ),
+    arg("--retry-failed", action="store_true", help="Build the failed commits again."),
+    arg(
+        "--rebuild-stubbed",
+        action="store_true",
+        help="Build again the commits whose builds used stand-ins (after installing their "
+        "missing packages).",
+    ),
+    arg(
+        "--pass-env",
+        action="append",
+        help="An environment variable builds may see (repeatable).",
+    ),
+    arg(
+        "--claim-timeout",
+        type=at_least(1, float),
+        default=DEFAULT_CLAIM_TIMEOUT,
+        help="Seconds after which a build claimed by an indexer that stopped refreshing it may "
+        f"be taken over (default: {DEFAULT_CLAIM_TIMEOUT:g}).",
+    ),
+    arg(
+        "--watch",
+        action="store_true",
+        help="Keep indexing every --interval seconds until SIGTERM or Ctrl-C.",
+    ),
+    arg(
+        "--interval",
+        type=at_least(0.1, float),
+        default=60.0,
+        help="Seconds between --watch rounds (default: 60).",
+    ),
+    arg("--fetch", action="store_true", help="Run `git fetch --all` before each --watch round."),
+    REPO,
+    DB,
+)
 def index(
-    revs: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Revisions whose history to index (default: HEAD and all local branches)."
-        ),
-    ] = None,
-    all_refs: Annotated[bool, typer.Option("--all", help="Index every ref.")] = False,
-    config: Annotated[
-        str | None,
-        typer.Option("--config", help="A DAG definition file that applies to every commit."),
-    ] = None,
-    jobs: Annotated[
-        int,
-        typer.Option("--jobs", "-j", min=1, help="Parallel builds (default: the number of cores)."),
-    ] = os.cpu_count() or 1,
-    timeout: Annotated[
-        float,
-        typer.Option("--timeout", min=1, help="Seconds a build may take before it is killed."),
-    ] = DEFAULT_TIMEOUT,
-    memory: Annotated[
-        int, typer.Option("--memory-limit", min=64, help="Memory limit of a build, in MiB.")
-    ] = DEFAULT_MEMORY_MB,
-    retry_failed: Annotated[
-        bool, typer.Option("--retry-failed", help="Build the failed commits again.")
-    ] = False,
-    rebuild_stubbed: Annotated[
-        bool,
-        typer.Option(
-            "--rebuild-stubbed",
-            help="Build again the commits whose builds used stand-ins "
-            "(after installing their missing packages).",
-        ),
-    ] = False,
-    pass_env: Annotated[
-        list[str] | None,
-        typer.Option("--pass-env", help="An environment variable builds may see (repeatable)."),
-    ] = None,
-    claim_timeout: Annotated[
-        float,
-        typer.Option(
-            "--claim-timeout",
-            min=1,
-            help="Seconds after which a build claimed by "
-            "an indexer that stopped refreshing it may be taken over.",
-        ),
-    ] = DEFAULT_CLAIM_TIMEOUT,
-    watch: Annotated[
-        bool,
-        typer.Option(
-            "--watch", help="Keep indexing every --interval seconds until SIGTERM or Ctrl-C."
-        ),
-    ] = False,
-    interval: Annotated[
-        float, typer.Option("--interval", min=0.1, help="Seconds between --watch rounds.")
-    ] = 60.0,
-    fetch: Annotated[
-        bool, typer.Option("--fetch", help="Run `git fetch --all` before each --watch round.")
-    ] = False,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-) -> None:
+    revs: list[str],
+    all_refs: bool,
+    config: str | None,
+    jobs: int,
+    timeout: float,
+    memory: int,
+    retry_failed: bool,
+    rebuild_stubbed: bool,
+    pass_env: list[str] | None,
+    claim_timeout: float,
+    watch: bool,
+    interval: float,
+    fetch: bool,
+    repo: str | None,
+    db: str | None,
+) -> int:
     """Index the DAG of every commit reachable from REVS: incremental, idempotent, cron-safe."""
     from lineage_history import indexing
     from lineage_history.config import load_override
@@ -179,8 +205,8 @@ def index(
     )
     with indexing.indexing(repo, db) as handle:
         if watch:
-            indexing.watch(handle, options, interval, fetch=fetch, notify=info, log=typer.echo)
-            return
+            indexing.watch(handle, options, interval, fetch=fetch, notify=info, log=echo)
+            return 0
         if fetch:
             handle.repo.fetch()
         update, stop = _progress_reporter()
@@ -190,9 +216,8 @@ def index(
             stop()
     _report_stand_ins(result.stubbed, result.stand_ins)
     _report_failures(result.failures)
-    typer.echo(result.summary())
-    if result.interrupted:
-        raise typer.Exit(130)
+    echo(result.summary())
+    return 130 if result.interrupted else 0
 
 
 # -- status ---------------------------------------------------------------------------------
@@ -201,12 +226,12 @@ def index(
 def _print_status(data: dict[str, Any]) -> None:
     run = data["last_run"]
     behind = "unknown (repository not on disk)" if data["behind"] is None else data["behind"]
-    typer.echo(f"commits:   {data['commits']} indexed, {behind} behind the refs")
-    typer.echo(f"snapshots: {data['snapshots']}")
-    typer.echo(f"failed:    {data['failed']}")
+    echo(f"commits:   {data['commits']} indexed, {behind} behind the refs")
+    echo(f"snapshots: {data['snapshots']}")
+    echo(f"failed:    {data['failed']}")
     if "dag_commits" in data:
         counts = data["dag_commits"]
-        typer.echo(
+        echo(
             f"builds:    {counts['ok']} exact, {counts['stubbed']} with stand-ins, "
             f"{counts['failed']} failed (commit, DAG) pairs"
         )
@@ -214,20 +239,19 @@ def _print_status(data: dict[str, Any]) -> None:
         took = f" ({run['seconds']:.1f} s)" if run["seconds"] is not None else ""
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started_at"]))
         message = (run["message"] or "").strip().splitlines()[:1]  # older runs kept more
-        typer.echo(f"last run:  {when}{took}, {run['status']}: {plain(''.join(message))}")
+        echo(f"last run:  {when}{took}, {run['status']}: {plain(''.join(message))}")
     else:
-        typer.echo("last run:  never")
+        echo("last run:  never")
 
 
-@app.command()
-def status(
-    output_format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
-    all_repos: Annotated[
-        bool, typer.Option("--all-repos", help="Every repository in the database.")
-    ] = False,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-) -> None:
+@command(
+    "status",
+    output_format(),
+    arg("--all-repos", action="store_true", help="Every repository in the database."),
+    REPO,
+    DB,
+)
+def status(output_format: str, all_repos: bool, repo: str | None, db: str | None) -> None:
     """What is indexed: commits (and how many are behind the refs), distinct snapshots,
     failed commits, the last run."""
     from lineage_history import queries
@@ -235,23 +259,25 @@ def status(
 
     if all_repos:
         statuses = status.all_repositories_status(db)
-        if output_format is Format.json:
-            echo_json({"repositories": statuses})
+        if output_format == "json":
+            from lineage_history.contract import all_statuses_json
+
+            echo_json(all_statuses_json(statuses))
             return
         for data in statuses:
-            typer.echo(f"{data['name']}  ({data['path']}, root {data['identity'][:12]})")
+            echo(f"{data['name']}  ({data['path']}, root {data['identity'][:12]})")
             _print_status(data)
-            typer.echo("")
+            echo("")
         return
     with queries.opened(repo, db) as handle:
         data = status.repository_status(handle)
-    if output_format is Format.json:
+    if output_format == "json":
         echo_json(data)
         return
     _print_status(data)
     for failure in data["failures"][:20]:
         dag = f"{failure['dag']}: " if failure["dag"] else ""
-        typer.echo(f"  failed {failure['sha'][:12]} {dag}{failure['error']}")
+        echo(f"  failed {failure['sha'][:12]} {dag}{failure['error']}")
 
 
 # -- demo -----------------------------------------------------------------------------------
@@ -266,16 +292,17 @@ def _path_hint() -> str:
     return f"  export PATH={executable.parent}:$PATH\n"
 
 
-@app.command()
-def demo(
-    directory: Annotated[
-        Path | None,
-        typer.Argument(
-            help="Where to build the demo repository (default: a new temporary directory)."
-        ),
-    ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1)] = os.cpu_count() or 1,
-) -> None:
+@command(
+    "demo",
+    arg(
+        "directory",
+        nargs="?",
+        type=Path,
+        help="Where to build the demo repository (default: a new temporary directory).",
+    ),
+    arg("--jobs", "-j", type=at_least(1), default=os.cpu_count() or 1, help="Parallel builds."),
+)
+def demo(directory: Path | None, jobs: int) -> None:
     """Build a demo repository with a scripted pipeline history, index it, show a diff."""
     from lineage_history import indexing, queries, render
     from lineage_history.demo_repo import build_demo_repo
@@ -292,8 +319,8 @@ def demo(
     with queries.opened(str(target), str(db_path)) as handle:
         report = queries.diff_revisions(handle, "demo/v1", "main", None)
     title = "lineage diff: demo/v1 (the first pipeline) -> main"
-    typer.echo(render.diff_to_table(report.diff, title, colour=colour()))
-    typer.echo(
+    echo(render.diff_to_table(report.diff, title, colour=colour()))
+    echo(
         f"\nThe demo repository is {target}; each story step is a tag (git tag -l).\n"
         "Try, from there:\n"
         f"{_path_hint()}"

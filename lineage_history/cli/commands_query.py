@@ -3,36 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from lineage_history._text import plain, plural
-from lineage_history.cli._common import DagOpt, DbOpt, Format, RepoOpt, app, echo_json
+from lineage_history.cli._common import (
+    DAG,
+    DB,
+    REPO,
+    arg,
+    command,
+    echo,
+    echo_json,
+    output_format,
+)
 
 if TYPE_CHECKING:
     from lineage_history.model import Node, TagValue
     from lineage_history.store import StoredCommit
 
-
-class Role(str, Enum):
-    input = "input"
-    function = "function"
-
-
-TagsOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--tag",
-        "-t",
-        help="Keep nodes with this tag: KEY=VALUE, or KEY alone for any value. Repeat to AND.",
-        show_default=False,
-    ),
-]
-AtOpt = Annotated[str, typer.Option("--at", help="The revision to ask about.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f")]
+TAGS = arg(
+    "--tag",
+    "-t",
+    dest="tags",
+    action="append",
+    metavar="KEY[=VALUE]",
+    help="Keep nodes with this tag: KEY=VALUE, or KEY alone for any value. Repeat to AND.",
+)
+AT = arg("--at", default="HEAD", help="The revision to ask about (default: HEAD).")
+FORMAT = output_format()
 
 
 # -- text helpers -----------------------------------------------------------------------------
@@ -78,48 +77,49 @@ def _filters_text(tags: Sequence[Any]) -> str:
 # -- log --------------------------------------------------------------------------------------
 
 
-def _print_reach(result: Any, output_format: Format) -> None:
-    if output_format is Format.json:
+def _print_reach(result: Any, output_format: str) -> None:
+    if output_format == "json":
         from lineage_history.contract import reach_json
 
         echo_json(reach_json(result))
         return
-    typer.echo(
-        f"when {result.source} reached {result.target}, from {_where(result.rev, result.head)}"
-    )
+    echo(f"when {result.source} reached {result.target}, from {_where(result.rev, result.head)}")
     if not result.entries:
-        typer.echo(f"{result.source} never started or stopped reaching {result.target} here")
+        echo(f"{result.source} never started or stopped reaching {result.target} here")
     rows = [
         (e.commit.sha[:10], _day(e.commit), e.commit.author_name, e.change, e.commit.subject)
         for e in result.entries
     ]
     for line, entry in zip(_columns(rows), result.entries, strict=True):
-        typer.echo(line)
-        typer.echo(f"{'':12}{'+' if entry.change == 'started' else '-'} {' -> '.join(entry.path)}")
+        echo(line)
+        echo(f"{'':12}{'+' if entry.change == 'started' else '-'} {' -> '.join(entry.path)}")
 
 
-@app.command("log")
+@command(
+    "log",
+    arg("node", nargs="?", help="The node whose history to show (with --reach: REV)."),
+    arg("rev", nargs="?", help="Walk the history reachable from here (default: HEAD)."),
+    arg("--follow", action="store_true", help="Continue through renames under the old name."),
+    arg(
+        "--reach",
+        nargs=2,
+        metavar=("FROM", "TO"),
+        help="Instead: the commits where FROM started or stopped reaching TO.",
+    ),
+    FORMAT,
+    REPO,
+    DB,
+    DAG,
+)
 def log_command(
-    node: Annotated[
-        str | None, typer.Argument(help="The node whose history to show (with --reach: REV).")
-    ] = None,
-    rev: Annotated[str | None, typer.Argument(help="Walk the history reachable from here.")] = None,
-    follow: Annotated[
-        bool, typer.Option("--follow", help="Continue through renames under the old name.")
-    ] = False,
-    reach: Annotated[
-        tuple[str, str] | None,
-        typer.Option(
-            "--reach",
-            metavar="FROM TO",
-            help="Instead: the commits where FROM started or stopped reaching TO.",
-            show_default=False,
-        ),
-    ] = None,
-    output_format: FormatOpt = Format.table,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
+    node: str | None,
+    rev: str | None,
+    follow: bool,
+    reach: tuple[str, str] | None,
+    output_format: str,
+    repo: str | None,
+    db: str | None,
+    dag: str | None,
 ) -> None:
     """The commits, newest first, that added, changed or removed NODE, and what changed;
     or, with --reach FROM TO [REV], where FROM started or stopped reaching TO."""
@@ -139,15 +139,15 @@ def log_command(
     rev = rev or "HEAD"
     with queries.opened(repo, db) as handle:
         result = queries.log(handle, node, rev, dag, follow)
-    if output_format is Format.json:
+    if output_format == "json":
         from lineage_history.contract import log_json
 
         echo_json(log_json(result))
         return
     following = ", following renames" if follow else ""
-    typer.echo(f"log of {node} from {_where(rev, result.head)}{following}")
+    echo(f"log of {node} from {_where(rev, result.head)}{following}")
     if not result.entries:
-        typer.echo(f"no commit in this history added, changed or removed {node}")
+        echo(f"no commit in this history added, changed or removed {node}")
     rows = []
     for entry in result.entries:
         change = entry.change if isinstance(entry.change, str) else ", ".join(entry.change)
@@ -163,62 +163,71 @@ def log_command(
         )
     width = len(rows[0][0]) + 2 if rows else 0
     for line, entry in zip(_columns(rows), result.entries, strict=True):
-        typer.echo(line)
+        echo(line)
         for detail in entry.details:
-            typer.echo(f"{'':{width}}{plain(detail)}")
+            echo(f"{'':{width}}{plain(detail)}")
 
 
 # -- show -------------------------------------------------------------------------------------
 
 
-@app.command("show")
+@command(
+    "show",
+    arg("rev", nargs="?", default="HEAD", help="The revision (default: HEAD)."),
+    TAGS,
+    arg("--role", choices=("input", "function"), help="Only inputs or functions."),
+    FORMAT,
+    REPO,
+    DB,
+    DAG,
+)
 def show_command(
-    rev: Annotated[str, typer.Argument(help="The revision.")] = "HEAD",
-    tags: TagsOpt = None,
-    role: Annotated[Role | None, typer.Option("--role", help="Only inputs or functions.")] = None,
-    output_format: FormatOpt = Format.table,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
+    rev: str,
+    tags: list[str] | None,
+    role: str | None,
+    output_format: str,
+    repo: str | None,
+    db: str | None,
+    dag: str | None,
 ) -> None:
     """The nodes at REV with type, tags and dependencies, filtered by tags and role."""
     from lineage_history import queries
 
     filters = queries.parse_tag_filters(tags)
     with queries.opened(repo, db) as handle:
-        shown = queries.show(handle, rev, dag, filters, role.value if role else None)
-    if output_format is Format.json:
+        shown = queries.show(handle, rev, dag, filters, role)
+    if output_format == "json":
         from lineage_history.contract import show_json
 
         echo_json(show_json(shown))
         return
-    kind = f" {role.value}" if role else ""
-    typer.echo(
+    kind = f" {role}" if role else ""
+    echo(
         f"{shown.dag or '(no DAG)'} at {_where(rev, shown.commit)}: "
         f"{plural(len(shown.nodes), kind.lstrip() + ' node' if kind else 'node')}"
         f"{_filters_text(filters)}"
     )
     if shown.stubbed:
-        typer.echo(f"built with stand-ins for: {', '.join(shown.stubbed)}")
+        echo(f"built with stand-ins for: {', '.join(shown.stubbed)}")
     rows = [("NAME", "ROLE", "TYPE", "DEPENDENCIES", "TAGS")] + [
         (n.name, n.role, n.type, ", ".join(n.dependencies) or "-", _tags_text(n) or "-")
         for n in shown.nodes
     ]
     if shown.nodes:
         for line in _columns(rows):
-            typer.echo(line)
+            echo(line)
 
 
 # -- upstream / downstream --------------------------------------------------------------------
 
 
-def _print_related(result: Any, filters: Sequence[Any], output_format: Format) -> None:
-    if output_format is Format.json:
+def _print_related(result: Any, filters: Sequence[Any], output_format: str) -> None:
+    if output_format == "json":
         from lineage_history.contract import related_json
 
         echo_json(related_json(result))
         return
-    typer.echo(
+    echo(
         f"{result.direction} of {result.node} at {_where(result.rev, result.commit)}: "
         f"{plural(len(result.nodes), 'node')}{_filters_text(filters)}"
     )
@@ -227,18 +236,18 @@ def _print_related(result: Any, filters: Sequence[Any], output_format: Format) -
     ]
     if result.nodes:
         for line in _columns(rows):
-            typer.echo(line)
+            echo(line)
 
 
-@app.command("upstream")
+@command("upstream", arg("node", help="The node."), AT, TAGS, FORMAT, REPO, DB, DAG)
 def upstream_command(
-    node: Annotated[str, typer.Argument(help="The node.")],
-    at: AtOpt = "HEAD",
-    tags: TagsOpt = None,
-    output_format: FormatOpt = Format.table,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
+    node: str,
+    at: str,
+    tags: list[str] | None,
+    output_format: str,
+    repo: str | None,
+    db: str | None,
+    dag: str | None,
 ) -> None:
     """Every node NODE depends on, directly or not, nearest first."""
     from lineage_history import queries
@@ -249,15 +258,15 @@ def upstream_command(
     _print_related(result, filters, output_format)
 
 
-@app.command("downstream")
+@command("downstream", arg("node", help="The node."), AT, TAGS, FORMAT, REPO, DB, DAG)
 def downstream_command(
-    node: Annotated[str, typer.Argument(help="The node.")],
-    at: AtOpt = "HEAD",
-    tags: TagsOpt = None,
-    output_format: FormatOpt = Format.table,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
+    node: str,
+    at: str,
+    tags: list[str] | None,
+    output_format: str,
+    repo: str | None,
+    db: str | None,
+    dag: str | None,
 ) -> None:
     """Every node that depends on NODE, directly or not, nearest first."""
     from lineage_history import queries
@@ -271,62 +280,74 @@ def downstream_command(
 # -- path -------------------------------------------------------------------------------------
 
 
-@app.command("path")
+@command(
+    "path",
+    arg("source", help="Where the data comes from."),
+    arg("target", help="Where it goes."),
+    AT,
+    TAGS,
+    FORMAT,
+    REPO,
+    DB,
+    DAG,
+)
 def path_command(
-    source: Annotated[str, typer.Argument(help="Where the data comes from.")],
-    target: Annotated[str, typer.Argument(help="Where it goes.")],
-    at: AtOpt = "HEAD",
-    tags: TagsOpt = None,
-    output_format: FormatOpt = Format.table,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
-) -> None:
+    source: str,
+    target: str,
+    at: str,
+    tags: list[str] | None,
+    output_format: str,
+    repo: str | None,
+    db: str | None,
+    dag: str | None,
+) -> int:
     """How data flows from SOURCE to TARGET: the paths and the nodes on them (exit 1: none)."""
     from lineage_history import queries
 
     filters = queries.parse_tag_filters(tags)
     with queries.opened(repo, db) as handle:
         result = queries.path(handle, source, target, at, dag, filters)
-    if output_format is Format.json:
+    if output_format == "json":
         from lineage_history.contract import path_json
 
         echo_json(path_json(result))
     elif not result.path_count:
         hint = f" (but {target} feeds {source}: try `path {target} {source}`)"
-        typer.echo(
+        echo(
             f"no path from {source} to {target} at {_where(at, result.commit)}"
             + (hint if result.reverse_exists else "")
         )
     else:
-        typer.echo(
+        echo(
             f"{plural(result.path_count, 'path')} from {source} to {target} "
             f"at {_where(at, result.commit)}"
         )
         if filters:
-            typer.echo(f"nodes on them{_filters_text(filters)}:")
+            echo(f"nodes on them{_filters_text(filters)}:")
             for node in result.nodes:
-                typer.echo(f"  {node.name}  {_tags_text(node)}")
+                echo(f"  {node.name}  {_tags_text(node)}")
         else:
             for trail in result.paths:
-                typer.echo("  " + " -> ".join(trail))
+                echo("  " + " -> ".join(trail))
             if result.path_count > len(result.paths):
-                typer.echo(f"  ... and {result.path_count - len(result.paths)} more")
-    if not result.path_count:
-        raise typer.Exit(1)
+                echo(f"  ... and {result.path_count - len(result.paths)} more")
+    return 0 if result.path_count else 1
 
 
 # -- blame ------------------------------------------------------------------------------------
 
 
-@app.command("blame")
+@command(
+    "blame",
+    arg("tag", help="KEY=VALUE, or KEY alone for its current value."),
+    arg("rev", nargs="?", default="HEAD", help="The revision (default: HEAD)."),
+    FORMAT,
+    REPO,
+    DB,
+    DAG,
+)
 def blame_command(
-    tag: Annotated[str, typer.Argument(help="KEY=VALUE, or KEY alone for its current value.")],
-    rev: Annotated[str, typer.Argument(help="The revision.")] = "HEAD",
-    output_format: FormatOpt = Format.table,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
+    tag: str, rev: str, output_format: str, repo: str | None, db: str | None, dag: str | None
 ) -> None:
     """For each node carrying TAG at REV, the commit that put the tag (value) on it."""
     from lineage_history import queries
@@ -334,14 +355,12 @@ def blame_command(
     wanted = queries.TagFilter.parse(tag)
     with queries.opened(repo, db) as handle:
         result = queries.blame(handle, wanted, rev, dag)
-    if output_format is Format.json:
+    if output_format == "json":
         from lineage_history.contract import blame_json
 
         echo_json(blame_json(result))
         return
-    typer.echo(
-        f"blame {wanted} at {_where(rev, result.commit)}: {plural(len(result.lines), 'node')}"
-    )
+    echo(f"blame {wanted} at {_where(rev, result.commit)}: {plural(len(result.lines), 'node')}")
     rows = [
         (
             line.node,
@@ -354,36 +373,34 @@ def blame_command(
         for line in result.lines
     ]
     for line in _columns(rows):
-        typer.echo(line)
+        echo(line)
 
 
 # -- viz --------------------------------------------------------------------------------------
 
 
-@app.command("viz")
+@command(
+    "viz",
+    arg("rev", help="The revision to draw, or a range A...B or A..B to draw its diff."),
+    arg("--output", "-o", type=Path, required=True, help="The picture: .svg, .png, .dot or .mmd."),
+    arg("--base", help="Draw the diff from this revision to REV (A...: from the merge base)."),
+    arg("--node", help="Draw only this node and its lineage."),
+    arg("--upstream", dest="up", action="store_true", help="With --node: its upstream."),
+    arg("--downstream", dest="down", action="store_true", help="With --node: its downstream."),
+    REPO,
+    DB,
+    DAG,
+)
 def viz_command(
-    rev: Annotated[
-        str, typer.Argument(help="The revision to draw, or a range A...B or A..B to draw its diff.")
-    ],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="The picture: .svg, .png, .dot or .mmd.")
-    ],
-    base: Annotated[
-        str | None,
-        typer.Option(
-            "--base", help="Draw the diff from this revision to REV (A...: from the merge base)."
-        ),
-    ] = None,
-    node: Annotated[
-        str | None, typer.Option("--node", help="Draw only this node and its lineage.")
-    ] = None,
-    up: Annotated[bool, typer.Option("--upstream", help="With --node: its upstream.")] = False,
-    down: Annotated[
-        bool, typer.Option("--downstream", help="With --node: its downstream.")
-    ] = False,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
+    rev: str,
+    output: Path,
+    base: str | None,
+    node: str | None,
+    up: bool,
+    down: bool,
+    repo: str | None,
+    db: str | None,
+    dag: str | None,
 ) -> None:
     """Draw the DAG at REV, or the diff from --base to REV, styled and with a legend."""
     from lineage_history import pictures, queries
@@ -393,6 +410,4 @@ def viz_command(
         raise UserError("--upstream and --downstream need --node")
     with queries.opened(repo, db) as handle:
         drawing = pictures.draw(handle, rev, output, dag, base, node, up, down)
-    typer.echo(
-        f"wrote {drawing.path} ({plural(drawing.nodes, 'node')}, {plural(drawing.edges, 'edge')})"
-    )
+    echo(f"wrote {drawing.path} ({plural(drawing.nodes, 'node')}, {plural(drawing.edges, 'edge')})")

@@ -2,40 +2,37 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Annotated
-
-import typer
-
-from lineage_history.cli._common import DagOpt, DbOpt, RepoOpt, app, echo_json
+from lineage_history.cli._common import DAG, DB, REPO, arg, command, echo, echo_json
+from lineage_history.cli._common import output_format as format_option
 
 
-class CheckFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
-@app.command("check")
+@command(
+    "check",
+    arg(
+        "first",
+        nargs="?",
+        help="The revision (default HEAD), the older of two, or a range A...B.",
+    ),
+    arg("second", nargs="?", help="The newer revision."),
+    arg(
+        "--rules",
+        help="A TOML file with [[rules]] (default: the working tree's lineage-history.toml, "
+        "else pyproject.toml).",
+    ),
+    format_option(("table", "json", "markdown")),
+    REPO,
+    DB,
+    DAG,
+)
 def check_command(
-    first: Annotated[
-        str | None,
-        typer.Argument(help="The revision (default HEAD), the older of two, or a range A...B."),
-    ] = None,
-    second: Annotated[str | None, typer.Argument(help="The newer revision.")] = None,
-    rules: Annotated[
-        str | None,
-        typer.Option(
-            "--rules",
-            help="A TOML file with [[rules]] (default: the working tree's "
-            "lineage-history.toml, else pyproject.toml).",
-        ),
-    ] = None,
-    output_format: Annotated[CheckFormat, typer.Option("--format", "-f")] = CheckFormat.table,
-    repo: RepoOpt = None,
-    db: DbOpt = None,
-    dag: DagOpt = None,
-) -> None:
+    first: str | None,
+    second: str | None,
+    rules: str | None,
+    output_format: str,
+    repo: str | None,
+    db: str | None,
+    dag: str | None,
+) -> int:
     """Lineage rules: every violation at REV, or only those that A B / A...B introduces.
 
     Exit 1 when there are violations, 0 when there are none, 2 for a broken rule file.
@@ -54,15 +51,12 @@ def check_command(
     origin = f", {count} rules from {report.rules.source}" if report.rules.source else ""
     title = f"lineage check of {report.dag or '(no DAG)'}: {where}{origin}"
     change = report.base is not None
-    if output_format is CheckFormat.json:
+    if output_format == "json":
         from lineage_history.contract import check_json
 
         echo_json(check_json(report.violations))
-    elif output_format is CheckFormat.markdown:
-        typer.echo(
-            render.check_to_markdown(report.violations, title, count, change=change), nl=False
-        )
+    elif output_format == "markdown":
+        echo(render.check_to_markdown(report.violations, title, count, change=change), nl=False)
     else:
-        typer.echo(render.check_to_table(report.violations, title, count, change=change))
-    if report.violations:
-        raise typer.Exit(1)
+        echo(render.check_to_table(report.violations, title, count, change=change))
+    return 1 if report.violations else 0

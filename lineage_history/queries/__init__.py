@@ -3,9 +3,10 @@ through a `QueryHandle` (no Hamilton, no SQLAlchemy on SQLite). Each function re
 data; `contract` turns it into JSON and the CLI prints it.
 
 - `handle`: opening, revisions, DAG names, snapshots;
-- `at_commit`: show, upstream, downstream, path;  `diffs`: diff (`ranges`: A...B, `live`: the
-  working tree and the index);  `history`, `log`, `blame`: questions over the history;
-- `review`: check and log --reach;  `status`: what is indexed.
+- `at_commit`: show, upstream, downstream, path;
+- `diffs`: diff (`ranges`: A...B and A..B, `live`: the working tree and the index);
+- `history`: one DAG's history, which `node_log` (log), `tag_blame` (blame) and `review`
+  (check, log --reach) walk;  `status`: what is indexed.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ if TYPE_CHECKING:
         show,
         upstream,
     )
-    from lineage_history.queries.blame import Blame, BlameLine, blame
     from lineage_history.queries.diffs import DiffReport, diff_revisions
     from lineage_history.queries.handle import QueryHandle, open_for_query, opened
-    from lineage_history.queries.log import LogEntry, NodeLog, log
+    from lineage_history.queries.node_log import LogEntry, NodeLog, log
+    from lineage_history.queries.tag_blame import Blame, BlameLine, blame
     from lineage_history.selectors import TagFilter, parse_tag_filters
 
 # Each name's module, imported on first use: a command pays only for the question it asks.
@@ -40,10 +41,10 @@ _HOMES = {
         "show",
         "upstream",
     ),
-    "lineage_history.queries.blame": ("Blame", "BlameLine", "blame"),
+    "lineage_history.queries.tag_blame": ("Blame", "BlameLine", "blame"),
     "lineage_history.queries.diffs": ("DiffReport", "diff_revisions"),
     "lineage_history.queries.handle": ("QueryHandle", "open_for_query", "opened"),
-    "lineage_history.queries.log": ("LogEntry", "NodeLog", "log"),
+    "lineage_history.queries.node_log": ("LogEntry", "NodeLog", "log"),
     "lineage_history.selectors": ("TagFilter", "parse_tag_filters"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}

@@ -17,8 +17,7 @@ def _behind(reader: Reader, repository_id: int, repo: GitRepo | None) -> int | N
     """Commits reachable from HEAD and the local branches that are not indexed yet."""
     if repo is None or not repo.has_commits():
         return None
-    indexed = reader.indexed_shas(repository_id)
-    return sum(1 for commit in repo.commits() if commit.sha not in indexed)
+    return len(repo.reachable_shas() - reader.indexed_shas(repository_id))
 
 
 def repository_status(handle: QueryHandle) -> dict[str, Any]:
