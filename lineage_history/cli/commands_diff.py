@@ -45,7 +45,7 @@ def diff_command(
     with queries.opened(repo, db) as handle:
         report = queries.diff_revisions(handle, base, head, dag, staged=staged)
     base, head = report.base_rev, report.head_rev
-    mermaid, left_out = None, ()
+    mermaid, left_out = "", tuple[str, ...]()
     if output_format in ("markdown", "mermaid"):
         from lineage_history.pictures import diff_mermaid
 

@@ -11,6 +11,7 @@ from lineage_history.diff import diff
 from lineage_history.discovered import Discoverer
 from lineage_history.errors import BuildFailedError, UserError
 from lineage_history.extract import ExtractorPool
+from lineage_history.git import GitRepo
 from lineage_history.indexer import build_request
 from lineage_history.model import EMPTY, Snapshot
 from lineage_history.queries.diffs import DiffReport
@@ -24,14 +25,8 @@ WORKING_TREE = "working tree"
 INDEX = "index"
 
 
-def _tree(handle: QueryHandle, staged: bool) -> Tree:
-    if handle.repo is None:
-        raise UserError("a diff against the working tree or the index needs the repository")
-    return handle.repo.index_tree() if staged else DirectoryTree(handle.repo.root)
-
-
 def live_snapshot(
-    handle: QueryHandle, tree: Tree, definition: DagDefinition | None, where: str
+    handle: QueryHandle, repo: GitRepo, tree: Tree, definition: DagDefinition | None, where: str
 ) -> Snapshot:
     """The DAG `definition` over the files of `tree`: an indexed build's snapshot when the
     build key is known, else a fresh build in a child process."""
@@ -44,7 +39,7 @@ def live_snapshot(
         known = reader.built_snapshot(build_plan.key)
     if known is not None:
         return known
-    pool = ExtractorPool(1, work_root(handle.repo))
+    pool = ExtractorPool(1, work_root(repo))
     try:
         outcome = pool.build(build_request(build_plan, tree.read))
     finally:
@@ -60,7 +55,10 @@ def diff_live(
     handle: QueryHandle, rev: str | None, dag: str | None, *, staged: bool = False
 ) -> DiffReport:
     """`diff [REV]`: REV (default HEAD) against the working tree, or against the index."""
-    tree = _tree(handle, staged)
+    repo = handle.repo
+    if repo is None:
+        raise UserError("a diff against the working tree or the index needs the repository")
+    tree: Tree = repo.index_tree() if staged else DirectoryTree(repo.root)
     discoverer = Discoverer(QuietCache(handle.store()))
     definitions = definitions_at_commit(
         tree.read_path, discover=lambda: discoverer.definitions(tree)
@@ -70,5 +68,5 @@ def diff_live(
     base = handle.resolve(base_rev)
     old = handle.snapshot_at(base, name)
     where = INDEX if staged else WORKING_TREE
-    new = live_snapshot(handle, tree, definitions.get(name), where)
+    new = live_snapshot(handle, repo, tree, definitions.get(name), where)
     return DiffReport(name, base_rev, base, where, None, diff(old, new), old, new)
