@@ -41,4 +41,4 @@ def test_no_other_module_starts_git() -> None:
         for path in PACKAGE.rglob("*.py")
         if re.search(r"^import subprocess", path.read_text(), re.MULTILINE)
     }
-    assert starters == {"git.py": True, "queries.py": False, "extract/pool.py": False}
+    assert starters == {"git.py": True, "pictures.py": False, "extract/pool.py": False}

@@ -152,8 +152,9 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
 
     upgraded = Store(open_engine(url, must_exist=True))
     assert current_revision(upgraded.engine) == HEAD_REVISION != "0001"
-    state = upgraded.dag_states(repository_id, "d")["a" * 40]
-    assert upgraded.load_snapshot(state.snapshot_id) == snapshot
+    with upgraded.reading() as reader:
+        state = reader.dag_states(repository_id, "d")["a" * 40]
+        assert reader.load_snapshot(state.snapshot_id) == snapshot
     assert state.stubbed == ()  # builds from before stand-ins were exact
     assert upgraded.claim("key-2", "me", 10)  # the table the upgrade added works
     upgraded.close()
