@@ -11,23 +11,22 @@ import dataclasses
 import functools
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineage_history.extract._standins import StandInMeta, is_stand_in, stand_in_class
 
-_INSTALLED = False
+if TYPE_CHECKING:
+    from lineage_history.extract._stubs import StandIns
 
 
-def install() -> None:
-    """Patch the few places where Hamilton refuses a stand-in (idempotent)."""
-    global _INSTALLED
-    if _INSTALLED:
-        return
-    _INSTALLED = True
+def install(stand_ins: StandIns) -> None:
+    """Patch the few places where Hamilton refuses a stand-in; the stand-in data adapters
+    they make are recorded in `stand_ins`. Once per build child (by `install_stand_ins`):
+    Hamilton's modules are patched in place."""
     _patch_type_checks()
     _patch_column_types()
     _patch_default_validators()
-    _patch_adapters()
+    _patch_adapters(stand_ins)
 
 
 def _patch_type_checks() -> None:
@@ -172,10 +171,8 @@ def _adapter_for_stand_in(type_: Any, adapter_classes: Sequence[Any]) -> Any:
     return None
 
 
-def _patch_adapters() -> None:
+def _patch_adapters(stand_ins: StandIns) -> None:
     from hamilton.function_modifiers import adapters
-
-    from lineage_history.extract import _stubs
 
     original = adapters.resolve_adapter_class
 
@@ -192,12 +189,15 @@ def _patch_adapters() -> None:
         kind = "save_to" if isinstance(decorator, adapters.SaveToDecorator) else "load_from"
         arguments = [k for k in getattr(decorator, "kwargs", {}) if not k.endswith("_")]
         name = adapter_classes[-1].name()
-        _stubs.record(f"hamilton.function_modifiers.{kind}.{name}")
+        stand_ins.record(f"hamilton.function_modifiers.{kind}.{name}")
         return _stand_in_adapter(kind, name, tuple(arguments))
 
     adapters.resolve_adapter_class = lenient
-    _patch_adapter_names(adapters.load_from__meta__, adapters.LoadFromDecorator, "load_from")
-    _patch_adapter_names(adapters.save_to__meta__, adapters.SaveToDecorator, "save_to")
+    for meta, decorator, kind in (
+        (adapters.load_from__meta__, adapters.LoadFromDecorator, "load_from"),
+        (adapters.save_to__meta__, adapters.SaveToDecorator, "save_to"),
+    ):
+        _patch_adapter_names(meta, decorator, kind, stand_ins)
 
 
 @functools.cache
@@ -218,18 +218,16 @@ def _stand_in_adapter(kind: str, name: str, arguments: tuple[str, ...]) -> type:
     return dataclasses.dataclass(cls)
 
 
-def _patch_adapter_names(meta: type, decorator: type, kind: str) -> None:
-    from lineage_history.extract import _stubs
-
+def _patch_adapter_names(meta: type, decorator: type, kind: str, stand_ins: StandIns) -> None:
     original = meta.__getattr__  # type: ignore[attr-defined]
 
     def lenient(cls: type, item: str) -> Any:
         try:
             return original(cls, item)
         except AttributeError:
-            if item.startswith("_") or not _stubs.called_from_tree(1):
+            if item.startswith("_") or not stand_ins.called_from_tree(1):
                 raise
-        _stubs.record(f"hamilton.function_modifiers.{kind}.{item}")
+        stand_ins.record(f"hamilton.function_modifiers.{kind}.{item}")
 
         def create_decorator(*args: Any, **kwargs: Any) -> Any:
             arguments = [k for k in kwargs if not k.endswith("_")]  # inject_, output_name_...

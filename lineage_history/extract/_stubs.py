@@ -21,11 +21,16 @@ from typing import Any
 
 from lineage_history.extract._standins import StandInModule, stand_in_class
 
+# The interpreter's own import functions, taken before the stand-ins' hooks replace them.
 _original_import = builtins.__import__
+_original_import_module = importlib.import_module
 
 
 @dataclass
-class _State:
+class StandIns:
+    """One build's stand-ins: what the commit's imports lacked, and the import hooks that
+    supply it. Its `import_hook` and `import_module` replace the process's own."""
+
     root: str
     forced: tuple[str, ...]
     modules: dict[str, StandInModule] = field(default_factory=dict)
@@ -42,37 +47,70 @@ class _State:
                 return prefix
         return None
 
+    def stubbed(self) -> list[str]:
+        """Sorted modules and `module.Name`s that were stand-ins in this build."""
+        return sorted(self.recorded)
 
-_STATE: _State | None = None
+    def called_from_tree(self, depth: int) -> bool:
+        """Whether the code `depth` frames above the caller is a file of the build's tree."""
+        return self.under_root(sys._getframe(depth + 1).f_code.co_filename)
+
+    def record(self, name: str) -> None:
+        """Add a stand-in made outside the import hook (a data adapter Hamilton lacks)."""
+        self.recorded.add(name)
+
+    def import_module(self, name: str, package: str | None = None) -> Any:
+        """`importlib.import_module` called by the commit's own code: as an import statement."""
+        if name.startswith(".") or not self.called_from_tree(1):
+            return _original_import_module(name, package)
+        caller = sys._getframe(1)  # imports as `from name import ...` would:
+        self.import_hook(name, caller.f_globals, None, ("__name__",), 0, _frame=caller)
+        return self.modules.get(name) or sys.modules[name]
+
+    def import_hook(
+        self,
+        name: str,
+        globals: Mapping[str, Any] | None = None,
+        locals: Mapping[str, Any] | None = None,
+        fromlist: Any = (),
+        level: int = 0,
+        *,
+        _frame: Any = None,
+    ) -> Any:
+        """`builtins.__import__`: stand-ins for what the tree's own imports cannot import."""
+        if level != 0 or not name or not _from_tree(self, globals):
+            return _original_import(name, globals, locals, fromlist, level)
+        frame = _frame or sys._getframe(1)  # the importing code
+        forced = self.forced_prefix(name)
+        if forced is not None and not _is_local(self, name.partition(".")[0]):
+            return _result(self, name, forced, fromlist)
+        try:
+            module = _original_import(name, globals, locals, fromlist, level)
+        except Exception as exc:
+            if _is_local(self, name.partition(".")[0]) or _probing(self, globals, frame):
+                raise
+            first = _first_failing(name, exc)
+            if first is not None:
+                return _result(self, name, first, fromlist)
+            _original_import(name, globals, locals, (), level)
+            module = sys.modules[name]
+        if not fromlist or _probing(self, globals, frame):
+            return module
+        return _missing_names(self, module, fromlist)
 
 
-def install_stand_ins(workdir: str, forced: Iterable[str] = ()) -> None:
-    """Stand in for what the commit's own imports lack (and always for `forced` packages)."""
-    global _STATE
+def install_stand_ins(workdir: str, forced: Iterable[str] = ()) -> StandIns:
+    """Stand in for what the commit's own imports lack (and always for `forced` packages).
+
+    Once per build child: the hooks replace the process's import functions and Hamilton is
+    patched in place; the child is thrown away after its one build."""
     from lineage_history.extract import _lenient
 
-    _STATE = _State(os.path.realpath(workdir), tuple(sorted(set(forced))))
-    builtins.__import__ = _import
-    importlib.import_module = _import_module
-    _lenient.install()
-
-
-def stubbed() -> list[str]:
-    """Sorted modules and `module.Name`s that were stand-ins in this build."""
-    return sorted(_STATE.recorded) if _STATE is not None else []
-
-
-def called_from_tree(depth: int) -> bool:
-    """Whether the code `depth` frames above the caller is a file of the build's tree."""
-    if _STATE is None:
-        return False
-    return _STATE.under_root(sys._getframe(depth + 1).f_code.co_filename)
-
-
-def record(name: str) -> None:
-    """Add a stand-in made outside the import hook (a data adapter Hamilton lacks)."""
-    if _STATE is not None:
-        _STATE.recorded.add(name)
+    stand_ins = StandIns(os.path.realpath(workdir), tuple(sorted(set(forced))))
+    builtins.__import__ = stand_ins.import_hook
+    importlib.import_module = stand_ins.import_module
+    _lenient.install(stand_ins)
+    return stand_ins
 
 
 class _ModuleWithStandIns:
@@ -89,7 +127,7 @@ class _ModuleWithStandIns:
         return getattr(self._module, name)
 
 
-def _from_tree(state: _State, globals_: Mapping[str, Any] | None) -> bool:
+def _from_tree(state: StandIns, globals_: Mapping[str, Any] | None) -> bool:
     file = globals_.get("__file__") if globals_ else None
     if not isinstance(file, str):
         return False
@@ -139,7 +177,7 @@ def _guarded_import_lines(file: str) -> frozenset[int]:
     return frozenset(lines)
 
 
-def _probing(state: _State, globals_: Mapping[str, Any] | None, frame: Any) -> bool:
+def _probing(state: StandIns, globals_: Mapping[str, Any] | None, frame: Any) -> bool:
     """Whether the import being made is one the importing file guards with a `try`."""
     file = globals_.get("__file__") if globals_ else None
     if not isinstance(file, str) or frame.f_code.co_filename != file:
@@ -149,7 +187,7 @@ def _probing(state: _State, globals_: Mapping[str, Any] | None, frame: Any) -> b
     return frame.f_lineno in state.guarded[file]
 
 
-def _is_local(state: _State, top: str) -> bool:
+def _is_local(state: StandIns, top: str) -> bool:
     """Whether a top-level name is one of the commit's own modules or packages."""
     if any(top in getattr(finder, "local_names", ()) for finder in sys.meta_path):
         return True  # named by the build's plan as the commit's own
@@ -168,7 +206,7 @@ def _is_local(state: _State, top: str) -> bool:
     return state.under_root(spec.origin) or any(state.under_root(p) for p in locations)
 
 
-def _stub_modules(state: _State, name: str, first: str) -> StandInModule:
+def _stub_modules(state: StandIns, name: str, first: str) -> StandInModule:
     """Stand-in modules for `first` and every submodule down to `name`; the leaf."""
     parts = name.split(".")
     start = len(first.split("."))
@@ -186,7 +224,7 @@ def _stub_modules(state: _State, name: str, first: str) -> StandInModule:
     return state.modules[name]
 
 
-def _result(state: _State, name: str, first: str, fromlist: Any) -> Any:
+def _result(state: StandIns, name: str, first: str, fromlist: Any) -> Any:
     leaf = _stub_modules(state, name, first)
     if fromlist:
         return leaf
@@ -211,7 +249,7 @@ def _first_failing(name: str, exc: BaseException) -> str | None:
     return None
 
 
-def _missing_names(state: _State, module: Any, fromlist: Any) -> Any:
+def _missing_names(state: StandIns, module: Any, fromlist: Any) -> Any:
     """The module, or a view of it with stand-ins for the names it does not have."""
     if isinstance(module, StandInModule) or state.under_root(getattr(module, "__file__", None)):
         return module  # a stand-in has every name; the commit's own module is not patched
@@ -242,47 +280,3 @@ def _has(module: Any, name: str) -> bool:
         return hasattr(module, name)
     except Exception:
         return False
-
-
-_original_import_module = importlib.import_module
-
-
-def _import_module(name: str, package: str | None = None) -> Any:
-    """`importlib.import_module` called by the commit's own code: as an import statement."""
-    state = _STATE
-    if state is None or name.startswith(".") or not called_from_tree(1):
-        return _original_import_module(name, package)
-    caller = sys._getframe(1)
-    _import(name, caller.f_globals, None, ("__name__",), 0, _frame=caller)  # as `from name import`
-    return state.modules.get(name) or sys.modules[name]
-
-
-def _import(
-    name: str,
-    globals: Mapping[str, Any] | None = None,
-    locals: Mapping[str, Any] | None = None,
-    fromlist: Any = (),
-    level: int = 0,
-    *,
-    _frame: Any = None,
-) -> Any:
-    state = _STATE
-    if state is None or level != 0 or not name or not _from_tree(state, globals):
-        return _original_import(name, globals, locals, fromlist, level)
-    frame = _frame or sys._getframe(1)  # the importing code
-    forced = state.forced_prefix(name)
-    if forced is not None and not _is_local(state, name.partition(".")[0]):
-        return _result(state, name, forced, fromlist)
-    try:
-        module = _original_import(name, globals, locals, fromlist, level)
-    except Exception as exc:
-        if _is_local(state, name.partition(".")[0]) or _probing(state, globals, frame):
-            raise
-        first = _first_failing(name, exc)
-        if first is not None:
-            return _result(state, name, first, fromlist)
-        _original_import(name, globals, locals, (), level)
-        module = sys.modules[name]
-    if not fromlist or _probing(state, globals, frame):
-        return module
-    return _missing_names(state, module, fromlist)

@@ -22,6 +22,7 @@ from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
+# The build child running now: process-wide because the SIGTERM handler must kill it.
 _current_child: int | None = None
 
 
@@ -78,16 +79,17 @@ def _kill_descendants(rounds: int = 1000) -> None:
                 pass
 
 
-def _kill_child() -> None:
-    if _current_child is not None:
+def _kill_child(pid: int | None) -> None:
+    """SIGKILL a build child's process group (the child and what it started in it)."""
+    if pid is not None:
         try:
-            os.killpg(_current_child, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
 
 
 def _on_term(signum: int, frame: Any) -> None:
-    _kill_child()
+    _kill_child(_current_child)
     os._exit(128 + signum)
 
 
@@ -145,14 +147,14 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
     os.chdir(request["workdir"])
     try:
         from lineage_history.extract._child import build_snapshot
-        from lineage_history.extract._stubs import install_stand_ins, stubbed
+        from lineage_history.extract._stubs import install_stand_ins
 
-        install_stand_ins(request["workdir"], request.get("stub", ()))
+        stand_ins = install_stand_ins(request["workdir"], request.get("stub", ()))
         result: dict[str, Any] = {
             "ok": True,
             "snapshot": build_snapshot(request),
         }
-        result["snapshot"]["stubbed"] = stubbed()
+        result["snapshot"]["stubbed"] = stand_ins.stubbed()
     except MemoryError:
         result = {"ok": False, "error": f"ran out of memory (limit {memory} MiB)"}
     except SystemExit as exc:
@@ -233,9 +235,9 @@ def handle(request: dict[str, Any], protocol_fd: int, attempted: set[str]) -> di
     _current_child = pid
     status = _wait(pid, float(request["timeout"]))
     if status is None:
-        _kill_child()
+        _kill_child(pid)
         os.waitpid(pid, 0)
-    _kill_child()  # whatever the child left behind in its process group
+    _kill_child(pid)  # whatever the child left behind in its process group
     _current_child = None
     _kill_descendants()  # and in other sessions (daemons), handed to us as the subreaper
     reply = _outcome(request, status)
