@@ -26,15 +26,15 @@ class BuildClaims:
 
     def take(self, key: str) -> bool:
         """Claim a key; False while another run holds it (and its claim has not lapsed)."""
-        return self.store.claim(key, self.owner, self.ttl)
+        return self.store.claims.claim(key, self.owner, self.ttl)
 
     def release(self, key: str) -> None:
-        self.store.release(key, self.owner)
+        self.store.claims.release(key, self.owner)
 
     def release_dead_owners(self) -> None:
         """Claims of killed indexers on this machine need not wait for their timeout."""
         host = socket.gethostname()
-        for owner in self.store.claim_owners():
+        for owner in self.store.claims.owners():
             parts = owner.split(":")  # host:pid:random
             dead = (
                 len(parts) == 3
@@ -43,7 +43,7 @@ class BuildClaims:
                 and not pid_alive(int(parts[1]))
             )
             if dead:
-                self.store.release_all(owner)
+                self.store.claims.release_all(owner)
 
     def heartbeat(self) -> ClaimHeartbeat:
         """A started heartbeat for the claims of the builds this run is running."""
@@ -104,7 +104,7 @@ class ClaimHeartbeat:
             held: dict[str, bool] = {}  # key -> whether this run still holds its claim
             try:
                 for key in self._renewed:
-                    held[key] = self._store.claim(key, self._owner, self._ttl)
+                    held[key] = self._store.claims.claim(key, self._owner, self._ttl)
             except Exception as exc:
                 self._failed(exc)
                 return

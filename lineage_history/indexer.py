@@ -15,7 +15,7 @@ from pathlib import Path
 from lineage_history._text import plural
 from lineage_history.build_claims import BuildClaims, ClaimHeartbeat
 from lineage_history.build_keys import BuildPlan
-from lineage_history.commit_plans import CommitPlanner, PendingCommit, Rebuild, build_request
+from lineage_history.commit_plans import CommitPlanner, PendingCommit, Rebuild
 from lineage_history.config import DagDefinition
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from lineage_history.extract import BuildOutcome, ExtractorPool
@@ -24,7 +24,7 @@ from lineage_history.git import CommitInfo, GitRepo
 from lineage_history.model import outermost
 from lineage_history.store import STATUS_BUILT, STATUS_FAILED, STATUS_OK, CommitDagRow, Store
 
-__all__ = ["IndexOptions", "IndexResult", "Indexer", "ProgressCallback", "build_request"]
+__all__ = ["IndexOptions", "IndexResult", "Indexer", "ProgressCallback"]
 
 
 @dataclass(frozen=True)

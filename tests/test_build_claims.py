@@ -39,7 +39,7 @@ def test_a_renewal_the_database_refuses_is_reported_and_so_is_the_lapse(tmp_path
     db = tmp_path / "claims.sqlite"
     store = _store(db)
     ttl = 0.6  # renewed every 0.2 s
-    assert store.claim(KEY, "me", ttl)
+    assert store.claims.claim(KEY, "me", ttl)
     heartbeat = ClaimHeartbeat(store, "me", ttl)
     heartbeat.add(KEY)
     seen: list[str] = []
@@ -62,7 +62,7 @@ def test_a_claim_another_indexer_took_is_reported_and_left_to_it(tmp_path: Path)
     db = tmp_path / "claims.sqlite"
     store = _store(db)
     ttl = 600.0  # the heartbeat's own thread does not beat during the test: renew() does
-    assert store.claim(KEY, "me", ttl)
+    assert store.claims.claim(KEY, "me", ttl)
     heartbeat = ClaimHeartbeat(store, "me", ttl)
     heartbeat.add(KEY)
     try:
@@ -70,7 +70,7 @@ def test_a_claim_another_indexer_took_is_reported_and_left_to_it(tmp_path: Path)
         assert heartbeat.reports() == []
         # Another indexer whose clock runs ahead sees the claim lapsed and takes it.
         _sql(db, "UPDATE build_claims SET expires_at = 0")
-        assert _store(db).claim(KEY, "elsewhere:1:other", ttl)
+        assert _store(db).claims.claim(KEY, "elsewhere:1:other", ttl)
         heartbeat.renew()
         reports = heartbeat.reports()
         assert reports == [
@@ -90,7 +90,7 @@ def _take_over(db: Path, other: Store) -> bool:
     with sqlite3.connect(db) as connection:
         row = connection.execute("SELECT key FROM build_claims").fetchone()
         connection.execute("UPDATE build_claims SET expires_at = 0")
-    return row is not None and other.claim(row[0], "elsewhere:1:other", 600)
+    return row is not None and other.claims.claim(row[0], "elsewhere:1:other", 600)
 
 
 def test_an_index_run_tells_the_user_it_lost_a_claim(tmp_path: Path) -> None:

@@ -156,7 +156,7 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
         state = reader.dag_states(repository_id, "d")["a" * 40]
         assert reader.load_snapshot(state.snapshot_id) == snapshot
     assert state.stubbed == ()  # builds from before stand-ins were exact
-    assert upgraded.claim("key-2", "me", 10)  # the table the upgrade added works
+    assert upgraded.claims.claim("key-2", "me", 10)  # the table the upgrade added works
     upgraded.close()
 
 

@@ -5,6 +5,7 @@ stored: a tree whose DAG files match an indexed build reuses that build's snapsh
 from __future__ import annotations
 
 from lineage_history.build_keys import plan
+from lineage_history.commit_plans import build_request
 from lineage_history.config import DagDefinition, definitions_at_commit
 from lineage_history.dag_listing import QuietCache
 from lineage_history.diff import diff
@@ -12,7 +13,6 @@ from lineage_history.discovered import Discoverer
 from lineage_history.errors import BuildFailedError, UserError
 from lineage_history.extract import ExtractorPool
 from lineage_history.git import GitRepo
-from lineage_history.indexer import build_request
 from lineage_history.model import EMPTY, Snapshot
 from lineage_history.queries.diffs import DiffReport
 from lineage_history.queries.handle import QueryHandle

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from sqlalchemy import Engine, select, update
 
 from lineage_history.store.connect import engine_reader
+from lineage_history.store.inserts import insert_ignoring_duplicates
 from lineage_history.store.records import pack_parents
 from lineage_history.store.schema import commits, repositories, repository_roots
-from lineage_history.store.store import _insert_ignoring_duplicates
 
 
 def remember_repository(
@@ -26,7 +26,7 @@ def remember_repository(
     with engine.begin() as connection:
         if repository_id is None:
             identity = min(roots or shallow)
-            _insert_ignoring_duplicates(
+            insert_ignoring_duplicates(
                 connection,
                 repositories,
                 [{"identity": identity, "name": name, "path": path, "created_at": time.time()}],
@@ -41,7 +41,7 @@ def remember_repository(
         )
         rows = [{"repository_id": repository_id, "sha": sha, "shallow": False} for sha in roots]
         rows += [{"repository_id": repository_id, "sha": sha, "shallow": True} for sha in shallow]
-        _insert_ignoring_duplicates(connection, repository_roots, rows)
+        insert_ignoring_duplicates(connection, repository_roots, rows)
     return repository_id
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
-    Table,
     func,
     insert,
     select,
@@ -23,11 +22,13 @@ from sqlalchemy import (
 from lineage_history.config import DagDefinition
 from lineage_history.git import CommitInfo
 from lineage_history.model import Node, Snapshot, canonical_json
+from lineage_history.store.claims import ClaimTable
 from lineage_history.store.compact import (
     author_ids,
     author_rows,
 )
 from lineage_history.store.connect import engine_reader
+from lineage_history.store.inserts import dialect_insert, insert_ignoring_duplicates
 from lineage_history.store.reader import Reader
 from lineage_history.store.records import (
     STATUS_BUILT,
@@ -38,7 +39,6 @@ from lineage_history.store.records import (
 )
 from lineage_history.store.schema import (
     authors,
-    build_claims,
     builds,
     commit_dags,
     commits,
@@ -52,22 +52,6 @@ from lineage_history.store.schema import (
     snapshot_nodes,
     snapshots,
 )
-
-
-def _dialect_insert(connection: Connection, table: Table) -> Any:
-    """INSERT with the dialect's ON CONFLICT support (SQLite and PostgreSQL)."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
-
-
-def _insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[dict]) -> None:
-    if rows:
-        connection.execute(_dialect_insert(connection, table).on_conflict_do_nothing(), rows)
 
 
 def _tag_rows(node_version_id: int, node: Node) -> list[dict[str, Any]]:
@@ -106,6 +90,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.claims = ClaimTable(engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -132,7 +117,7 @@ class Store:
 
     def ensure_repository(self, identity: str, name: str, path: str) -> int:
         with self.engine.begin() as connection:
-            _insert_ignoring_duplicates(
+            insert_ignoring_duplicates(
                 connection,
                 repositories,
                 [{"identity": identity, "name": name, "path": path, "created_at": time.time()}],
@@ -165,7 +150,7 @@ class Store:
 
     def save_definition(self, definition: DagDefinition) -> int:
         with self.engine.begin() as connection:
-            _insert_ignoring_duplicates(
+            insert_ignoring_duplicates(
                 connection,
                 definitions,
                 [{"digest": definition.digest, "body": canonical_json(definition.to_dict())}],
@@ -192,7 +177,7 @@ class Store:
         )
         missing = [_node_row(node) for d, node in by_digest.items() if d not in known]
         if missing:
-            _insert_ignoring_duplicates(connection, node_versions, missing)
+            insert_ignoring_duplicates(connection, node_versions, missing)
             new_ids = dict(
                 connection.execute(
                     select(node_versions.c.digest, node_versions.c.id).where(
@@ -206,9 +191,9 @@ class Store:
                 if d not in known
                 for row in _tag_rows(nid, by_digest[d])
             ]
-            _insert_ignoring_duplicates(connection, node_tags, tag_rows)
+            insert_ignoring_duplicates(connection, node_tags, tag_rows)
             known.update(new_ids)
-        _insert_ignoring_duplicates(
+        insert_ignoring_duplicates(
             connection,
             snapshots,
             [
@@ -222,7 +207,7 @@ class Store:
         snapshot_id = connection.execute(
             select(snapshots.c.id).where(snapshots.c.digest == digest)
         ).scalar_one()
-        _insert_ignoring_duplicates(
+        insert_ignoring_duplicates(
             connection,
             snapshot_nodes,
             [{"snapshot_id": snapshot_id, "node_version_id": known[d]} for d in by_digest],
@@ -256,7 +241,7 @@ class Store:
                     update(builds).where(builds.c.id == existing.id).values(**values)
                 )
                 return existing.id
-            _insert_ignoring_duplicates(connection, builds, [{"key": key, **values}])
+            insert_ignoring_duplicates(connection, builds, [{"key": key, **values}])
             return connection.execute(select(builds.c.id).where(builds.c.key == key)).scalar_one()
 
     def save_commits(
@@ -267,10 +252,10 @@ class Store:
             return
         with self.engine.begin() as connection:
             people = [(info.author_name, info.author_email) for info, _, _ in entries]
-            _insert_ignoring_duplicates(connection, authors, author_rows(people))
+            insert_ignoring_duplicates(connection, authors, author_rows(people))
             author_id = author_ids(connection, people)
             inserted = connection.execute(
-                _dialect_insert(connection, commits)
+                dialect_insert(connection, commits)
                 .on_conflict_do_nothing()
                 .returning(commits.c.id, commits.c.sha),
                 [
@@ -303,58 +288,6 @@ class Store:
             ]
             if dag_rows:
                 connection.execute(insert(commit_dags), dag_rows)
-
-    # -- build claims: several indexers on one database build each key once ----------------
-
-    def claim(self, key: str, owner: str, ttl: float) -> bool:
-        """Claim a build key; True when this owner holds it (new, or a lapsed claim taken)."""
-        now = time.time()
-        with self.engine.begin() as connection:
-            inserted = connection.execute(
-                _dialect_insert(connection, build_claims)
-                .values(key=key, owner=owner, claimed_at=now, expires_at=now + ttl)
-                .on_conflict_do_nothing()
-                .returning(build_claims.c.key)
-            ).scalar()
-            if inserted is not None:
-                return True
-            taken = connection.execute(
-                update(build_claims)
-                .where(
-                    build_claims.c.key == key,
-                    (build_claims.c.expires_at < now) | (build_claims.c.owner == owner),
-                )
-                .values(owner=owner, claimed_at=now, expires_at=now + ttl)
-            )
-            return taken.rowcount == 1
-
-    def refresh_claims(self, keys: Iterable[str], owner: str, ttl: float) -> None:
-        keys = list(keys)
-        if not keys:
-            return
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(build_claims)
-                .where(build_claims.c.key.in_(keys), build_claims.c.owner == owner)
-                .values(expires_at=time.time() + ttl)
-            )
-
-    def claim_owners(self) -> list[str]:
-        with self.engine.connect() as connection:
-            return list(connection.execute(select(build_claims.c.owner).distinct()).scalars())
-
-    def release_all(self, owner: str) -> None:
-        """Drop every claim of one owner (an indexer known to be dead)."""
-        with self.engine.begin() as connection:
-            connection.execute(build_claims.delete().where(build_claims.c.owner == owner))
-
-    def release(self, key: str, owner: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                build_claims.delete().where(
-                    build_claims.c.key == key, build_claims.c.owner == owner
-                )
-            )
 
     def point_commit_dag(self, repository_id: int, sha: str, dag: str, build_id: int) -> None:
         """Make one commit's DAG use another build (after --retry-failed under a new key)."""
@@ -394,7 +327,7 @@ class Store:
         ]
         with self.engine.begin() as connection:
             for start in range(0, len(rows), 500):
-                _insert_ignoring_duplicates(connection, discovered_blobs, rows[start : start + 500])
+                insert_ignoring_duplicates(connection, discovered_blobs, rows[start : start + 500])
 
     def max_position(self, repository_id: int) -> int:
         with self.engine.connect() as connection:
@@ -413,7 +346,7 @@ class Store:
                 )
             )
             if current:
-                statement = _dialect_insert(connection, refs)
+                statement = dialect_insert(connection, refs)
                 connection.execute(
                     statement.on_conflict_do_update(
                         index_elements=[refs.c.repository_id, refs.c.name],
