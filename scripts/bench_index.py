@@ -65,6 +65,7 @@ from _bench_common import (
 from _bench_context import Bench, naive_build
 from _bench_diff import diff_phase
 from _bench_reads import read_checks, reads_phase
+from _bench_real import real_phase
 from _bench_repo import git
 from _bench_storage import storage_phase
 
@@ -107,13 +108,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "installed package has its .pyc files (this matters when PYTHONDONTWRITEBYTECODE is "
         "set and lineage-history is installed editable: each process then compiles it)",
     )
+    real_arguments(parser)
     args = parser.parse_args(argv)
+    if args.only_real and not args.real_repo:
+        parser.error("--only-real needs --real-repo")
     if args.quick:
         args.commits, args.files, args.sample = 40, 200, 2
         args.diff_runs, args.read_runs, args.unchanged = 3, 3, 20
     if args.commits < 10 or args.sample < 1:
         parser.error("need at least 10 commits and a sample of 1")
     return args
+
+
+def real_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--real-repo",
+        type=Path,
+        help="also time the read commands against the naive recipe on this git repository's "
+        "real history (cloned, indexed with no config; see _bench_real.py)",
+    )
+    parser.add_argument(
+        "--real-dag",
+        help="the DAG of --real-repo to ask about (built exactly at HEAD; default: one "
+        "with tags, then the one the most commits change)",
+    )
+    parser.add_argument(
+        "--only-real",
+        action="store_true",
+        help="only the --real-repo measurement, without the generated repository's phases",
+    )
 
 
 # -- phases ---------------------------------------------------------------------------------
@@ -127,9 +150,13 @@ def start(args: argparse.Namespace) -> Bench:
     env_note = environment()
     report.figures["environment"] = env_note
     report.figures["parameters"] = parameters(args)
+    sizes = (
+        f"the real history of {args.real_repo} only"
+        if args.only_real
+        else f"{args.commits} commits, {args.files} other files, sample {args.sample}"
+    )
     report.line(
-        f"lineage-history benchmark: {args.commits} commits, {args.files} other files, "
-        f"sample {args.sample}, --jobs {args.jobs} ({env_note['cores']} cores, "
+        f"lineage-history benchmark: {sizes}, --jobs {args.jobs} ({env_note['cores']} cores, "
         f"Python {env_note['python']}, {env_note['git']}, load average "
         f"{' '.join(f'{v:.2f}' for v in os.getloadavg())})"
     )
@@ -327,7 +354,8 @@ def checks(bench: Bench) -> list[tuple[str, str, str, bool]]:
             f"<= {TARGETS['bytes_per_unchanged_commit']:.0f} B",
             stored <= TARGETS["bytes_per_unchanged_commit"],
         ),
-        *read_checks(bench),
+        *read_checks(bench.report.figures),
+        *read_checks(bench.report.figures.get("real", {}), "real history: "),
     ]
 
 
@@ -367,19 +395,24 @@ def summary(bench: Bench) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     bench = start(args)
-    for step in (repository_phase, naive_phase, cold_phase, noop_phase, diff_phase):
-        step(bench)
-    storage_phase(bench)
-    reads_phase(bench)
-    summary(bench)
+    if not args.only_real:
+        for step in (repository_phase, naive_phase, cold_phase, noop_phase, diff_phase):
+            step(bench)
+        storage_phase(bench)
+        reads_phase(bench)
+    if args.real_repo:
+        bench.report.figures["real"] = real_phase(bench)
+    if not args.only_real:
+        summary(bench)
     if args.json:
         args.json.write_text(json.dumps(bench.report.figures, indent=2, default=str) + "\n")
         bench.report.line(f"figures written to {args.json}")
     if bench.checkout_dir is not None:
         shutil.rmtree(bench.checkout_dir, ignore_errors=True)
-    finish(
-        bench.root, bench.scratch, bool(args.keep), f"repository {bench.repo}, database {bench.db}"
-    )
+    kept = f"repository {bench.repo}, database {bench.db}"
+    if args.real_repo:
+        kept += f"; real history: {bench.root / 'real'}"
+    finish(bench.root, bench.scratch, bool(args.keep), kept)
     return bench.report.figures
 
 
