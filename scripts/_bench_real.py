@@ -17,6 +17,8 @@ history (issue 14), with phase (f)'s code (`_bench_reads.py`).
 
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
 import subprocess
 import time
@@ -49,6 +51,11 @@ def real_phase(parent: Bench) -> dict[str, Any]:
     setup = real_setup(bench, entry)
     naive_diff(bench, setup.subjects.base)
     reads_phase(bench, setup)
+    load = os.getloadavg()
+    bench.report.figure(
+        "load_average_at_end", "load average at the end", load, " ".join(f"{v:.2f}" for v in load)
+    )
+    shutil.rmtree(scratch, ignore_errors=True)
     return bench.report.figures
 
 

@@ -23,7 +23,10 @@ In one run it (issues 3 and 14):
    is the larger of the first and the in-page growth of those two tables (`_bench_storage.py`);
 7. (f) times every read command (`diff`, `log`, `show`, `upstream`, `downstream`, `path`,
    `blame`, `status`) end to end against the naive recipe for the same question, and prints
-   each ratio with the 20x target (`_bench_reads.py` says what naive costs for each).
+   each ratio with the 20x target (`_bench_reads.py` says what naive costs for each);
+8. with `--real-repo PATH`, the same side by side on a real history: PATH cloned, indexed with
+   no configuration, one DAG built exactly at HEAD (`--real-dag`), its naive diff measured and
+   phase (f) run on it (`_bench_real.py`); `--only-real` skips steps 1-7.
 
 Every phase runs in its own fresh process (`_bench_phase.py`), which reports wall-clock
 seconds and peak memory of the phase's process tree. Figures, ratios and targets are printed
@@ -31,6 +34,7 @@ as a table; `--json FILE` saves them.
 
     python scripts/bench_index.py                 # the full benchmark (a few minutes)
     python scripts/bench_index.py --quick         # a smoke run (a few dozen commits)
+    python scripts/bench_index.py --real-repo ../hamilton --only-real   # a real history only
 """
 
 from __future__ import annotations
@@ -409,10 +413,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         bench.report.line(f"figures written to {args.json}")
     if bench.checkout_dir is not None:
         shutil.rmtree(bench.checkout_dir, ignore_errors=True)
-    kept = f"repository {bench.repo}, database {bench.db}"
+    kept = [] if args.only_real else [f"repository {bench.repo}, database {bench.db}"]
     if args.real_repo:
-        kept += f"; real history: {bench.root / 'real'}"
-    finish(bench.root, bench.scratch, bool(args.keep), kept)
+        real = bench.root / "real"
+        kept.append(f"real history: clone {real / 'repo.git'}, database {real / 'lineage.sqlite'}")
+    finish(bench.root, bench.scratch, bool(args.keep), "; ".join(kept))
     return bench.report.figures
 
 
