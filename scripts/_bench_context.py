@@ -144,3 +144,18 @@ def naive_compare(before: dict, after: dict) -> dict[str, list[str]]:
             or before[name]["source"] != after[name]["source"]
         ],
     }
+
+
+def warm_up(bench: Bench, sha: str) -> None:
+    """--bytecode-cache: fill the cache (a naive build of `sha`, lineage-history's modules)
+    before anything is timed, so no timed phase pays for compiling."""
+    naive_build(bench, sha, "warm-up")
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import lineage_history.cli, lineage_history.indexing, lineage_history.indexer, "
+            "lineage_history.queries, lineage_history.render, lineage_history.store",
+        ],
+        check=True,
+    )

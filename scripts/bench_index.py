@@ -44,7 +44,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -66,7 +65,7 @@ from _bench_common import (
     verdict,
     working_directory,
 )
-from _bench_context import Bench, naive_build
+from _bench_context import Bench, naive_build, warm_up
 from _bench_diff import diff_phase
 from _bench_reads import read_checks, reads_phase
 from _bench_real import real_phase
@@ -194,16 +193,7 @@ def repository_phase(bench: Bench) -> None:
     )
     report.figure("files_at_head", "files in the working tree at HEAD", tracked, str(tracked))
     if bench.args.bytecode_cache:  # fill the cache first, so no timed phase pays for compiling
-        naive_build(bench, shas[-1], "warm-up")
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import lineage_history.cli, lineage_history.indexing, lineage_history.indexer, "
-                "lineage_history.queries, lineage_history.render, lineage_history.store",
-            ],
-            check=True,
-        )
+        warm_up(bench, shas[-1])
 
 
 def naive_phase(bench: Bench) -> None:
