@@ -191,12 +191,10 @@ def reach(start: str, edges: dict[str, set[str]]) -> set[str]:
     return seen - {start}
 
 
-def pick_subjects(repo: Path, db: str, shas: list[str]) -> Subjects:
-    """From `show HEAD`: the nodes with the most upstream / downstream nodes; from the
-    subjects of the commits that change pipelines/: the node named by the most of them."""
-    lh = lineage_history_command()
-    shown = run_json([*lh, "show", "HEAD", "--format", "json", "--repo", str(repo), "--db", db])
-    nodes = shown["nodes"]
+def graph_subjects(nodes: list[dict[str, Any]]) -> tuple[str, str, str]:
+    """From the nodes of a `show --format json`: the node with the most upstream nodes, the
+    one with the most downstream nodes, and the upstream node of the first with the most
+    downstream nodes (a `path` source)."""
     names = {n["name"] for n in nodes}
     producers = {n["name"]: set(n["dependencies"]) for n in nodes}
     consumers: dict[str, set[str]] = {}
@@ -206,6 +204,16 @@ def pick_subjects(repo: Path, db: str, shas: list[str]) -> Subjects:
     up = max(sorted(names), key=lambda n: len(reach(n, producers)))
     down = max(sorted(names), key=lambda n: len(reach(n, consumers)))
     source = max(sorted(reach(up, producers)), key=lambda n: len(reach(n, consumers)))
+    return up, down, source
+
+
+def pick_subjects(repo: Path, db: str, shas: list[str]) -> Subjects:
+    """From `show HEAD`: the nodes with the most upstream / downstream nodes; from the
+    subjects of the commits that change pipelines/: the node named by the most of them."""
+    lh = lineage_history_command()
+    shown = run_json([*lh, "show", "HEAD", "--format", "json", "--repo", str(repo), "--db", db])
+    names = {n["name"] for n in shown["nodes"]}
+    up, down, source = graph_subjects(shown["nodes"])
     subjects = git(repo, "log", "--format=%s", "--", _bench_repo.PIPELINE_PREFIX).splitlines()
     mentioned = Counter(
         word for subject in subjects for word in re.findall(r"\w+", subject) if word in names

@@ -6,11 +6,14 @@ costs without the tool, a fresh checkout and build of each commit it needs:
 
 - `show HEAD`, `upstream NODE`, `downstream NODE`, `path A B`: the DAG at HEAD, so one
   checkout and one build of HEAD, measured here;
-- `diff A B`: two checkouts, two builds and a comparison, measured in phase (d);
+- `diff A B`: two checkouts, two builds and a comparison, measured in phase (d) (on a real
+  repository, `_bench_real.py`, with the same diff timed as the other commands are);
 - `log NODE`, `blame KEY`: the walk back from HEAD through every commit that changes the
   pipeline down to the oldest commit the answer names, plus the state before it (to see the
-  change), at the mean naive cost per commit of phase (a). A lower bound: it supposes that
-  one knows which commits change the DAG (`git log -- pipelines/`) and skips the others;
+  change), at the mean naive cost per commit of phase (a) (on a real repository: of the
+  diff's two naive builds). A lower bound: it supposes that one knows which commits change
+  the DAG (`git log -- pipelines/`, on a real repository `git log -- DRIVER MODULES`) and
+  skips the others;
 - `status`: one checkout and build of HEAD, a lower bound (status also counts the failed
   and stubbed builds of the whole history, which only building every commit would tell).
 """
@@ -37,18 +40,40 @@ class Read:
     naive: str  # what the naive recipe does for it
 
 
-def reads(subjects: Subjects) -> list[Read]:
-    head = "1 checkout + 1 build of HEAD"
-    return [
-        Read("diff A B", (), "2 checkouts + 2 builds + compare, from [d]"),
+@dataclass(frozen=True)
+class ReadSetup:
+    """What the read commands ask about, and the history the naive walk goes back over."""
+
+    subjects: Subjects
+    blame_key: str | None  # a tag key of the DAG (None: the DAG has no tags, no blame row)
+    order: dict[str, int]  # each commit's position in the history, 0 the oldest
+    changing: frozenset[int]  # the positions of the commits that change the DAG
+
+
+def generated_setup(bench: Bench) -> ReadSetup:
+    """The generated repository's: its pipeline's nodes, the `owner` tag, the commits that
+    change pipelines/ (and the first, which adds it)."""
+    return ReadSetup(
+        subjects=pick_subjects(bench.repo, str(bench.db), bench.shas),
+        blame_key="owner",
+        order={sha: number for number, sha in enumerate(bench.shas)},
+        changing=frozenset({0, *bench.pipeline_commits}),
+    )
+
+
+def reads(setup: ReadSetup) -> list[Read]:
+    head, subjects = "1 checkout + 1 build of HEAD", setup.subjects
+    listed = [
+        Read("diff A B", (), "2 checkouts + 2 builds + compare, measured"),
         Read("log NODE", ("log", subjects.logged), "walk"),
         Read("show REV", ("show", "HEAD"), head),
         Read("upstream NODE", ("upstream", subjects.up), head),
         Read("downstream NODE", ("downstream", subjects.down), head),
         Read("path A B", ("path", subjects.source, subjects.up), head),
-        Read("blame KEY", ("blame", "owner"), "walk"),
+        Read("blame KEY", ("blame", setup.blame_key or ""), "walk"),
         Read("status", ("status",), head + " (lower bound)"),
     ]
+    return [read for read in listed if read.words != ("blame", "")]
 
 
 def timed(bench: Bench, words: tuple[str, ...], runs: int) -> tuple[Any, list[float]]:
@@ -60,54 +85,33 @@ def timed(bench: Bench, words: tuple[str, ...], runs: int) -> tuple[Any, list[fl
     return answer, [phase(command, bench.scratch)["seconds"][0] for _ in range(runs)]
 
 
-def walk_builds(bench: Bench, answer: list[dict[str, Any]]) -> int:
-    """The naive builds for a log or blame answer: the commits that change the pipeline from
+def walk_builds(setup: ReadSetup, answer: list[dict[str, Any]]) -> int:
+    """The naive builds for a log or blame answer: the commits that change the DAG from
     the oldest one the answer names to HEAD, and one more for the state before it."""
-    index = {sha: number for number, sha in enumerate(bench.shas)}
-    oldest = min(index[entry["sha"]] for entry in answer)
-    changing = {0, *bench.pipeline_commits}
-    return sum(1 for number in changing if number >= oldest) + (1 if oldest > 0 else 0)
+    oldest = min(setup.order[entry["sha"]] for entry in answer)
+    return sum(1 for number in setup.changing if number >= oldest) + (1 if oldest > 0 else 0)
 
 
-def reads_phase(bench: Bench) -> None:
-    """Time every read command and its naive counterpart; print the ratios."""
+def reads_phase(bench: Bench, setup: ReadSetup | None = None) -> None:
+    """Time every read command and its naive counterpart; print the ratios. The naive diff
+    (`diff_times`, `naive_diff_s`) and cost per commit (`naive_per_commit`) are measured
+    before, in `bench.measured`."""
     args, report = bench.args, bench.report
-    subjects = pick_subjects(bench.repo, str(bench.db), bench.shas)
+    setup = setup or generated_setup(bench)
+    subjects = setup.subjects
     report.line(
         f"\n[f] read commands end to end (fresh process, median of {args.read_runs}) against "
         f"the naive recipe; nodes: log {subjects.logged}, upstream {subjects.up}, downstream "
-        f"{subjects.down}, path {subjects.source} -> {subjects.up}, blame owner"
+        f"{subjects.down}, path {subjects.source} -> {subjects.up}, blame {setup.blame_key}"
     )
     head_variables, head_report = naive_build(bench, "HEAD", "reads-head")
     head_s = sum(head_report["seconds"])
-    per_commit = bench.measured["naive_per_commit"]
     figures: dict[str, Any] = {}
     same = False
-    for read in reads(subjects):
-        if read.words:
-            answer, times = timed(bench, read.words, args.read_runs)
-        else:
-            answer, times = None, bench.measured["diff_times"]
-        if read.naive == "walk":
-            builds = walk_builds(bench, answer)
-            naive_s = builds * per_commit
-            naive = f"{builds} checkouts + builds, estimated at {per_commit:.2f} s each"
-        elif read.label == "diff A B":
-            naive_s, naive = bench.measured["naive_diff_s"], read.naive
-        else:
-            naive_s, naive = head_s, read.naive
+    for read in reads(setup):
+        figures[read.label], answer = read_figure(bench, setup, read, head_s)
         if read.words[:1] == ("show",):
             same = {n["name"] for n in answer["nodes"]} == set(head_variables)
-        median = statistics.median(times)
-        figures[read.label] = {
-            "command": " ".join(read.words) if read.words else "diff (phase d)",
-            "seconds": median,
-            "min": min(times),
-            "max": max(times),
-            "naive_seconds": naive_s,
-            "naive": naive,
-            "ratio": naive_s / median,
-        }
     report.figure(
         "show_agrees_with_naive",
         "show HEAD: the nodes of the naive build of HEAD",
@@ -117,6 +121,36 @@ def reads_phase(bench: Bench) -> None:
     report.figures["naive_head_seconds"] = head_s
     report.figures["reads"] = figures
     reads_table(figures, args.read_runs)
+
+
+def read_figure(
+    bench: Bench, setup: ReadSetup, read: Read, head_s: float
+) -> tuple[dict[str, Any], Any]:
+    """One command's times against its naive cost; its figures and its answer."""
+    if read.words:
+        answer, times = timed(bench, read.words, bench.args.read_runs)
+    else:
+        answer, times = None, bench.measured["diff_times"]
+    per_commit = bench.measured["naive_per_commit"]
+    if read.naive == "walk":
+        builds = walk_builds(setup, answer)
+        naive_s = builds * per_commit
+        naive = f"{builds} checkouts + builds, estimated at {per_commit:.2f} s each"
+    elif read.label == "diff A B":
+        naive_s, naive = bench.measured["naive_diff_s"], read.naive
+    else:
+        naive_s, naive = head_s, read.naive
+    median = statistics.median(times)
+    entry = {
+        "command": " ".join(read.words) or bench.measured.get("diff_command", "diff (phase d)"),
+        "seconds": median,
+        "min": min(times),
+        "max": max(times),
+        "naive_seconds": naive_s,
+        "naive": naive,
+        "ratio": naive_s / median,
+    }
+    return entry, answer
 
 
 def reads_table(figures: dict[str, Any], runs: int) -> None:
@@ -138,14 +172,15 @@ def reads_table(figures: dict[str, Any], runs: int) -> None:
     line(f"  lineage-history: median [min-max] of {runs} fresh processes ({commands})")
 
 
-def read_checks(bench: Bench) -> list[tuple[str, str, str, bool]]:
-    """The summary's rows: each read command's ratio against its target."""
+def read_checks(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, str, str, bool]]:
+    """The summary's rows: each read command's ratio against its target (none if the
+    figures have no read commands)."""
     return [
         (
-            f"{label} vs naive",
+            f"{prefix}{label} vs naive",
             f"{entry['ratio']:.1f}x faster",
             f">= {READ_TARGET:.0f}x",
             entry["ratio"] >= READ_TARGET,
         )
-        for label, entry in bench.report.figures["reads"].items()
+        for label, entry in figures.get("reads", {}).items()
     ]

@@ -23,7 +23,10 @@ In one run it (issues 3 and 14):
    is the larger of the first and the in-page growth of those two tables (`_bench_storage.py`);
 7. (f) times every read command (`diff`, `log`, `show`, `upstream`, `downstream`, `path`,
    `blame`, `status`) end to end against the naive recipe for the same question, and prints
-   each ratio with the 20x target (`_bench_reads.py` says what naive costs for each).
+   each ratio with the 20x target (`_bench_reads.py` says what naive costs for each);
+8. with `--real-repo PATH`, the same side by side on a real history: PATH cloned, indexed with
+   no configuration, one DAG built exactly at HEAD (`--real-dag`), its naive diff measured and
+   phase (f) run on it (`_bench_real.py`); `--only-real` skips steps 1-7.
 
 Every phase runs in its own fresh process (`_bench_phase.py`), which reports wall-clock
 seconds and peak memory of the phase's process tree. Figures, ratios and targets are printed
@@ -31,6 +34,7 @@ as a table; `--json FILE` saves them.
 
     python scripts/bench_index.py                 # the full benchmark (a few minutes)
     python scripts/bench_index.py --quick         # a smoke run (a few dozen commits)
+    python scripts/bench_index.py --real-repo ../hamilton --only-real   # a real history only
 """
 
 from __future__ import annotations
@@ -40,7 +44,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -62,9 +65,10 @@ from _bench_common import (
     verdict,
     working_directory,
 )
-from _bench_context import Bench, naive_build
+from _bench_context import Bench, naive_build, warm_up
 from _bench_diff import diff_phase
 from _bench_reads import read_checks, reads_phase
+from _bench_real import real_phase
 from _bench_repo import git
 from _bench_storage import storage_phase
 
@@ -107,13 +111,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "installed package has its .pyc files (this matters when PYTHONDONTWRITEBYTECODE is "
         "set and lineage-history is installed editable: each process then compiles it)",
     )
+    real_arguments(parser)
     args = parser.parse_args(argv)
+    if args.only_real and not args.real_repo:
+        parser.error("--only-real needs --real-repo")
     if args.quick:
         args.commits, args.files, args.sample = 40, 200, 2
         args.diff_runs, args.read_runs, args.unchanged = 3, 3, 20
     if args.commits < 10 or args.sample < 1:
         parser.error("need at least 10 commits and a sample of 1")
     return args
+
+
+def real_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--real-repo",
+        type=Path,
+        help="also time the read commands against the naive recipe on this git repository's "
+        "real history (cloned, indexed with no config; see _bench_real.py)",
+    )
+    parser.add_argument(
+        "--real-dag",
+        help="the DAG of --real-repo to ask about (built exactly at HEAD; default: one "
+        "with tags, then the one the most commits change)",
+    )
+    parser.add_argument(
+        "--only-real",
+        action="store_true",
+        help="only the --real-repo measurement, without the generated repository's phases",
+    )
 
 
 # -- phases ---------------------------------------------------------------------------------
@@ -127,9 +153,13 @@ def start(args: argparse.Namespace) -> Bench:
     env_note = environment()
     report.figures["environment"] = env_note
     report.figures["parameters"] = parameters(args)
+    sizes = (
+        f"the real history of {args.real_repo} only"
+        if args.only_real
+        else f"{args.commits} commits, {args.files} other files, sample {args.sample}"
+    )
     report.line(
-        f"lineage-history benchmark: {args.commits} commits, {args.files} other files, "
-        f"sample {args.sample}, --jobs {args.jobs} ({env_note['cores']} cores, "
+        f"lineage-history benchmark: {sizes}, --jobs {args.jobs} ({env_note['cores']} cores, "
         f"Python {env_note['python']}, {env_note['git']}, load average "
         f"{' '.join(f'{v:.2f}' for v in os.getloadavg())})"
     )
@@ -163,16 +193,7 @@ def repository_phase(bench: Bench) -> None:
     )
     report.figure("files_at_head", "files in the working tree at HEAD", tracked, str(tracked))
     if bench.args.bytecode_cache:  # fill the cache first, so no timed phase pays for compiling
-        naive_build(bench, shas[-1], "warm-up")
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import lineage_history.cli, lineage_history.indexing, lineage_history.indexer, "
-                "lineage_history.queries, lineage_history.render, lineage_history.store",
-            ],
-            check=True,
-        )
+        warm_up(bench, shas[-1])
 
 
 def naive_phase(bench: Bench) -> None:
@@ -327,7 +348,8 @@ def checks(bench: Bench) -> list[tuple[str, str, str, bool]]:
             f"<= {TARGETS['bytes_per_unchanged_commit']:.0f} B",
             stored <= TARGETS["bytes_per_unchanged_commit"],
         ),
-        *read_checks(bench),
+        *read_checks(bench.report.figures),
+        *read_checks(bench.report.figures.get("real", {}), "real history: "),
     ]
 
 
@@ -367,19 +389,25 @@ def summary(bench: Bench) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     bench = start(args)
-    for step in (repository_phase, naive_phase, cold_phase, noop_phase, diff_phase):
-        step(bench)
-    storage_phase(bench)
-    reads_phase(bench)
-    summary(bench)
+    if not args.only_real:
+        for step in (repository_phase, naive_phase, cold_phase, noop_phase, diff_phase):
+            step(bench)
+        storage_phase(bench)
+        reads_phase(bench)
+    if args.real_repo:
+        bench.report.figures["real"] = real_phase(bench)
+    if not args.only_real:
+        summary(bench)
     if args.json:
         args.json.write_text(json.dumps(bench.report.figures, indent=2, default=str) + "\n")
         bench.report.line(f"figures written to {args.json}")
     if bench.checkout_dir is not None:
         shutil.rmtree(bench.checkout_dir, ignore_errors=True)
-    finish(
-        bench.root, bench.scratch, bool(args.keep), f"repository {bench.repo}, database {bench.db}"
-    )
+    kept = [] if args.only_real else [f"repository {bench.repo}, database {bench.db}"]
+    if args.real_repo:
+        real = bench.root / "real"
+        kept.append(f"real history: clone {real / 'repo.git'}, database {real / 'lineage.sqlite'}")
+    finish(bench.root, bench.scratch, bool(args.keep), "; ".join(kept))
     return bench.report.figures
 
 
