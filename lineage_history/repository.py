@@ -28,20 +28,20 @@ def repository_identity(repo: GitRepo) -> tuple[set[str], set[str]]:
     return repo.root_commits(), repo.shallow_commits()
 
 
-def find_repository(reader: Reader, repo: GitRepo, *, head_first: bool = False) -> int | None:
+def find_repository(reader: Reader, repo: GitRepo, head: str | None = None) -> int | None:
     """The stored repository this clone is: by any root commit, else by a stored commit.
 
-    With `head_first` (queries), a HEAD stored in exactly one repository settles it without
-    listing the roots, which costs a walk of the whole history in git. Clones of one history
-    share one stored repository (the indexer merges them by their roots), so the answers agree.
+    Given `head` (the SHA of HEAD; queries), a HEAD stored in exactly one repository settles
+    it without listing the roots, which costs a walk of the whole history in git. Clones of
+    one history share one stored repository (the indexer merges them by their roots), so the
+    answers agree.
     """
-    if head_first and repo.has_commits():
-        head = repo.resolve("HEAD")
+    if head is not None:
         holders = reader.repositories_with_commit(head)
         if len(holders) == 1:
             return holders[0]
     roots, shallow = repository_identity(repo)
-    return reader.find_repository(roots | shallow, shallow | {repo.resolve("HEAD")})
+    return reader.find_repository(roots | shallow, shallow | {head or repo.resolve("HEAD")})
 
 
 def work_root(repo: GitRepo) -> Path:

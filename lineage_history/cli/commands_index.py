@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import sys
-import tempfile
 import time
-from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineage_history._text import plain, plural
 from lineage_history.cli._common import (
@@ -26,6 +22,9 @@ from lineage_history.cli._common import (
     output_format,
 )
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:
+    from collections import Counter
 
 # -- index ----------------------------------------------------------------------------------
 
@@ -90,6 +89,8 @@ def _report_failures(failures: list[tuple[str, str, str]]) -> None:
     """One line per cause (the error without where it happened), most frequent first."""
     if not failures:
         return
+    from collections import Counter
+
     causes = Counter(_cause(error) for _, _, error in failures)
     info(f"{len(failures)} failed DAG build(s), by cause:")
     for cause, count in causes.most_common(10):
@@ -101,6 +102,8 @@ def _report_failures(failures: list[tuple[str, str, str]]) -> None:
 def _cause(error: str) -> str:
     """`ModuleNotFoundError: No module named 'x' (a/b.py, line 3)` without where, and with
     memory addresses (`<function f at 0x7f...>`) blanked, so one cause is one line."""
+    import re
+
     text = re.sub(r" \([^()]*, line \d+\)$", "", error)
     return re.sub(r" at 0x[0-9a-f]+", "", text)[:160]
 
@@ -286,6 +289,8 @@ def status(output_format: str, all_repos: bool, repo: str | None, db: str | None
 def _path_hint() -> str:
     """An `export PATH=...` line when this `lineage-history` is not the one on PATH (a venv)."""
     executable = Path(sys.argv[0]).resolve()
+    import shutil
+
     on_path = shutil.which("lineage-history")
     if executable.name != "lineage-history" or (on_path and Path(on_path).resolve() == executable):
         return ""
@@ -304,6 +309,8 @@ def _path_hint() -> str:
 )
 def demo(directory: Path | None, jobs: int) -> None:
     """Build a demo repository with a scripted pipeline history, index it, show a diff."""
+    import tempfile
+
     from lineage_history import indexing, queries, render
     from lineage_history.demo_repo import build_demo_repo
     from lineage_history.indexer import IndexOptions

@@ -42,6 +42,7 @@ class QueryHandle:
     repository_id: int
     url: str
     repo: GitRepo | None = None
+    head: str | None = None  # the SHA of HEAD when the repository was opened
     _store: Store | None = field(default=None, repr=False)
     _commits: dict[str, StoredCommit] = field(default_factory=dict, repr=False)
 
@@ -68,7 +69,8 @@ class QueryHandle:
 
     def _resolve(self, rev: str) -> StoredCommit:
         if self.repo is not None:
-            return self.reader.commit(self.repository_id, self.repo.resolve(rev))
+            sha = self.head if rev == "HEAD" and self.head else self.repo.resolve(rev)
+            return self.reader.commit(self.repository_id, sha)
         match = _ANCESTRY.match(rev)
         if match is None or not match.group(2):
             return self.reader.commit(
@@ -129,23 +131,34 @@ def open_for_query(repo_path: str | None, db: str | None) -> QueryHandle:
     url = database_url(db, repo.git_dir if repo else None)
     reader = open_reader(url)
     try:
-        repository_id = _stored_repository(reader, repo, repo_path, url)
+        head = _head(repo)
+        repository_id = _stored_repository(reader, repo, head, repo_path, url)
     except BaseException:
         reader.close()
         if repo is not None:
             repo.close()
         raise
-    return QueryHandle(reader, repository_id, url, repo)
+    return QueryHandle(reader, repository_id, url, repo, head)
+
+
+def _head(repo: GitRepo | None) -> str | None:
+    """The SHA of HEAD; None without the repository or before its first commit."""
+    if repo is None:
+        return None
+    try:
+        return repo.resolve("HEAD")
+    except UnknownRevision:
+        return None
 
 
 def _stored_repository(
-    reader: Reader, repo: GitRepo | None, repo_path: str | None, url: str
+    reader: Reader, repo: GitRepo | None, head: str | None, repo_path: str | None, url: str
 ) -> int:
     """The stored repository a query is about: this clone, else the one `--repo` names (by
     path or name) or the only one in the database."""
     rows = reader.repositories()
     if repo is not None:
-        found = find_repository(reader, repo, head_first=True) if rows else None
+        found = find_repository(reader, repo, head) if rows else None
         match = next((r for r in rows if r.id == found), None)
     else:
         wanted = str(Path(repo_path).resolve()) if repo_path else None

@@ -70,15 +70,15 @@ _DAG_STATES_IN_REPOSITORY = (
     "FROM commit_dags d JOIN commits c ON c.id = d.commit_id "
     "LEFT JOIN builds b ON b.id = d.build_id WHERE c.repository_id = ?) AS states"
 )
-SNAPSHOT_COUNT = f"SELECT count(DISTINCT snapshot_id) FROM {_DAG_STATES_IN_REPOSITORY}"
-FAILED_COUNT = (
-    f"SELECT count(DISTINCT commit_id) FROM {_DAG_STATES_IN_REPOSITORY} WHERE effective_status = ?"
-)
-# (commit, DAG) pairs by kind: built exactly (ok), with stand-ins (stubbed), failed, absent.
-DAG_STATE_KINDS = (
-    "SELECT CASE WHEN effective_status = ? AND stubbed IS NOT NULL THEN 'stubbed' "
-    "ELSE effective_status END AS kind, count(*) "
-    f"FROM {_DAG_STATES_IN_REPOSITORY} GROUP BY kind"
+# One scan of the repository's DAG states: distinct snapshots, commits with a failed DAG, and
+# (commit, DAG) pairs by kind: built exactly (ok), with stand-ins (stubbed), failed.
+DAG_STATE_COUNTS = (
+    "SELECT count(DISTINCT snapshot_id), "
+    "count(DISTINCT CASE WHEN effective_status = ? THEN commit_id END), "
+    "sum(CASE WHEN effective_status = ? AND stubbed IS NULL THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN effective_status = ? AND stubbed IS NOT NULL THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN effective_status = ? THEN 1 ELSE 0 END) "
+    f"FROM {_DAG_STATES_IN_REPOSITORY}"
 )
 LAST_RUN = (
     "SELECT started_at, finished_at, status, seen, built, reused, failed, message "

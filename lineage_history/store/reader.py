@@ -230,17 +230,14 @@ class Reader:
 
     def status(self, repository_id: int) -> dict[str, Any]:
         """Counts of commits, snapshots and failures, (commit, DAG) pairs by kind, last run."""
-        one = (repository_id,)
-        kinds = {"ok": 0, "stubbed": 0, "failed": 0}
-        for kind, count in self._rows(sql.DAG_STATE_KINDS, (STATUS_OK, repository_id)):
-            if kind in kinds:
-                kinds[kind] += count
+        params = (STATUS_FAILED, STATUS_OK, STATUS_OK, STATUS_FAILED, repository_id)
+        snapshots, failed, ok, stubbed, failed_pairs = self._rows(sql.DAG_STATE_COUNTS, params)[0]
         return {
-            "commits": self._rows(sql.COMMIT_COUNT, one)[0][0],
-            "snapshots": self._rows(sql.SNAPSHOT_COUNT, one)[0][0],
-            "failed": self._rows(sql.FAILED_COUNT, (repository_id, STATUS_FAILED))[0][0],
+            "commits": self._rows(sql.COMMIT_COUNT, (repository_id,))[0][0],
+            "snapshots": snapshots,
+            "failed": failed,
             "last_run": self._last_run(repository_id),
-            "dag_commits": kinds,
+            "dag_commits": {"ok": ok or 0, "stubbed": stubbed or 0, "failed": failed_pairs or 0},
         }
 
     def _last_run(self, repository_id: int) -> dict[str, Any] | None:
