@@ -14,25 +14,21 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_index.py"
 
 
-def test_bench_index_quick_run(tmp_path: Path) -> None:
-    figures_file = tmp_path / "figures.json"
-    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+_ENV = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+
+
+def _bench(*args: str) -> subprocess.CompletedProcess[str]:
+    """`bench_index.py ARGS` run to the end; it must succeed."""
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--quick",
-            "--keep",
-            str(tmp_path / "bench"),
-            "--json",
-            str(figures_file),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=900, env=_ENV
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def test_bench_index_quick_run(tmp_path: Path) -> None:
+    figures_file = tmp_path / "figures.json"
+    proc = _bench("--quick", "--keep", str(tmp_path / "bench"), "--json", str(figures_file))
     out = proc.stdout
     for line in (
         "ratio cold index vs naive",
@@ -83,28 +79,11 @@ def test_bench_index_quick_run(tmp_path: Path) -> None:
 def test_bench_index_real_repo_only(tmp_path: Path) -> None:
     """`--real-repo DIR --only-real` on the demo repository (a real git history, a DAG with
     tags): every read command is timed against the naive recipe, and both ways agree."""
-    env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
     demo = tmp_path / "demo"
     make_demo = SCRIPT.parent / "make_demo_repo.py"
-    subprocess.run([sys.executable, str(make_demo), str(demo)], check=True, env=env)
+    subprocess.run([sys.executable, str(make_demo), str(demo)], check=True, env=_ENV)
     figures_file = tmp_path / "figures.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--real-repo",
-            str(demo),
-            "--only-real",
-            "--quick",
-            "--json",
-            str(figures_file),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    proc = _bench("--real-repo", str(demo), "--only-real", "--quick", "--json", str(figures_file))
     assert "[f] read commands end to end" in proc.stdout
     assert "[a] naive recipe" not in proc.stdout  # the generated repository's phases: skipped
     real = json.loads(figures_file.read_text())["real"]
