@@ -143,3 +143,24 @@ def test_a_query_on_an_older_schema_migrates_it_first(tmp_path: Path) -> None:
         assert current_revision(engine) == HEAD_REVISION
     finally:
         engine.dispose()
+
+
+def test_status_of_the_only_repository_counts_what_the_filtered_statements_count(
+    indexed_demo: IndexedDemo,
+) -> None:
+    """`status` skips the per-row repository check when the database holds one repository;
+    the filtered statements (several repositories) must count the same there."""
+    connection = sqlite3.connect(indexed_demo.db)
+    try:
+        (repository_id,) = connection.execute("SELECT id FROM repositories").fetchone()
+        for everything, filtered in (
+            (read_sql.STATES_PER_BUILD_ALL, read_sql.STATES_PER_BUILD),
+            (read_sql.UNBUILT_STATES_ALL, read_sql.UNBUILT_STATES),
+        ):
+            rows = sorted(connection.execute(everything).fetchall(), key=repr)
+            assert rows == sorted(
+                connection.execute(filtered, (repository_id,)).fetchall(), key=repr
+            )
+            assert rows or everything == read_sql.UNBUILT_STATES_ALL  # every demo state built
+    finally:
+        connection.close()

@@ -92,17 +92,22 @@ class QueryHandle:
 
     def pick_dag(self, dag: str | None, also: Iterable[str] = ()) -> str:
         """The DAG a question is about: `--dag`, else the only one indexed (or in `also`)."""
-        names = sorted(set(self.reader.dag_names(self.repository_id)) | set(also))
+        extra = set(also)
         if dag is not None:
-            if dag not in names:
-                known = ", ".join(names) or "none"
-                raise UnknownDag(f"unknown DAG {dag!r}; known DAGs: {known}")
-            return dag
+            if dag in extra or self.reader.has_dag(self.repository_id, dag):
+                return dag
+            known = ", ".join(self._dag_names(extra)) or "none"
+            raise UnknownDag(f"unknown DAG {dag!r}; known DAGs: {known}")
+        names = sorted(set(self.reader.dag_names(self.repository_id, at_most_two=True)) | extra)
         if len(names) > 1:
             raise UnknownDag(
-                "this repository defines several DAGs; pass --dag with one of: " + ", ".join(names)
+                "this repository defines several DAGs; pass --dag with one of: "
+                + ", ".join(self._dag_names(extra))
             )
         return names[0] if names else ""
+
+    def _dag_names(self, extra: set[str]) -> list[str]:
+        return sorted(set(self.reader.dag_names(self.repository_id)) | extra)
 
     def snapshot_at(self, commit: StoredCommit, dag: str) -> Snapshot:
         """The DAG at a commit: empty where it is not defined; an error where its build

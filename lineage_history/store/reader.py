@@ -149,8 +149,13 @@ class Reader:
 
     # -- DAGs and snapshots ---------------------------------------------------------------
 
-    def dag_names(self, repository_id: int) -> list[str]:
-        return sorted(row[0] for row in self._rows(sql.DAG_NAMES, (repository_id, ALL_DAGS)))
+    def dag_names(self, repository_id: int, *, at_most_two: bool = False) -> list[str]:
+        """The names of the DAGs indexed (`at_most_two`: enough to tell one from several)."""
+        statement = sql.TWO_DAG_NAMES if at_most_two else sql.DAG_NAMES
+        return sorted(row[0] for row in self._rows(statement, (repository_id, ALL_DAGS)))
+
+    def has_dag(self, repository_id: int, dag: str) -> bool:
+        return bool(self._rows(sql.DAG_KNOWN, (repository_id, dag)))
 
     def dag_states(
         self, repository_id: int, dag: str, shas: Iterable[str] | None = None
@@ -230,14 +235,26 @@ class Reader:
 
     def status(self, repository_id: int) -> dict[str, Any]:
         """Counts of commits, snapshots and failures, (commit, DAG) pairs by kind, last run."""
-        params = (STATUS_FAILED, STATUS_OK, STATUS_OK, STATUS_FAILED, repository_id)
-        snapshots, failed, ok, stubbed, failed_pairs = self._rows(sql.DAG_STATE_COUNTS, params)[0]
+        alone = len(self.repositories()) == 1
+        one = () if alone else (repository_id,)
+        per_build = sql.STATES_PER_BUILD_ALL if alone else sql.STATES_PER_BUILD
+        unbuilt = sql.UNBUILT_STATES_ALL if alone else sql.UNBUILT_STATES
+        kinds = {"ok": 0, "stubbed": 0, "failed": 0}
+        snapshots = set()
+        for status, snapshot_id, stubbed, count in self._rows(per_build, one):
+            kind = "stubbed" if status == STATUS_OK and stubbed else status
+            kinds[kind] = kinds.get(kind, 0) + count
+            if snapshot_id is not None:
+                snapshots.add(snapshot_id)
+        for status, count in self._rows(unbuilt, one):
+            kinds[status] = kinds.get(status, 0) + count
+        failed_params = (STATUS_FAILED, repository_id, STATUS_FAILED, repository_id)
         return {
             "commits": self._rows(sql.COMMIT_COUNT, (repository_id,))[0][0],
-            "snapshots": snapshots,
-            "failed": failed,
+            "snapshots": len(snapshots),
+            "failed": self._rows(sql.FAILED_COMMIT_COUNT, failed_params)[0][0],
             "last_run": self._last_run(repository_id),
-            "dag_commits": {"ok": ok or 0, "stubbed": stubbed or 0, "failed": failed_pairs or 0},
+            "dag_commits": {kind: kinds[kind] for kind in ("ok", "stubbed", "failed")},
         }
 
     def _last_run(self, repository_id: int) -> dict[str, Any] | None:
@@ -259,8 +276,9 @@ class Reader:
 
     def failed_states(self, repository_id: int) -> list[tuple[str, str, str]]:
         """(sha, dag, error) of every failed DAG state."""
-        rows = self._rows(sql.FAILED_STATES, (repository_id, STATUS_FAILED))
-        return [(sha, dag, error or build_error or "") for sha, dag, error, build_error in rows]
+        params = (STATUS_FAILED, repository_id, STATUS_FAILED, repository_id)
+        rows = self._rows(sql.FAILED_STATES, params)
+        return [(sha, dag, error or build_error or "") for sha, dag, error, build_error, _ in rows]
 
     def stubbed_states(self, repository_id: int) -> list[tuple[str, str, str]]:
         """(sha, dag, build key) of every DAG state whose build used stand-ins."""
