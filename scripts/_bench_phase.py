@@ -2,8 +2,9 @@
 
     python scripts/_bench_phase.py OUT_JSON CMDS_JSON
 
-CMDS_JSON is a JSON list of commands (argument lists, or objects with `argv`, `cwd` and
-`stdout` (a file path to write the command's stdout to)); they run one after the other,
+CMDS_JSON is a JSON list of commands (argument lists, or objects with `argv`, `cwd`, `stdout`
+(a file path to write the command's stdout to) and `sample` (false: no RSS sampling, for
+short commands)); they run one after the other,
 each must succeed. OUT_JSON receives each command's wall-clock seconds (from just before
 starting it to just after it exited), the largest resident set of any process of the phase
 (`getrusage(RUSAGE_CHILDREN).ru_maxrss`, which covers every descendant that was waited for,
@@ -88,7 +89,9 @@ def main() -> None:
             stderr=subprocess.PIPE,
             env={**os.environ, **command.get("env", {})},
         )
-        sampler.pid = process.pid
+        # Read commands are timed without the sampler, whose walks of /proc every 20 ms would
+        # take CPU from a process that runs for about 0.1 s.
+        sampler.pid = process.pid if command.get("sample", True) else None
         _, stderr = process.communicate()
         seconds.append(time.perf_counter() - started)
         sampler.pid = None

@@ -79,7 +79,7 @@ def reads(setup: ReadSetup) -> list[Read]:
 def timed(bench: Bench, words: tuple[str, ...], runs: int) -> tuple[Any, list[float]]:
     """One untimed run (its answer), then `runs` timed fresh processes."""
     out = bench.scratch / "read.json"
-    command = [{"argv": bench.query_command(*words), "stdout": str(out)}]
+    command = [{"argv": bench.query_command(*words), "stdout": str(out), "sample": False}]
     phase(command, bench.scratch)
     answer = json.loads(out.read_text())
     return answer, [phase(command, bench.scratch)["seconds"][0] for _ in range(runs)]
