@@ -1,6 +1,7 @@
-"""Opening a database for reading. A SQLite file already at the newest schema is opened with
-the `sqlite3` module alone, so a query never imports SQLAlchemy or Alembic; anything else
-(PostgreSQL, a file to migrate or to refuse) goes through `database.open_engine` first."""
+"""Opening a database for reading. A database already at the newest schema is opened with
+its driver alone (`sqlite3`, psycopg), so a query never imports SQLAlchemy or Alembic;
+anything else (a schema to migrate, a database to refuse, a connection that fails) goes
+through `database.open_engine`, which migrates or explains."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from lineage_history.errors import DatabaseError
 from lineage_history.store.reader import Reader
 from lineage_history.store.records import HEAD_REVISION
-from lineage_history.store.urls import sqlite_file
+from lineage_history.store.urls import libpq_uri, sqlite_file
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -21,10 +22,9 @@ if TYPE_CHECKING:
 def open_reader(url: str) -> Reader:
     """A reader on an existing, up-to-date lineage database (migrated first if it is older)."""
     file = sqlite_file(url)
-    if file is not None:
-        reader = _sqlite_reader(file)
-        if reader is not None:
-            return reader
+    reader = _sqlite_reader(file) if file is not None else _postgresql_reader(url)
+    if reader is not None:
+        return reader
     from lineage_history.store.database import open_engine
 
     engine = open_engine(url, must_exist=True)
@@ -50,6 +50,28 @@ def _sqlite_reader(file: Path) -> Reader | None:
         if reader.revision() == HEAD_REVISION:
             return reader
     except sqlite3.Error:
+        pass
+    connection.close()
+    return None
+
+
+def _postgresql_reader(url: str) -> Reader | None:
+    """The database through psycopg when its schema is the newest; None otherwise (and for
+    any failure to connect, which `open_engine` then reports as it always has)."""
+    conninfo = libpq_uri(url)
+    if conninfo is None:
+        return None
+    try:
+        import psycopg
+
+        connection = psycopg.connect(conninfo)
+    except Exception:  # any failure: the full path below says what is wrong
+        return None
+    reader = Reader(connection, format_style=True)
+    try:
+        if reader.revision() == HEAD_REVISION:
+            return reader
+    except psycopg.Error:
         pass
     connection.close()
     return None

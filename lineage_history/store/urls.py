@@ -42,3 +42,12 @@ def sqlite_file(url: str) -> Path | None:
         return None
     path = url[len(prefix) :]
     return Path(path) if path and path != ":memory:" else None
+
+
+def libpq_uri(url: str) -> str | None:
+    """The libpq URI psycopg connects with for a PostgreSQL URL (SQLAlchemy's spelling names
+    the driver: `postgresql+psycopg://`); None for any other database."""
+    for prefix in ("postgresql+psycopg://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url.removeprefix(prefix)
+    return None
