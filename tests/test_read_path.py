@@ -19,7 +19,7 @@ from lineage_history.store.connect import engine_reader, open_reader
 from lineage_history.store.database import create, current_revision, open_engine, upgrade
 from lineage_history.store.records import HEAD_REVISION
 from lineage_history.store.schema import metadata
-from tests.fixtures import PG_URL, IndexedDemo, run_cli
+from tests.fixtures import PG_URL, PYPROJECT, IndexedDemo, Repo, git, run_cli
 
 
 def _expanded(statement: str) -> tuple[str, int]:
@@ -184,3 +184,24 @@ def test_status_of_the_only_repository_counts_what_the_filtered_statements_count
             assert rows or everything == read_sql.UNBUILT_STATES_ALL  # every demo state built
     finally:
         connection.close()
+
+
+def test_status_counts_the_commits_behind_every_branch(tmp_path: Path) -> None:
+    """`behind` is 0 without walking the history when every branch tip is indexed, and the
+    exact count of unindexed commits on HEAD and the local branches when one is not."""
+    repo = Repo(tmp_path / "repo")
+    repo.commit(
+        "config",
+        {"pyproject.toml": PYPROJECT, "pipe/m.py": "def a(x: int) -> int:\n    return x\n"},
+    )
+    repo.index()
+    assert repo.cli("status", "--format", "json")["behind"] == 0
+    repo.commit("two")
+    repo.commit("three")
+    git(repo.path, "branch", "side", "HEAD~1")
+    git(repo.path, "checkout", "-q", "side")
+    repo.commit("on the side")
+    git(repo.path, "checkout", "-q", "main")
+    assert repo.cli("status", "--format", "json")["behind"] == 3
+    repo.index()
+    assert repo.cli("status", "--format", "json")["behind"] == 0

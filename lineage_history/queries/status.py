@@ -14,9 +14,16 @@ from lineage_history.store.reader import Reader
 
 
 def _behind(reader: Reader, repository_id: int, repo: GitRepo | None) -> int | None:
-    """Commits reachable from HEAD and the local branches that are not indexed yet."""
+    """Commits reachable from HEAD and the local branches that are not indexed yet.
+
+    An index run stores a commit only after its parents, so when every branch tip is stored
+    nothing behind them is missing: the usual answer (0) costs no walk of the history.
+    """
     if repo is None or not repo.has_commits():
         return None
+    tips = repo.tips()
+    if reader.indexed_shas(repository_id, among=tips) == tips:
+        return 0
     return len(repo.reachable_shas() - reader.indexed_shas(repository_id))
 
 

@@ -28,6 +28,7 @@ SHALLOW_BOUNDARIES = "SELECT sha FROM repository_roots WHERE repository_id = ? A
 REF = "SELECT sha FROM refs WHERE repository_id = ? AND name = ?"
 SHA_PREFIX = "SELECT sha FROM commits WHERE repository_id = ? AND sha LIKE ? LIMIT 2"
 INDEXED_SHAS = "SELECT sha FROM commits WHERE repository_id = ?"
+INDEXED_AMONG = "SELECT sha FROM commits WHERE repository_id = ? AND sha IN ({shas})"
 _COMMIT = (
     "SELECT c.id, c.sha, c.parents, a.name, a.email, c.authored_at, c.subject, c.position "
     "FROM commits c JOIN authors a ON a.id = c.author_id WHERE c.repository_id = ?"

@@ -144,8 +144,14 @@ class Reader:
         """Every indexed commit, oldest first."""
         return [_commit(row) for row in self._rows(sql.COMMITS, (repository_id,))]
 
-    def indexed_shas(self, repository_id: int) -> set[str]:
-        return {row[0] for row in self._rows(sql.INDEXED_SHAS, (repository_id,))}
+    def indexed_shas(self, repository_id: int, among: Iterable[str] | None = None) -> set[str]:
+        """The SHAs of the indexed commits (of `among` only, when given)."""
+        if among is None:
+            return {row[0] for row in self._rows(sql.INDEXED_SHAS, (repository_id,))}
+        wanted = sorted(set(among))
+        return {
+            row[0] for row in self._in_chunks(sql.INDEXED_AMONG, "shas", wanted, (repository_id,))
+        }
 
     # -- DAGs and snapshots ---------------------------------------------------------------
 
