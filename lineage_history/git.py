@@ -168,11 +168,9 @@ class GitRepo:
             )
         return commits
 
-    def tips(self) -> set[str]:
-        """The commits HEAD and the local branches point at."""
-        out = self.run("for-each-ref", "--format=%(objectname)", "refs/heads")
-        head = [self.resolve("HEAD")] if self.has_commits() else []
-        return set(out.split()) | set(head)
+    def branch_tips(self) -> set[str]:
+        """The commits the local branches point at."""
+        return set(self.run("for-each-ref", "--format=%(objectname)", "refs/heads").split())
 
     def reachable_shas(self) -> set[str]:
         """The SHAs of the commits `commits()` lists by default, without reading them."""

@@ -13,23 +13,31 @@ from lineage_history.store.connect import open_reader
 from lineage_history.store.reader import Reader
 
 
-def _behind(reader: Reader, repository_id: int, repo: GitRepo | None) -> int | None:
+def _behind(
+    reader: Reader, repository_id: int, repo: GitRepo | None, head: str | None
+) -> int | None:
     """Commits reachable from HEAD and the local branches that are not indexed yet.
 
     An index run stores a commit only after its parents, so when every branch tip is stored
     nothing behind them is missing: the usual answer (0) costs no walk of the history.
     """
-    if repo is None or not repo.has_commits():
+    if repo is None or head is None:
         return None
-    tips = repo.tips()
+    tips = repo.branch_tips() | {head}
     if reader.indexed_shas(repository_id, among=tips) == tips:
         return 0
     return len(repo.reachable_shas() - reader.indexed_shas(repository_id))
 
 
+def _head_of(repo: GitRepo | None) -> str | None:
+    if repo is None or not repo.has_commits():
+        return None
+    return repo.resolve("HEAD")
+
+
 def repository_status(handle: QueryHandle) -> dict[str, Any]:
     data = handle.reader.status(handle.repository_id)
-    data["behind"] = _behind(handle.reader, handle.repository_id, handle.repo)
+    data["behind"] = _behind(handle.reader, handle.repository_id, handle.repo, handle.head)
     data["failures"] = [
         {"sha": sha, "dag": dag, "error": error}
         for sha, dag, error in handle.reader.failed_states(handle.repository_id)
@@ -53,7 +61,7 @@ def all_repositories_status(db: str | None) -> list[dict[str, Any]]:
                 name=row.name,
                 identity=row.identity,
                 path=row.path,
-                behind=_behind(reader, row.id, on_disk),
+                behind=_behind(reader, row.id, on_disk, _head_of(on_disk)),
             )
             if on_disk is not None:
                 on_disk.close()
