@@ -5,7 +5,6 @@ resolved here for every question."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -121,8 +120,7 @@ class QueryHandle:
                 f"{state.error}"
             )
         assert state.snapshot_id is not None
-        snapshot = self.reader.load_snapshot(state.snapshot_id)
-        return dataclasses.replace(snapshot, stubbed=state.stubbed) if state.stubbed else snapshot
+        return self.reader.build_snapshot(state.snapshot_id, state.stubbed)
 
 
 def open_for_query(repo_path: str | None, db: str | None) -> QueryHandle:

@@ -3,7 +3,6 @@ children first, DAG states, and node versions fetched by name."""
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -99,9 +98,7 @@ class History:
         snapshot_id = self.snapshot_id(sha)
         if snapshot_id is None:
             return EMPTY
-        snapshot = self.reader.load_snapshot(snapshot_id)
-        stubbed = self.stubbed(sha)
-        return dataclasses.replace(snapshot, stubbed=stubbed) if stubbed else snapshot
+        return self.reader.build_snapshot(snapshot_id, self.stubbed(sha))
 
     def stubbed(self, sha: str | None) -> tuple[str, ...]:
         state = self.states.get(sha) if sha else None

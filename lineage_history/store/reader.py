@@ -197,15 +197,19 @@ class Reader:
             self._snapshots[snapshot_id] = Snapshot.of(nodes, config)
         return self._snapshots[snapshot_id]
 
+    def build_snapshot(self, snapshot_id: int, stubbed: tuple[str, ...]) -> Snapshot:
+        """A snapshot as one build made it: with that build's stand-ins (the same snapshot
+        can come from an exact build and from one with stand-ins)."""
+        snapshot = self.load_snapshot(snapshot_id)
+        return dataclasses.replace(snapshot, stubbed=stubbed) if stubbed else snapshot
+
     def built_snapshot(self, key: str) -> Snapshot | None:
         """The snapshot a successful build of `key` produced, with the build's stand-ins."""
         rows = self._rows(sql.BUILT_SNAPSHOT, (key, STATUS_OK))
         if not rows:
             return None
         snapshot_id, stubbed = rows[0]
-        snapshot = self.load_snapshot(snapshot_id)
-        stand_ins = stubbed_list(stubbed)
-        return dataclasses.replace(snapshot, stubbed=stand_ins) if stand_ins else snapshot
+        return self.build_snapshot(snapshot_id, stubbed_list(stubbed))
 
     def node_versions(self, snapshot_ids: Iterable[int], name: str) -> dict[int, Node]:
         """The version of node `name` in each of the given snapshots that has it."""
