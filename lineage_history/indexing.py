@@ -60,14 +60,9 @@ def open_for_index(repo_path: str | None, db: str | None) -> IndexHandle:
     return IndexHandle(repo, store, repository_id, url)
 
 
-@contextlib.contextmanager
-def indexing(repo_path: str | None, db: str | None) -> Iterator[IndexHandle]:
+def indexing(repo_path: str | None, db: str | None) -> contextlib.closing[IndexHandle]:
     """An index handle for the length of a `with` block."""
-    handle = open_for_index(repo_path, db)
-    try:
-        yield handle
-    finally:
-        handle.close()
+    return contextlib.closing(open_for_index(repo_path, db))
 
 
 @contextlib.contextmanager

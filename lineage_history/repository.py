@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lineage_history.errors import NotAGitRepository, UserError
+from lineage_history.errors import NotAGitRepository, UnknownRevision, UserError
 from lineage_history.git import GitRepo
 from lineage_history.store.reader import Reader
 
@@ -17,6 +17,17 @@ def open_repo(path: str | None) -> GitRepo | None:
     try:
         return GitRepo(path or ".")
     except NotAGitRepository:
+        return None
+
+
+def head_of(repo: GitRepo | None) -> str | None:
+    """The SHA of HEAD; None without the repository or before its first commit (one git
+    call: every query asks it)."""
+    if repo is None:
+        return None
+    try:
+        return repo.resolve("HEAD")
+    except UnknownRevision:
         return None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from lineage_history.errors import (
 )
 from lineage_history.git import GitRepo
 from lineage_history.model import EMPTY, Snapshot
-from lineage_history.repository import find_repository, open_repo
+from lineage_history.repository import find_repository, head_of, open_repo
 from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit, database_url, describe
 from lineage_history.store.connect import open_reader
 from lineage_history.store.reader import Reader
@@ -134,7 +134,7 @@ def open_for_query(repo_path: str | None, db: str | None) -> QueryHandle:
     url = database_url(db, repo.git_dir if repo else None)
     reader = open_reader(url)
     try:
-        head = _head(repo)
+        head = head_of(repo)
         repository_id = _stored_repository(reader, repo, head, repo_path, url)
     except BaseException:
         reader.close()
@@ -142,16 +142,6 @@ def open_for_query(repo_path: str | None, db: str | None) -> QueryHandle:
             repo.close()
         raise
     return QueryHandle(reader, repository_id, url, repo, head)
-
-
-def _head(repo: GitRepo | None) -> str | None:
-    """The SHA of HEAD; None without the repository or before its first commit."""
-    if repo is None:
-        return None
-    try:
-        return repo.resolve("HEAD")
-    except UnknownRevision:
-        return None
 
 
 def _stored_repository(
@@ -180,11 +170,6 @@ def _stored_repository(
     raise UserError(f"several repositories in {describe(url)}; pass --repo with one of: {names}")
 
 
-@contextlib.contextmanager
-def opened(repo_path: str | None, db: str | None) -> Iterator[QueryHandle]:
+def opened(repo_path: str | None, db: str | None) -> contextlib.closing[QueryHandle]:
     """A query handle for the length of a `with` block."""
-    handle = open_for_query(repo_path, db)
-    try:
-        yield handle
-    finally:
-        handle.close()
+    return contextlib.closing(open_for_query(repo_path, db))

@@ -7,7 +7,7 @@ from typing import Any
 
 from lineage_history.git import GitRepo
 from lineage_history.queries.handle import QueryHandle
-from lineage_history.repository import open_repo
+from lineage_history.repository import head_of, open_repo
 from lineage_history.store import database_url
 from lineage_history.store.connect import open_reader
 from lineage_history.store.reader import Reader
@@ -27,12 +27,6 @@ def _behind(
     if reader.indexed_shas(repository_id, among=tips) == tips:
         return 0
     return len(repo.reachable_shas() - reader.indexed_shas(repository_id))
-
-
-def _head_of(repo: GitRepo | None) -> str | None:
-    if repo is None or not repo.has_commits():
-        return None
-    return repo.resolve("HEAD")
 
 
 def repository_status(handle: QueryHandle) -> dict[str, Any]:
@@ -61,7 +55,7 @@ def all_repositories_status(db: str | None) -> list[dict[str, Any]]:
                 name=row.name,
                 identity=row.identity,
                 path=row.path,
-                behind=_behind(reader, row.id, on_disk, _head_of(on_disk)),
+                behind=_behind(reader, row.id, on_disk, head_of(on_disk)),
             )
             if on_disk is not None:
                 on_disk.close()
