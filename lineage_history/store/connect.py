@@ -45,14 +45,7 @@ def _sqlite_reader(file: Path) -> Reader | None:
         connection = sqlite3.connect(file, timeout=60)
     except sqlite3.Error:
         return None
-    reader = Reader(connection)
-    try:
-        if reader.revision() == HEAD_REVISION:
-            return reader
-    except sqlite3.Error:
-        pass
-    connection.close()
-    return None
+    return _if_current(Reader(connection), sqlite3.Error)
 
 
 def _postgresql_reader(url: str) -> Reader | None:
@@ -67,13 +60,18 @@ def _postgresql_reader(url: str) -> Reader | None:
         connection = psycopg.connect(conninfo)
     except Exception:  # any failure: the full path below says what is wrong
         return None
-    reader = Reader(connection, format_style=True)
+    return _if_current(Reader(connection, format_style=True), psycopg.Error)
+
+
+def _if_current(reader: Reader, driver_error: type[Exception]) -> Reader | None:
+    """`reader` when its database is at the newest schema; else closed, and None (an older
+    schema, or tables that are not ours: `open_engine` migrates or explains)."""
     try:
         if reader.revision() == HEAD_REVISION:
             return reader
-    except psycopg.Error:
+    except driver_error:
         pass
-    connection.close()
+    reader.close()
     return None
 
 
