@@ -151,7 +151,7 @@ class GitRepo:
         elif revs:
             selectors = [self.resolve(rev) for rev in revs]
         else:
-            selectors = (["HEAD"] if self.has_commits() else []) + ["--branches"]
+            selectors = self._head_and_branches()
         out = self.run(
             "log", "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", *selectors, "--"
         )
@@ -174,8 +174,11 @@ class GitRepo:
 
     def reachable_shas(self) -> set[str]:
         """The SHAs of the commits `commits()` lists by default, without reading them."""
-        selectors = (["HEAD"] if self.has_commits() else []) + ["--branches"]
-        return set(self.run("rev-list", *selectors, "--").split())
+        return set(self.run("rev-list", *self._head_and_branches(), "--").split())
+
+    def _head_and_branches(self) -> list[str]:
+        """What `commits()` walks by default: HEAD (once it has a commit) and local branches."""
+        return (["HEAD"] if self.has_commits() else []) + ["--branches"]
 
     def refs(self) -> dict[str, str]:
         """Branches, tags and HEAD, each with the commit it points at."""
