@@ -154,8 +154,8 @@ def warm_up(bench: Bench, sha: str) -> None:
         [
             sys.executable,
             "-c",
-            "import lineage_history.cli, lineage_history.indexing, lineage_history.indexer, "
-            "lineage_history.queries, lineage_history.render, lineage_history.store",
+            "import lineage_history.cli, lineage_history.index.session, lineage_history.index.run, "
+            "lineage_history.queries, lineage_history.output.text, lineage_history.store",
         ],
         check=True,
     )

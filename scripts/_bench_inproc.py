@@ -25,26 +25,27 @@ from pathlib import Path
 from typing import Any
 
 started = time.perf_counter()
-from lineage_history import queries  # noqa: E402
+from lineage_history.dag import selectors  # noqa: E402
+from lineage_history.queries import at_commit, diffs, handle, node_log, tag_blame  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - started
 
 
-def call(function: str, args: list[str]) -> Callable[[queries.QueryHandle], Any]:
+def call(function: str, args: list[str]) -> Callable[[handle.QueryHandle], Any]:
     if function == "diff":
-        return lambda c: queries.diff_revisions(c, args[0], args[1], None)
+        return lambda c: diffs.diff_revisions(c, args[0], args[1], None)
     if function == "log":
-        return lambda c: queries.log(c, args[0], "HEAD")
+        return lambda c: node_log.log(c, args[0], "HEAD")
     if function == "show":
-        filters = queries.parse_tag_filters(args)
-        return lambda c: queries.show(c, "HEAD", None, filters)
+        filters = selectors.parse_tag_filters(args)
+        return lambda c: at_commit.show(c, "HEAD", None, filters)
     if function == "upstream":
-        return lambda c: queries.upstream(c, args[0], "HEAD")
+        return lambda c: at_commit.upstream(c, args[0], "HEAD")
     if function == "downstream":
-        return lambda c: queries.downstream(c, args[0], "HEAD")
+        return lambda c: at_commit.downstream(c, args[0], "HEAD")
     if function == "blame":
-        wanted = queries.TagFilter.parse(args[0])
-        return lambda c: queries.blame(c, wanted, "HEAD")
+        wanted = selectors.TagFilter.parse(args[0])
+        return lambda c: tag_blame.blame(c, wanted, "HEAD")
     raise SystemExit(f"unknown function {function!r}")
 
 
@@ -60,10 +61,10 @@ def main() -> None:
     opens = []
     for _ in range(spec["opens"]):
         begin = time.perf_counter()
-        queries.open_for_query(repo, db).close()
+        handle.open_for_query(repo, db).close()
         opens.append(time.perf_counter() - begin)
     results: dict[str, Any] = {}
-    context = queries.open_for_query(repo, db)
+    context = handle.open_for_query(repo, db)
     try:
         for label, function, args in spec["queries"]:
             run = call(function, args)

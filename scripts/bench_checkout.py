@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _bench_repo
 
-from lineage_history.build_keys import plan
-from lineage_history.config import definitions_at_commit
-from lineage_history.git import GitRepo
+from lineage_history.build.plans import plan
+from lineage_history.definitions.toml_files import definitions_at_commit
+from lineage_history.repo.git import GitRepo
 
 
 def git(repo: Path, *args: str) -> None:

@@ -18,10 +18,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from lineage_history.build_keys import Planner
-from lineage_history.discovered import Discoverer
-from lineage_history.git import GitRepo
-from lineage_history.store import Store, open_engine
+from lineage_history.build.plans import Planner
+from lineage_history.definitions.discovery import Discoverer
+from lineage_history.repo.git import GitRepo
+from lineage_history.store.database import open_engine
+from lineage_history.store.writer import Store
 
 
 def _walk(repo: GitRepo, shas: list[str], discoverer: Discoverer, with_plans: bool) -> dict:

@@ -23,7 +23,7 @@ from typing import Any
 
 import tomllib
 
-from lineage_history.diff import types_agree
+from lineage_history.dag.diff import types_agree
 
 FIELDS = ("dependencies", "tags", "role", "doc", "code")
 
@@ -76,13 +76,14 @@ def nodes_at_head(repo: Path, db: Path, dags: list[str]) -> dict[str, Any]:
     """Per DAG: its nodes (every stored field) and stubbed list at HEAD, None when it failed."""
     code = (
         "import json, sys\n"
-        "from lineage_history import queries\n"
+        "from lineage_history.queries.at_commit import show\n"
+        "from lineage_history.queries.handle import opened\n"
         "from lineage_history.errors import LineageHistoryError\n"
         "found = {}\n"
-        "with queries.opened(sys.argv[1], sys.argv[2]) as context:\n"
+        "with opened(sys.argv[1], sys.argv[2]) as context:\n"
         "    for dag in sys.argv[3:]:\n"
         "        try:\n"
-        "            shown = queries.show(context, 'HEAD', dag)\n"
+        "            shown = show(context, 'HEAD', dag)\n"
         "        except LineageHistoryError:\n"
         "            found[dag] = None\n"
         "            continue\n"

@@ -8,8 +8,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from lineage_history.build_claims import ClaimHeartbeat
-from lineage_history.store import Store, open_engine
+from lineage_history.index.claims import ClaimHeartbeat
+from lineage_history.store.database import open_engine
+from lineage_history.store.writer import Store
 from tests.fixtures import PYPROJECT, commit_file, count, git, slow_module, start_index, wait_for
 
 KEY = "k" * 64

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from lineage_history.config import parse_definitions
-from lineage_history.diff import diff
+from lineage_history.build.fingerprints import Fingerprinter
+from lineage_history.dag.diff import diff
+from lineage_history.dag.graph import downstream, path_between, upstream
+from lineage_history.dag.model import Node, Snapshot
+from lineage_history.definitions.toml_files import parse_definitions
 from lineage_history.errors import ConfigError
-from lineage_history.extract._fingerprint import Fingerprinter
-from lineage_history.graph import downstream, path_between, upstream
-from lineage_history.model import Node, Snapshot
 
 MODULE = '''
 import pandas as pd

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from lineage_history import demo_repo
 from lineage_history._resources import pipelines_dir
-from lineage_history.demo_repo import SIDE_STORY, STORY, DemoDirectoryNotEmpty, build_demo_repo
+from lineage_history.demo import story as demo_repo
+from lineage_history.demo.story import SIDE_STORY, STORY, DemoDirectoryNotEmpty, build_demo_repo
 
 if sys.version_info >= (3, 11):
     import tomllib

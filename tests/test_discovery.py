@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from lineage_history import config
-from lineage_history.discovered import Discoverer
-from lineage_history.git import GitRepo
-from lineage_history.store import Store, open_engine
+from lineage_history.definitions import toml_files as config
+from lineage_history.definitions.discovery import Discoverer
+from lineage_history.repo.git import GitRepo
+from lineage_history.store.database import open_engine
+from lineage_history.store.writer import Store
 from tests.fixtures import PG_URL, Repo, run_cli, scalar
 
 FUNCTIONS = """

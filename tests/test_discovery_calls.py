@@ -6,7 +6,13 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from lineage_history.discovery import SELF, DriverCall, ModuleRef, driver_calls, mentions_driver
+from lineage_history.definitions.driver_calls import (
+    SELF,
+    DriverCall,
+    ModuleRef,
+    driver_calls,
+    mentions_driver,
+)
 
 
 def calls(source: str) -> list[DriverCall]:

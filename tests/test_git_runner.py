@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lineage_history.errors import GitError, LineageHistoryError
-from lineage_history.git import GitRepo, run_git
+from lineage_history.repo.git import GitRepo, run_git
 from tests.fixtures import git
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lineage_history"
@@ -41,4 +41,4 @@ def test_no_other_module_starts_git() -> None:
         for path in PACKAGE.rglob("*.py")
         if re.search(r"^import subprocess", path.read_text(), re.MULTILINE)
     }
-    assert starters == {"git.py": True, "pictures.py": False, "extract/pool.py": False}
+    assert starters == {"repo/git.py": True, "output/viz.py": False, "build/pool.py": False}

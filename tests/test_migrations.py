@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from lineage_history.store import Store
 from lineage_history.store.database import HEAD_REVISION, create, current_revision, upgrade
 from lineage_history.store.records import DagState, StoredCommit
+from lineage_history.store.writer import Store
 from tests.fixtures import execute_sql
 
 ROOT, CHILD, MERGE = "a" * 40, "b" * 40, "c" * 40

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lineage_history import queries
+from lineage_history.dag import selectors
+from lineage_history.queries import at_commit, handle, node_log, tag_blame
 from tests.fixtures import IndexedDemo, git, run_cli
 
 # upstream(fit_random_forest) at demo/v1, read off the first pipeline: the training part of the
@@ -45,8 +46,8 @@ DOWNSTREAM_SEX = {
 
 
 @pytest.fixture(scope="module")
-def context(indexed_demo: IndexedDemo) -> Iterator[queries.QueryHandle]:
-    with queries.opened(str(indexed_demo.repo), str(indexed_demo.db)) as opened:
+def context(indexed_demo: IndexedDemo) -> Iterator[handle.QueryHandle]:
+    with handle.opened(str(indexed_demo.repo), str(indexed_demo.db)) as opened:
         yield opened
 
 
@@ -66,10 +67,10 @@ def tags_of(demo: IndexedDemo, entries: list[dict]) -> list[str]:
     return [by_sha[entry["sha"]] for entry in entries]
 
 
-def log_of(context: queries.QueryHandle, demo: IndexedDemo, node: str, rev: str = "HEAD",
+def log_of(context: handle.QueryHandle, demo: IndexedDemo, node: str, rev: str = "HEAD",
            follow: bool = False) -> list[tuple[str, object]]:  # fmt: skip
     by_sha = {sha: tag for tag, sha in demo.shas.items()}
-    result = queries.log(context, node, rev, follow=follow)
+    result = node_log.log(context, node, rev, follow=follow)
     return [(by_sha[e.commit.sha], e.change) for e in result.entries]
 
 
@@ -112,7 +113,7 @@ def test_log_of_an_extract_columns_column(context, indexed_demo: IndexedDemo) ->
         ("demo/sex-pii", ("tags",)),
         ("demo/v1", "added"),
     ]
-    entries = queries.log(context, "sex").entries
+    entries = node_log.log(context, "sex").entries
     assert entries[0].details == ("importance: prototype -> production",)
     assert entries[1].details == ("PII: (none) -> true",)
 
@@ -122,9 +123,9 @@ def test_log_of_external_inputs(context, indexed_demo: IndexedDemo) -> None:
         ("demo/type", ("type",)),
         ("demo/v1", "added"),
     ]
-    assert queries.log(context, "max_depth").entries[0].details == ("type int -> int | None",)
+    assert node_log.log(context, "max_depth").entries[0].details == ("type int -> int | None",)
     # random_state goes from external input to function
-    log = queries.log(context, "random_state").entries
+    log = node_log.log(context, "random_state").entries
     assert [(e.change, e.details[-1]) for e in log[:1]] == [
         (("code", "tags", "doc", "role"), "role input -> function")
     ]
@@ -136,7 +137,7 @@ def test_log_of_code_and_dependency_changes(context, indexed_demo: IndexedDemo) 
         ("demo/encoders", ("code", "dependencies")),
         ("demo/v1", "added"),
     ]
-    details = queries.log(context, "encoders").entries[0].details
+    details = node_log.log(context, "encoders").entries[0].details
     assert details == ("+dep cabin_encoder", "+dep embarked_encoder")
 
 
@@ -184,7 +185,7 @@ def test_log_of_the_old_name_ends_in_the_rename(context, indexed_demo: IndexedDe
         ("demo/code-only", ("code",)),
         ("demo/v1", "added"),
     ]
-    assert queries.log(context, "family_size").entries[0].renamed_to == "family_count"
+    assert node_log.log(context, "family_size").entries[0].renamed_to == "family_count"
 
 
 @pytest.fixture(scope="module")
@@ -205,13 +206,13 @@ def merged(indexed_demo: IndexedDemo, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_log_through_merges_walks_the_side_the_node_came_from(merged: IndexedDemo) -> None:
-    with queries.opened(str(merged.repo), str(merged.db)) as opened:
+    with handle.opened(str(merged.repo), str(merged.db)) as opened:
         # main's merge kept main's encoders: the side branch's change is not main's history
         assert log_of(opened, merged, "encoders", "main") == [
             ("demo/encoders", ("code", "dependencies")),
             ("demo/v1", "added"),
         ]
-        assert queries.log(opened, "title", "main").entries == ()
+        assert node_log.log(opened, "title", "main").entries == ()
         # the real merge took encoders and title from the side branch
         assert log_of(opened, merged, "encoders", "merged") == [
             ("demo/side", ("code", "dependencies")),
@@ -235,8 +236,8 @@ def test_show_filters_by_tags(indexed_demo: IndexedDemo) -> None:
 
 def test_show_ands_tag_filters_and_key_alone_means_has_the_tag(context) -> None:
     def names(rev: str, *filters: str, role: str | None = None) -> set[str]:
-        parsed = queries.parse_tag_filters(filters)
-        return {n.name for n in queries.show(context, rev, tags=parsed, role=role).nodes}
+        parsed = selectors.parse_tag_filters(filters)
+        return {n.name for n in at_commit.show(context, rev, tags=parsed, role=role).nodes}
 
     assert names("demo/v1", "PII=true") == {"age"}
     assert names("main", "PII=true", "importance=production") == {"age", "sex"}
@@ -284,7 +285,7 @@ def test_upstream_at_v1_and_at_main_differ_by_the_story(indexed_demo: IndexedDem
 
 def test_upstream_after_encoders_adds_exactly_the_encodings(context) -> None:
     def upstream_names(rev: str) -> set[str]:
-        return {n.name for n, _ in queries.upstream(context, "fit_random_forest", rev).nodes}
+        return {n.name for n, _ in at_commit.upstream(context, "fit_random_forest", rev).nodes}
 
     assert upstream_names("demo/encoders") - upstream_names("demo/sex-pii") == ADDED_BY_ENCODERS
     assert upstream_names("demo/sex-pii") - upstream_names("demo/encoders") == set()
@@ -314,8 +315,8 @@ def test_which_artifact_nodes_consume_pii(indexed_demo: IndexedDemo) -> None:
 
 
 def test_downstream_of_sex(context) -> None:
-    assert {n.name for n, _ in queries.downstream(context, "sex").nodes} == DOWNSTREAM_SEX
-    assert queries.downstream(context, "validation_accuracy").nodes == ()
+    assert {n.name for n, _ in at_commit.downstream(context, "sex").nodes} == DOWNSTREAM_SEX
+    assert at_commit.downstream(context, "validation_accuracy").nodes == ()
 
 
 def test_path_age_to_fit_random_forest(indexed_demo: IndexedDemo) -> None:
@@ -337,14 +338,14 @@ def test_path_age_to_fit_random_forest(indexed_demo: IndexedDemo) -> None:
 
 
 def test_path_at_v1_goes_through_is_child_too(context) -> None:
-    result = queries.path(context, "age", "fit_random_forest", "demo/v1")
+    result = at_commit.path(context, "age", "fit_random_forest", "demo/v1")
     assert result.path_count == 4
     assert {n.name for n in result.nodes} == {
         "age", "age_filled", "is_child", "training_set", "train_test_split", "X_train",
         "y_train", "fit_random_forest",
     }  # fmt: skip
-    tagged = queries.path(
-        context, "age", "fit_random_forest", "main", tags=queries.parse_tag_filters(["artifact"])
+    tagged = at_commit.path(
+        context, "age", "fit_random_forest", "main", tags=selectors.parse_tag_filters(["artifact"])
     )
     assert [n.name for n in tagged.nodes] == ["training_set", "fit_random_forest"]
 
@@ -376,7 +377,7 @@ def test_blame_pii(indexed_demo: IndexedDemo) -> None:
 
 
 def test_blame_key_alone_finds_the_current_value(context, indexed_demo: IndexedDemo) -> None:
-    result = queries.blame(context, queries.TagFilter.parse("importance"), "main")
+    result = tag_blame.blame(context, selectors.TagFilter.parse("importance"), "main")
     by_node = {line.node: (line.value, line.commit.sha) for line in result.lines}
     production = indexed_demo.shas["demo/production"]
     table = {"titanic_data", "pclass", "name", "sex", "age", "sibsp", "parch", "ticket",
@@ -386,14 +387,18 @@ def test_blame_key_alone_finds_the_current_value(context, indexed_demo: IndexedD
         "fit_random_forest": ("production", indexed_demo.shas["demo/v1"]),
     }
     # with the value given, the prototype tag goes back to the first pipeline
-    before = queries.blame(context, queries.TagFilter.parse("importance=prototype"), "demo/type")
+    before = tag_blame.blame(
+        context, selectors.TagFilter.parse("importance=prototype"), "demo/type"
+    )
     assert before.lines == ()
-    old = queries.blame(context, queries.TagFilter.parse("importance=prototype"), "demo/encoders")
+    old = tag_blame.blame(
+        context, selectors.TagFilter.parse("importance=prototype"), "demo/encoders"
+    )
     assert {line.commit.sha for line in old.lines} == {indexed_demo.shas["demo/v1"]}
 
 
 def test_blame_walks_over_the_failed_build(context, indexed_demo: IndexedDemo) -> None:
-    result = queries.blame(context, queries.TagFilter.parse("PII=true"), "demo/fixed")
+    result = tag_blame.blame(context, selectors.TagFilter.parse("PII=true"), "demo/fixed")
     assert {line.node: line.commit.sha for line in result.lines} == {
         "age": indexed_demo.shas["demo/v1"],
         "sex": indexed_demo.shas["demo/sex-pii"],

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lineage_history.graph import merge_bases
+from lineage_history.dag.graph import merge_bases
 from tests.fixtures import IndexedDemo, git, run_cli
 
 

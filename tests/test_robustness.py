@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, text
 
-from lineage_history.model import Node, Snapshot
-from lineage_history.store import Store
+from lineage_history.dag.model import Node, Snapshot
 from lineage_history.store.database import (
     HEAD_REVISION,
     create,
@@ -23,6 +22,7 @@ from lineage_history.store.database import (
     upgrade,
 )
 from lineage_history.store.schema import builds, commit_dags
+from lineage_history.store.writer import Store
 from tests.fixtures import (
     build_processes_in,
     commit_file,

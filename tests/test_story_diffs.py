@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lineage_history import queries
-from lineage_history.demo_repo import SIDE_STORY, STORY, StoryStep
+from lineage_history.demo.story import SIDE_STORY, STORY, StoryStep
 from lineage_history.errors import BuildFailedError
+from lineage_history.queries import diffs, handle
 from lineage_history.store.schema import metadata
 from tests.fixtures import IndexedDemo, run_cli
 
@@ -20,7 +20,7 @@ STEPS_WITH_BASE = [step for step in (*STORY, *SIDE_STORY) if step.base is not No
 
 @pytest.fixture(scope="module")
 def context(indexed_demo: IndexedDemo):
-    with queries.opened(str(indexed_demo.repo), str(indexed_demo.db)) as ctx:
+    with handle.opened(str(indexed_demo.repo), str(indexed_demo.db)) as ctx:
         yield ctx
 
 
@@ -33,9 +33,9 @@ def test_story_step_diff(context, step: StoryStep) -> None:
     expect = step.expect
     if expect["fails"]:
         with pytest.raises(BuildFailedError, match="CategoricalEncoder"):
-            queries.diff_revisions(context, step.base, step.tag, None)
+            diffs.diff_revisions(context, step.base, step.tag, None)
         return
-    lineage = queries.diff_revisions(context, step.base, step.tag, None).diff
+    lineage = diffs.diff_revisions(context, step.base, step.tag, None).diff
     assert sorted(n.name for n in lineage.added) == expect["added"]
     assert sorted(n.name for n in lineage.removed) == expect["removed"]
     assert {m.name: sorted(m.changes) for m in lineage.modified} == expect["modified"]
@@ -54,7 +54,7 @@ def test_docs_only_commit_reuses_the_previous_snapshot(context) -> None:
 
 
 def test_tag_only_edit_is_tags_not_code(context) -> None:
-    lineage = queries.diff_revisions(context, "demo/v1", "demo/sex-pii", None).diff
+    lineage = diffs.diff_revisions(context, "demo/v1", "demo/sex-pii", None).diff
     (change,) = lineage.modified
     assert (change.name, change.changes) == ("sex", ("tags",))
     assert dict(change.after.tags)["PII"] == "true"
@@ -65,14 +65,14 @@ def test_external_inputs_are_never_code_modified(context) -> None:
     for step in STEPS_WITH_BASE:
         if step.expect["fails"]:
             continue
-        for change in queries.diff_revisions(context, step.base, step.tag, None).diff.modified:
+        for change in diffs.diff_revisions(context, step.base, step.tag, None).diff.modified:
             if change.before.role == change.after.role == "input":
                 assert "code" not in change.changes, (step.tag, change.name)
                 assert change.before.code is None and change.after.code is None
 
 
 def test_private_helper_or_constant_change_is_code(context) -> None:
-    lineage = queries.diff_revisions(context, "demo/fixed", "demo/helper", None).diff
+    lineage = diffs.diff_revisions(context, "demo/fixed", "demo/helper", None).diff
     assert {m.name: m.changes for m in lineage.modified} == {
         "cabin_type": ("code",),
         "ticket_type": ("code",),

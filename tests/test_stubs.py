@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import lineage_history
-from lineage_history.diff import types_agree
+from lineage_history.dag.diff import types_agree
 from tests.fixtures import PG_URL, commit_files, fresh_pg_schema, git, run_cli
 
 PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
@@ -310,11 +310,11 @@ def nodes_of(data: Any) -> dict[str, Any]:
 
 def full_nodes(stub_repo, dag: str, rev: str = "HEAD") -> dict[str, dict[str, Any]]:
     """Every stored field of the nodes (documentation and code fingerprints too)."""
-    from lineage_history import queries
+    from lineage_history.queries import at_commit, handle
 
     repo, db, _ = stub_repo
-    with queries.opened(str(repo), str(db)) as context:
-        return {n.name: n.to_dict() for n in queries.show(context, rev, dag).nodes}
+    with handle.opened(str(repo), str(db)) as context:
+        return {n.name: n.to_dict() for n in at_commit.show(context, rev, dag).nodes}
 
 
 def test_missing_modules_get_stand_ins_that_keep_their_names(stub_repo) -> None:
@@ -549,9 +549,10 @@ def test_rebuild_stubbed_after_the_environment_gained_the_package(tmp_path: Path
 def test_an_exact_build_of_a_key_wins_over_a_stubbed_one(tmp_path: Path) -> None:
     from sqlalchemy import select
 
-    from lineage_history.model import Node, Snapshot
-    from lineage_history.store import Store, open_engine
+    from lineage_history.dag.model import Node, Snapshot
+    from lineage_history.store.database import open_engine
     from lineage_history.store.schema import builds
+    from lineage_history.store.writer import Store
 
     store = Store(open_engine(f"sqlite:///{tmp_path / 'builds.sqlite'}"))
     exact = Snapshot.of([Node("x", "polars.dataframe.frame.DataFrame", code="c")])
@@ -573,7 +574,7 @@ def test_an_exact_build_of_a_key_wins_over_a_stubbed_one(tmp_path: Path) -> None
 
 
 def test_definition_stub_key_is_validated(tmp_path: Path) -> None:
-    from lineage_history.config import parse_definitions
+    from lineage_history.definitions.toml_files import parse_definitions
     from lineage_history.errors import ConfigError
 
     text = '[dags.d]\nmodules = ["m.py"]\nstub = ["pandas", "pandas", "sklearn"]\n'
@@ -638,7 +639,7 @@ def test_fidelity_benchmark_compares_exact_and_stubbed_builds(tmp_path: Path) ->
 
 
 def test_outermost_stand_ins_name_what_to_install() -> None:
-    from lineage_history.model import outermost
+    from lineage_history.dag.model import outermost
 
     stubbed = ["pyspark", "pyspark.sql", "pyspark.sql.functions", "sklearn.preprocessing.X"]
     assert outermost(stubbed) == ["pyspark", "sklearn.preprocessing.X"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lineage_history import visual
-from lineage_history.diff import diff
-from lineage_history.model import ROLE_INPUT, Node, Snapshot
+from lineage_history.dag.diff import diff
+from lineage_history.dag.model import ROLE_INPUT, Node, Snapshot
+from lineage_history.output import pictures as visual
 from tests.fixtures import IndexedDemo, run_cli
 
 # The diff demo/v1 -> main, node by node, from the story.

@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 
-from lineage_history.cli import (  # noqa: F401
+from lineage_history.cli import (  # noqa: F401  (each registers its commands)
     commands_dags,
     commands_diff,
     commands_index,

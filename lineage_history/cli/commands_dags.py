@@ -28,11 +28,11 @@ def dags(
 ) -> None:
     """The DAGs at REV: defined in lineage-history.toml / pyproject.toml, or discovered from
     driver code, with modules, config, where they were found and their build status."""
-    from lineage_history.dag_listing import dags_at
+    from lineage_history.definitions.listing import dags_at
 
     listings = dags_at(repo, db, rev, config)
     if output_format == "json":
-        from lineage_history.contract import dags_json
+        from lineage_history.output.contract import dags_json
 
         echo_json(dags_json(listings))
         return
@@ -61,7 +61,7 @@ def dags(
 )
 def init(rev: str, force: bool, repo: str | None) -> None:
     """Write the DAGs discovered in REV's driver code to lineage-history.toml, to curate."""
-    from lineage_history.dag_listing import write_config
+    from lineage_history.definitions.listing import write_config
 
     path, count = write_config(repo, rev, force=force)
     echo(f"wrote {count} DAG{'s' if count != 1 else ''} to {path}")

@@ -40,14 +40,15 @@ def diff_command(
 ) -> int:
     """The lineage diff: A B, A..B, A...B (from the merge base), or REV (default HEAD)
     against the working tree (--staged: the index), built on the fly and not stored."""
-    from lineage_history import queries, render
+    from lineage_history.output import text as render
+    from lineage_history.queries import diffs, handle
 
-    with queries.opened(repo, db) as handle:
-        report = queries.diff_revisions(handle, base, head, dag, staged=staged)
+    with handle.opened(repo, db) as handle:
+        report = diffs.diff_revisions(handle, base, head, dag, staged=staged)
     base, head = report.base_rev, report.head_rev
     mermaid, left_out = "", tuple[str, ...]()
     if output_format in ("markdown", "mermaid"):
-        from lineage_history.pictures import diff_mermaid
+        from lineage_history.output.viz import diff_mermaid
 
         mermaid, left_out = diff_mermaid(report)
     head_sha = report.head.sha if report.head is not None else None
@@ -55,7 +56,7 @@ def diff_command(
         f"{head} ({head_sha[:10]})" if head_sha else head
     )
     if output_format == "json":
-        from lineage_history.contract import diff_json
+        from lineage_history.output.contract import diff_json
 
         echo_json(
             diff_json(

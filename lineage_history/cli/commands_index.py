@@ -189,9 +189,9 @@ def index(
     db: str | None,
 ) -> int:
     """Index the DAG of every commit reachable from REVS: incremental, idempotent, cron-safe."""
-    from lineage_history import indexing
-    from lineage_history.config import load_override
-    from lineage_history.indexer import IndexOptions
+    from lineage_history.definitions.toml_files import load_override
+    from lineage_history.index import session as indexing
+    from lineage_history.index.run import IndexOptions
 
     override = load_override(config) if config else None
     options = IndexOptions(
@@ -257,13 +257,12 @@ def _print_status(data: dict[str, Any]) -> None:
 def status(output_format: str, all_repos: bool, repo: str | None, db: str | None) -> None:
     """What is indexed: commits (and how many are behind the refs), distinct snapshots,
     failed commits, the last run."""
-    from lineage_history import queries
-    from lineage_history.queries import status
+    from lineage_history.queries import handle, status
 
     if all_repos:
         statuses = status.all_repositories_status(db)
         if output_format == "json":
-            from lineage_history.contract import all_statuses_json
+            from lineage_history.output.contract import all_statuses_json
 
             echo_json(all_statuses_json(statuses))
             return
@@ -272,7 +271,7 @@ def status(output_format: str, all_repos: bool, repo: str | None, db: str | None
             _print_status(data)
             echo("")
         return
-    with queries.opened(repo, db) as handle:
+    with handle.opened(repo, db) as handle:
         data = status.repository_status(handle)
     if output_format == "json":
         echo_json(data)
@@ -311,9 +310,11 @@ def demo(directory: Path | None, jobs: int) -> None:
     """Build a demo repository with a scripted pipeline history, index it, show a diff."""
     import tempfile
 
-    from lineage_history import indexing, queries, render
-    from lineage_history.demo_repo import build_demo_repo
-    from lineage_history.indexer import IndexOptions
+    from lineage_history.demo.story import build_demo_repo
+    from lineage_history.index import session as indexing
+    from lineage_history.index.run import IndexOptions
+    from lineage_history.output import text as render
+    from lineage_history.queries import diffs, handle
 
     target = directory or Path(tempfile.mkdtemp(prefix="lineage-history-demo-")) / "titanic"
     info(f"building the demo repository in {target} ...")
@@ -323,8 +324,8 @@ def demo(directory: Path | None, jobs: int) -> None:
     with indexing.indexing(str(target), str(db_path)) as index:
         result = indexing.index_once(index, IndexOptions(all_refs=True, jobs=jobs), notify=info)
     info(f"{result.summary()}; the failure is the story's broken reference (demo/broken)")
-    with queries.opened(str(target), str(db_path)) as handle:
-        report = queries.diff_revisions(handle, "demo/v1", "main", None)
+    with handle.opened(str(target), str(db_path)) as handle:
+        report = diffs.diff_revisions(handle, "demo/v1", "main", None)
     title = "lineage diff: demo/v1 (the first pipeline) -> main"
     echo(render.diff_to_table(report.diff, title, colour=colour()))
     echo(

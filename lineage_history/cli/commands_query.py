@@ -7,20 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lineage_history._text import plain, plural
-from lineage_history.cli._common import (
-    DAG,
-    DB,
-    REPO,
-    arg,
-    command,
-    echo,
-    echo_json,
-    output_format,
-)
+from lineage_history.cli._common import DAG, DB, REPO, arg, command, echo, echo_json, output_format
 
 if TYPE_CHECKING:
-    from lineage_history.model import Node, TagValue
-    from lineage_history.store import StoredCommit
+    from lineage_history.dag.model import Node, TagValue
+    from lineage_history.store.records import StoredCommit
 
 TAGS = arg(
     "--tag",
@@ -65,7 +56,7 @@ def _where(rev: str, commit: StoredCommit) -> str:
 
 
 def _day(commit: StoredCommit) -> str:
-    from lineage_history.contract import iso_date
+    from lineage_history.output.contract import iso_date
 
     return iso_date(commit.authored_at)[:10]
 
@@ -79,7 +70,7 @@ def _filters_text(tags: Sequence[Any]) -> str:
 
 def _print_reach(result: Any, output_format: str) -> None:
     if output_format == "json":
-        from lineage_history.contract import reach_json
+        from lineage_history.output.contract import reach_json
 
         echo_json(reach_json(result))
         return
@@ -123,24 +114,23 @@ def log_command(
 ) -> None:
     """The commits, newest first, that added, changed or removed NODE, and what changed;
     or, with --reach FROM TO [REV], where FROM started or stopped reaching TO."""
-    from lineage_history import queries
     from lineage_history.errors import UserError
-    from lineage_history.queries import review
+    from lineage_history.queries import handle, node_log, review
 
     if reach is not None:
         if rev is not None or follow:
             raise UserError("log --reach FROM TO takes one revision and no --follow")
-        with queries.opened(repo, db) as handle:
+        with handle.opened(repo, db) as handle:
             reached = review.reach_log(handle, *reach, node or "HEAD", dag)
         _print_reach(reached, output_format)
         return
     if node is None:
         raise UserError("log needs a NODE, or --reach FROM TO")
     rev = rev or "HEAD"
-    with queries.opened(repo, db) as handle:
-        result = queries.log(handle, node, rev, dag, follow)
+    with handle.opened(repo, db) as handle:
+        result = node_log.log(handle, node, rev, dag, follow)
     if output_format == "json":
-        from lineage_history.contract import log_json
+        from lineage_history.output.contract import log_json
 
         echo_json(log_json(result))
         return
@@ -191,13 +181,14 @@ def show_command(
     dag: str | None,
 ) -> None:
     """The nodes at REV with type, tags and dependencies, filtered by tags and role."""
-    from lineage_history import queries
+    from lineage_history.dag import selectors
+    from lineage_history.queries import at_commit, handle
 
-    filters = queries.parse_tag_filters(tags)
-    with queries.opened(repo, db) as handle:
-        shown = queries.show(handle, rev, dag, filters, role)
+    filters = selectors.parse_tag_filters(tags)
+    with handle.opened(repo, db) as handle:
+        shown = at_commit.show(handle, rev, dag, filters, role)
     if output_format == "json":
-        from lineage_history.contract import show_json
+        from lineage_history.output.contract import show_json
 
         echo_json(show_json(shown))
         return
@@ -223,7 +214,7 @@ def show_command(
 
 def _print_related(result: Any, filters: Sequence[Any], output_format: str) -> None:
     if output_format == "json":
-        from lineage_history.contract import related_json
+        from lineage_history.output.contract import related_json
 
         echo_json(related_json(result))
         return
@@ -250,11 +241,12 @@ def upstream_command(
     dag: str | None,
 ) -> None:
     """Every node NODE depends on, directly or not, nearest first."""
-    from lineage_history import queries
+    from lineage_history.dag import selectors
+    from lineage_history.queries import at_commit, handle
 
-    filters = queries.parse_tag_filters(tags)
-    with queries.opened(repo, db) as handle:
-        result = queries.upstream(handle, node, at, dag, filters)
+    filters = selectors.parse_tag_filters(tags)
+    with handle.opened(repo, db) as handle:
+        result = at_commit.upstream(handle, node, at, dag, filters)
     _print_related(result, filters, output_format)
 
 
@@ -269,11 +261,12 @@ def downstream_command(
     dag: str | None,
 ) -> None:
     """Every node that depends on NODE, directly or not, nearest first."""
-    from lineage_history import queries
+    from lineage_history.dag import selectors
+    from lineage_history.queries import at_commit, handle
 
-    filters = queries.parse_tag_filters(tags)
-    with queries.opened(repo, db) as handle:
-        result = queries.downstream(handle, node, at, dag, filters)
+    filters = selectors.parse_tag_filters(tags)
+    with handle.opened(repo, db) as handle:
+        result = at_commit.downstream(handle, node, at, dag, filters)
     _print_related(result, filters, output_format)
 
 
@@ -302,13 +295,14 @@ def path_command(
     dag: str | None,
 ) -> int:
     """How data flows from SOURCE to TARGET: the paths and the nodes on them (exit 1: none)."""
-    from lineage_history import queries
+    from lineage_history.dag import selectors
+    from lineage_history.queries import at_commit, handle
 
-    filters = queries.parse_tag_filters(tags)
-    with queries.opened(repo, db) as handle:
-        result = queries.path(handle, source, target, at, dag, filters)
+    filters = selectors.parse_tag_filters(tags)
+    with handle.opened(repo, db) as handle:
+        result = at_commit.path(handle, source, target, at, dag, filters)
     if output_format == "json":
-        from lineage_history.contract import path_json
+        from lineage_history.output.contract import path_json
 
         echo_json(path_json(result))
     elif not result.path_count:
@@ -350,13 +344,14 @@ def blame_command(
     tag: str, rev: str, output_format: str, repo: str | None, db: str | None, dag: str | None
 ) -> None:
     """For each node carrying TAG at REV, the commit that put the tag (value) on it."""
-    from lineage_history import queries
+    from lineage_history.dag import selectors
+    from lineage_history.queries import handle, tag_blame
 
-    wanted = queries.TagFilter.parse(tag)
-    with queries.opened(repo, db) as handle:
-        result = queries.blame(handle, wanted, rev, dag)
+    wanted = selectors.TagFilter.parse(tag)
+    with handle.opened(repo, db) as handle:
+        result = tag_blame.blame(handle, wanted, rev, dag)
     if output_format == "json":
-        from lineage_history.contract import blame_json
+        from lineage_history.output.contract import blame_json
 
         echo_json(blame_json(result))
         return
@@ -403,11 +398,12 @@ def viz_command(
     dag: str | None,
 ) -> None:
     """Draw the DAG at REV, or the diff from --base to REV, styled and with a legend."""
-    from lineage_history import pictures, queries
     from lineage_history.errors import UserError
+    from lineage_history.output import viz as pictures
+    from lineage_history.queries import handle
 
     if (up or down) and node is None:
         raise UserError("--upstream and --downstream need --node")
-    with queries.opened(repo, db) as handle:
+    with handle.opened(repo, db) as handle:
         drawing = pictures.draw(handle, rev, output, dag, base, node, up, down)
     echo(f"wrote {drawing.path} ({plural(drawing.nodes, 'node')}, {plural(drawing.edges, 'edge')})")

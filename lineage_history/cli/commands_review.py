@@ -37,10 +37,10 @@ def check_command(
 
     Exit 1 when there are violations, 0 when there are none, 2 for a broken rule file.
     """
-    from lineage_history import queries, render
-    from lineage_history.queries import review
+    from lineage_history.output import text as render
+    from lineage_history.queries import handle, review
 
-    with queries.opened(repo, db) as handle:
+    with handle.opened(repo, db) as handle:
         report = review.check(handle, first, second, dag, rules)
     head = f"{report.head_rev} ({report.head.sha[:10]})"
     if report.base is None:
@@ -52,7 +52,7 @@ def check_command(
     title = f"lineage check of {report.dag or '(no DAG)'}: {where}{origin}"
     change = report.base is not None
     if output_format == "json":
-        from lineage_history.contract import check_json
+        from lineage_history.output.contract import check_json
 
         echo_json(check_json(report.violations))
     elif output_format == "markdown":

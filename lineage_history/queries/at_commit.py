@@ -6,12 +6,12 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from lineage_history import graph
+from lineage_history.dag import graph
+from lineage_history.dag.model import Node, Snapshot
+from lineage_history.dag.selectors import TagFilter, matches_all
 from lineage_history.errors import UnknownNode, UserError
-from lineage_history.model import Node, Snapshot
 from lineage_history.queries.handle import QueryHandle
-from lineage_history.selectors import TagFilter, matches_all
-from lineage_history.store import StoredCommit
+from lineage_history.store.records import StoredCommit
 
 ROLES = ("input", "function")
 MAX_LISTED_PATHS = 20

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lineage_history.diff import LineageDiff, diff
+from lineage_history.dag.diff import LineageDiff, diff
+from lineage_history.dag.model import Snapshot
 from lineage_history.errors import UserError
-from lineage_history.model import Snapshot
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.queries.ranges import is_range, resolve_pair
-from lineage_history.store import StoredCommit
+from lineage_history.store.records import StoredCommit
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def diff_revisions(
     """The diff `base_rev head_rev`, or of a range `A...B` / `A..B` given alone; with one
     revision (or none: HEAD), that revision against the working tree (`staged`: the index)."""
     if base_rev is None or (head_rev is None and not is_range(base_rev)):
-        from lineage_history.queries.live import diff_live  # builds: imported only when needed
+        from lineage_history.build.live import diff_live  # builds: imported only when needed
 
         return diff_live(handle, base_rev, dag, staged=staged)
     if staged:

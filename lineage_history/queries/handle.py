@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lineage_history.dag.model import EMPTY, Snapshot
 from lineage_history.errors import (
     BuildFailedError,
     NotAGitRepository,
@@ -20,15 +21,15 @@ from lineage_history.errors import (
     UnknownRevision,
     UserError,
 )
-from lineage_history.git import GitRepo
-from lineage_history.model import EMPTY, Snapshot
-from lineage_history.repository import find_repository, head_of, open_repo
-from lineage_history.store import STATUS_FAILED, STATUS_OK, StoredCommit, database_url, describe
+from lineage_history.repo.clone import find_repository, head_of, open_repo
+from lineage_history.repo.git import GitRepo
 from lineage_history.store.connect import open_reader
 from lineage_history.store.reader import Reader
+from lineage_history.store.records import STATUS_FAILED, STATUS_OK, StoredCommit
+from lineage_history.store.urls import database_url, describe
 
 if TYPE_CHECKING:  # the write side: only the working-tree diff, which builds, opens it
-    from lineage_history.store.store import Store
+    from lineage_history.store.writer import Store
 
 _ANCESTRY = re.compile(r"^(.+?)((?:[~^]\d*)*)$")
 
@@ -55,7 +56,8 @@ class QueryHandle:
     def store(self) -> Store:
         """The write side's store on the same database (for the build of a working tree)."""
         if self._store is None:
-            from lineage_history.store import Store, open_engine
+            from lineage_history.store.database import open_engine
+            from lineage_history.store.writer import Store
 
             self._store = Store(open_engine(self.url, must_exist=True))
         return self._store

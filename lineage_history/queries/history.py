@@ -7,10 +7,10 @@ import heapq
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from lineage_history.diff import diff
-from lineage_history.model import EMPTY, Node, Snapshot, TagValue
+from lineage_history.dag.diff import diff
+from lineage_history.dag.model import EMPTY, Node, Snapshot, TagValue
 from lineage_history.queries.handle import QueryHandle
-from lineage_history.store import STATUS_FAILED, STATUS_OK, DagState, StoredCommit
+from lineage_history.store.records import STATUS_FAILED, STATUS_OK, DagState, StoredCommit
 
 
 class History:

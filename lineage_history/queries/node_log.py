@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from lineage_history.diff import NodeChange, node_changes
+from lineage_history.dag.diff import NodeChange, node_changes
+from lineage_history.output.text import change_details
 from lineage_history.queries.at_commit import unknown_node
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.queries.history import History
-from lineage_history.render import change_details
-from lineage_history.store import StoredCommit
+from lineage_history.store.records import StoredCommit
 
 BOUNDARY_NOTE = (
     "a shallow clone's boundary: the history before it is not indexed "

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lineage_history import graph
+from lineage_history.dag import graph
 from lineage_history.errors import UserError
 from lineage_history.queries.handle import QueryHandle
-from lineage_history.store import StoredCommit
+from lineage_history.store.records import StoredCommit
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lineage_history import policy
-from lineage_history.config import OWN_FILE, PYPROJECT
+from lineage_history.dag import policy
+from lineage_history.dag.graph import shortest_paths
+from lineage_history.dag.policy import Violation
+from lineage_history.dag.rules import Rule, parse_rules
+from lineage_history.definitions.toml_files import OWN_FILE, PYPROJECT
 from lineage_history.errors import ConfigError, UserError
-from lineage_history.graph import shortest_paths
-from lineage_history.policy import Violation
 from lineage_history.queries.at_commit import unknown_node
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.queries.history import History
 from lineage_history.queries.ranges import is_range, resolve_pair
-from lineage_history.rules import Rule, parse_rules
-from lineage_history.store import StoredCommit
+from lineage_history.store.records import StoredCommit
 
 __all__ = ["CheckReport", "ReachEntry", "ReachLog", "RuleSet", "check", "load_rules", "reach_log"]
 

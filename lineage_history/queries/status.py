@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lineage_history.git import GitRepo
 from lineage_history.queries.handle import QueryHandle
-from lineage_history.repository import head_of, open_repo
-from lineage_history.store import database_url
+from lineage_history.repo.clone import head_of, open_repo
+from lineage_history.repo.git import GitRepo
 from lineage_history.store.connect import open_reader
 from lineage_history.store.reader import Reader
+from lineage_history.store.urls import database_url
 
 
 def _behind(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from lineage_history.model import Node, TagValue
+from lineage_history.dag.model import Node, TagValue
+from lineage_history.dag.selectors import TagFilter
 from lineage_history.queries.at_commit import at
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.queries.history import History
-from lineage_history.selectors import TagFilter
-from lineage_history.store import StoredCommit
+from lineage_history.store.records import StoredCommit
 
 
 @dataclass(frozen=True)

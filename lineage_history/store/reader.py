@@ -9,8 +9,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from lineage_history.dag.model import Node, Snapshot, TagValue
 from lineage_history.errors import NotIndexed, UnknownRevision
-from lineage_history.model import Node, Snapshot, TagValue
 from lineage_history.store import read_sql as sql
 from lineage_history.store.records import (
     ALL_DAGS,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lineage_history.model import Node
+from lineage_history.dag.model import Node
 
 # The newest migration in migrations/versions; a test keeps the two in step. Checking it with
 # one SELECT keeps Alembic out of every query command's start-up.

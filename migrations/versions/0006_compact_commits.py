@@ -26,7 +26,7 @@ depends_on = None
 
 
 def _digest(name: str, email: str) -> str:
-    """As lineage_history.store.store.author_digest computes it."""
+    """As lineage_history.store.writer.author_digest computes it."""
     return hashlib.sha256(f"{name}\0{email}".encode("utf-8", "surrogatepass")).hexdigest()
 
 

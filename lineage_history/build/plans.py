@@ -1,0 +1,132 @@
+"""Per-commit build plans from git objects alone: which files a DAG needs and its build key."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import PurePosixPath
+
+from lineage_history.build.fingerprints import imported_top_level_names
+from lineage_history.dag.model import canonical_json, sha256_hex
+from lineage_history.definitions.imports import closure, import_root, search_path
+from lineage_history.definitions.toml_files import DagDefinition
+from lineage_history.repo.tree import FileEntry, Reads, Tree, glob
+
+# Bump when extraction changes what it records, so every commit is rebuilt once.
+EXTRACTOR_VERSION = "3"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text
+
+
+@cache
+def environment_fingerprint() -> dict[str, str]:
+    try:
+        hamilton = version("apache-hamilton")
+    except PackageNotFoundError:  # pragma: no cover - installed under its old name
+        hamilton = version("sf-hamilton")
+    return {
+        "extractor": EXTRACTOR_VERSION,
+        "hamilton": hamilton,
+        "python": ".".join(map(str, sys.version_info[:3])),
+    }
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What one DAG at one commit needs (the import closure of its modules, by blob id), how
+    the build imports them, and the resulting key."""
+
+    definition: DagDefinition
+    files: tuple[FileEntry, ...]
+    modules: tuple[tuple[str, str], ...]  # (path, dotted name) in definition order
+    search: tuple[str, ...]  # directories put first on the build's sys.path
+    local_names: tuple[str, ...]  # top-level names that always come from the commit
+    key: str
+
+
+def plan(
+    tree: Tree, definition: DagDefinition, passed_env: Mapping[str, str] | None = None
+) -> BuildPlan | None:
+    """The build plan of a DAG at a commit, or None when none of its modules exists yet.
+
+    The key covers the closure's blobs, the definition, the environment variables passed to
+    builds and the versions of Hamilton, Python and the extractor: a change anywhere else in
+    the repository leaves it as it was.
+    """
+    present = [m for m in definition.modules if tree.blob(m) is not None]
+    if not present:
+        return None
+    search = search_path(tree, definition.modules)
+    seen = closure(tree, definition.modules, search)
+    files = dict(seen.files)
+    for pattern in definition.include:
+        files.update(glob(tree, pattern))
+    entries = tuple(sorted(files.items()))
+    modules = tuple((m, import_root(tree, m)[1]) for m in definition.modules)
+    key = sha256_hex(
+        canonical_json(
+            {
+                "env": environment_fingerprint(),
+                "passed_env": dict(sorted((passed_env or {}).items())),
+                "definition": definition.to_dict(),
+                "files": entries,
+                "modules": modules,
+                "search": search,
+                "local": seen.local_names,
+            }
+        )
+    )
+    return BuildPlan(definition, entries, modules, search, seen.local_names, key)
+
+
+class Planner:
+    """`plan` with a memory: a DAG's plan is reused at the next commit when every directory
+    entry its planning read is unchanged there (the common case: most commits touch none of
+    a DAG's files), so planning a long history costs a lookup per commit and DAG."""
+
+    def __init__(self, passed_env: Mapping[str, str] | None = None) -> None:
+        self.passed_env = dict(passed_env or {})
+        self._last: dict[str, tuple[Reads, BuildPlan | None]] = {}
+
+    def plan(self, tree: Tree, definition: DagDefinition) -> BuildPlan | None:
+        digest = definition.digest
+        memo = self._last.get(digest)
+        if memo is not None and tree.still_holds(memo[0]):
+            return memo[1]
+        with tree.recording() as reads:
+            result = plan(tree, definition, self.passed_env)
+        self._last[digest] = (reads, result)
+        return result
+
+
+@cache
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@cache
+def _imports_of_blob(blob_id: str, source: bytes) -> frozenset[str]:
+    return frozenset(imported_top_level_names(source.decode("utf-8", "replace")))
+
+
+def preload_names(build_plan: BuildPlan, files: dict[str, tuple[str, bytes]]) -> tuple[str, ...]:
+    """Third-party packages to import once in the build server: the definition's `preload`,
+    else what the DAG's files import that is neither the commit's nor the standard library's."""
+    if build_plan.definition.preload:
+        return build_plan.definition.preload
+    local = set(build_plan.local_names)
+    for path in files:
+        parts = PurePosixPath(path).parts
+        local.update(parts[:-1])
+        local.add(PurePosixPath(path).stem)
+    names: set[str] = set()
+    for path, (blob, content) in files.items():
+        if path.endswith(".py"):
+            names |= _imports_of_blob(blob, content)
+    candidates = names - local - set(sys.stdlib_module_names)
+    return tuple(sorted(name for name in candidates if _importable(name)))

@@ -1,0 +1,240 @@
+"""The DAGs a commit's driver code builds: driver scripts found per directory (cached by tree
+id), each blob parsed once (in memory and in the database), modules resolved by the import
+model, one `DagDefinition` per distinct module set and config."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import sys
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lineage_history.definitions.driver_calls import (
+    PARSER_VERSION,
+    SELF,
+    DriverCall,
+    ModuleRef,
+    driver_calls,
+    mentions_driver,
+)
+from lineage_history.definitions.imports import resolve_module, resolve_relative, script_search_path
+from lineage_history.definitions.toml_files import DagDefinition
+from lineage_history.repo.tree import Tree
+
+Calls = tuple[DriverCall, ...]
+Scripts = tuple[tuple[str, str], ...]  # (path relative to the scanned directory, blob id)
+_CONFTEST = ("conftest.py",)
+# Names that are files, not directories, without asking the tree (most entries of a repo).
+_FILE_SUFFIXES = frozenset({
+    "md", "rst", "txt", "csv", "json", "yaml", "yml", "toml", "cfg", "ini", "lock", "sh", "png",
+    "jpg", "jpeg", "gif", "svg", "ipynb", "html", "css", "js", "ts", "parquet", "pkl", "sql",
+    "xml", "pdf", "in", "typed",
+})  # fmt: skip
+_SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
+
+
+class ParseCache(Protocol):
+    """Where parse results outlive a process (the lineage database)."""
+
+    def discovered_blobs(self, blob_ids: Collection[str], version: str) -> dict[str, str]: ...
+
+    def save_discovered_blobs(self, results: dict[str, str], version: str) -> None: ...
+
+
+def is_test_path(path: str) -> bool:
+    """Test code builds throwaway drivers over fixtures; it is not one of the project's DAGs."""
+    *directories, filename = path.split("/")
+    if any(_is_test_dir(d) for d in directories):
+        return True
+    return filename.startswith("test_") or filename.endswith("_test.py") or filename in _CONFTEST
+
+
+def _is_test_dir(name: str) -> bool:
+    return name in ("test", "tests") or name.endswith(("_tests", "_test"))
+
+
+def _skipped_dir(name: str) -> bool:
+    return name.startswith(".") or name in _SKIPPED_DIRS or _is_test_dir(name)
+
+
+def _join(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory else name
+
+
+def _encode(calls: Calls) -> str:
+    return json.dumps([call.to_json() for call in calls], sort_keys=True)
+
+
+def _decode(text: str) -> Calls:
+    return tuple(DriverCall.from_json(item) for item in json.loads(text))
+
+
+@dataclass
+class _Directory:
+    path: str
+    tree_id: str | None
+    subdirectories: list[_Directory] = field(default_factory=list)
+    files: list[tuple[str, str]] = field(default_factory=list)  # candidate `.py` files
+
+
+class Discoverer:
+    """Finds the DAGs of commits; keep one per run so that its caches carry across commits."""
+
+    def __init__(self, cache: ParseCache | None = None) -> None:
+        self.cache = cache
+        self.parsed = 0  # blobs this process read and parsed (not found in a cache)
+        self._calls: dict[str, Calls] = {}  # blob id -> its driver calls
+        self._scripts: dict[str, Scripts] = {}  # directory tree id -> its driver scripts
+        # (script path, blob id) -> what its resolution looked at, and its DAGs
+        self._resolved: dict[tuple[str, str], tuple[Dependencies, list[DagDefinition]]] = {}
+
+    # -- which files are driver scripts ---------------------------------------------------
+
+    def scripts(self, tree: Tree) -> list[tuple[str, Calls]]:
+        """(path, driver calls) of every driver script of a tree, sorted by path."""
+        return [(path, self._calls[blob]) for path, blob in self._script_entries(tree)]
+
+    def _script_entries(self, tree: Tree) -> list[tuple[str, str]]:
+        """(path, blob id) of the driver scripts; directories seen before cost nothing."""
+        root_id = tree.tree_id("")
+        if root_id is not None and root_id in self._scripts:
+            return sorted(self._scripts[root_id])
+        walked: list[_Directory] = []
+        self._walk(tree, _Directory("", root_id), walked)
+        unknown = {blob for d in walked for _, blob in d.files if blob not in self._calls}
+        if unknown:
+            self._learn(tree, unknown)
+        found: dict[str, Scripts] = {}
+        for directory in reversed(walked):  # every directory after its subdirectories
+            start = len(directory.path) + 1 if directory.path else 0
+            scripts = [(path[start:], blob) for path, blob in directory.files if self._calls[blob]]
+            for sub in directory.subdirectories:
+                below = found[sub.path] if sub.path in found else self._scripts[str(sub.tree_id)]
+                scripts += [(f"{sub.path[start:]}/{path}", blob) for path, blob in below]
+            found[directory.path] = tuple(scripts)
+            if directory.tree_id is not None:
+                self._scripts[directory.tree_id] = found[directory.path]
+        return sorted(found[""])
+
+    def _walk(self, tree: Tree, directory: _Directory, walked: list[_Directory]) -> None:
+        """List the directories not scanned before (by tree id), parents first."""
+        for name in tree.names(directory.path):
+            path = _join(directory.path, name)
+            if name.endswith(".py"):
+                blob = tree.blob(path)
+                if blob is not None:
+                    if not is_test_path(path):
+                        directory.files.append((path, blob))
+                    continue
+            if name.rsplit(".", 1)[-1].lower() in _FILE_SUFFIXES or _skipped_dir(name):
+                continue
+            if tree.is_dir(path):
+                directory.subdirectories.append(_Directory(path, tree.tree_id(path)))
+        walked.append(directory)
+        for sub in directory.subdirectories:
+            if sub.tree_id is None or sub.tree_id not in self._scripts:
+                self._walk(tree, sub, walked)
+
+    def _learn(self, tree: Tree, blob_ids: set[str]) -> None:
+        """Driver calls of blobs: from the database where another run parsed them, else parsed."""
+        stored = self.cache.discovered_blobs(blob_ids, PARSER_VERSION) if self.cache else {}
+        new: dict[str, str] = {}
+        for blob in blob_ids:
+            if blob in stored:
+                self._calls[blob] = _decode(stored[blob])
+                continue
+            source = tree.read(blob)
+            calls: Calls = ()
+            if mentions_driver(source):
+                calls = tuple(driver_calls(source.decode("utf-8", "replace")))
+            self.parsed += 1
+            self._calls[blob] = calls
+            new[blob] = _encode(calls)
+        if new and self.cache is not None:
+            self.cache.save_discovered_blobs(new, PARSER_VERSION)
+
+    # -- from calls to definitions --------------------------------------------------------
+
+    def definitions(self, tree: Tree) -> dict[str, DagDefinition]:
+        """The discovered DAGs of a tree by name (`dir/script`, `dir/script#2`, ...)."""
+        found: dict[str, DagDefinition] = {}
+        for path, blob in self._script_entries(tree):
+            memo = self._resolved.get((path, blob))
+            if memo is None or not _still_valid(tree, memo[0]):
+                memo = _script_definitions(tree, path, self._calls[blob])
+                self._resolved[(path, blob)] = memo
+            for definition in memo[1]:
+                found[definition.name] = definition
+        return found
+
+
+Dependencies = tuple[tuple[str, str | None], ...]  # (directory, its tree id when resolved)
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
+def _still_valid(tree: Tree, dependencies: Dependencies) -> bool:
+    """Module resolution looked only into these directories; are they unchanged?"""
+    return all(tree_id is not None and tree.tree_id(d) == tree_id for d, tree_id in dependencies)
+
+
+def _module_path(tree: Tree, script: str, ref: ModuleRef, looked: set[str]) -> str | None:
+    """The file a module reference names, noting the directories the answer depends on."""
+    if ref == SELF:
+        return script
+    if ref.level:
+        directory = posixpath.dirname(script)
+        for _ in range(ref.level - 1):
+            directory = posixpath.dirname(directory)
+        looked.add(directory)
+        return resolve_relative(tree, script, ref.level, ref.dotted)
+    if ref.dotted.split(".")[0] in _STDLIB:
+        return None  # `hamilton` may still be: its contrib dataflows live in the repository
+    for base in script_search_path(tree, script):
+        looked.add(base)
+        path = resolve_module(tree, (base,), ref.dotted)
+        if path is not None:
+            return path
+    return None
+
+
+def _script_definitions(
+    tree: Tree, script: str, calls: Calls
+) -> tuple[Dependencies, list[DagDefinition]]:
+    """One definition per distinct (modules, config) the script builds, in call order; the
+    first is named by the script, the next ones `#2`, `#3`..."""
+    base = posixpath.splitext(script)[0]
+    looked: set[str] = set()
+    definitions: list[DagDefinition] = []
+    for call in calls:
+        modules: list[str] = []
+        for ref in call.modules:
+            path = _module_path(tree, script, ref, looked)
+            if path is not None and path not in modules:
+                modules.append(path)
+        if not modules:
+            continue  # modules we cannot name, or not the repository's own
+        name = base if not definitions else f"{base}#{len(definitions) + 1}"
+        candidate = DagDefinition(
+            name,
+            tuple(modules),
+            call.config,
+            allow_module_overrides="allow_module_overrides" in call.options,
+            dynamic_execution="enable_dynamic_execution" in call.options,
+            source=f"{script}:{call.line}",
+            config_literal=call.config_literal,
+        )
+        if not any(_same_dag(candidate, seen) for seen in definitions):
+            definitions.append(candidate)
+    dependencies = tuple((d, tree.tree_id(d)) for d in sorted(looked))
+    return dependencies, definitions
+
+
+def script_definitions(tree: Tree, script: str, calls: Calls) -> list[DagDefinition]:
+    """The DAGs one driver script builds (see `_script_definitions`)."""
+    return _script_definitions(tree, script, calls)[1]
+
+
+def _same_dag(one: DagDefinition, other: DagDefinition) -> bool:
+    return one.to_dict() | {"name": ""} == other.to_dict() | {"name": ""}

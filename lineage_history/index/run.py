@@ -1,0 +1,357 @@
+"""An index run: walks a repository's history, schedules the builds its new commits wait
+for (each key built once, shared with concurrent indexers through build claims) and records
+every commit's DAG states in order. Planning is `commit_plans`, the claims `build_claims`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lineage_history._text import plural
+from lineage_history.build.plans import BuildPlan
+from lineage_history.build.pool import (
+    INTERRUPTED,
+    BuildOutcome,
+    ExtractorPool,
+    clean_stale_workdirs,
+)
+from lineage_history.dag.model import outermost
+from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from lineage_history.definitions.toml_files import DagDefinition
+from lineage_history.index.claims import BuildClaims, ClaimHeartbeat
+from lineage_history.index.commit_plans import CommitPlanner, PendingCommit, Rebuild
+from lineage_history.repo.git import CommitInfo, GitRepo
+from lineage_history.store.records import STATUS_BUILT, STATUS_FAILED, STATUS_OK, CommitDagRow
+from lineage_history.store.writer import Store
+
+__all__ = ["IndexOptions", "IndexResult", "Indexer", "ProgressCallback"]
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    revs: tuple[str, ...] = ()
+    all_refs: bool = False
+    override: dict[str, DagDefinition] | None = None
+    jobs: int = 1
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mb: int = DEFAULT_MEMORY_MB
+    retry_failed: bool = False
+    rebuild_stubbed: bool = False  # build again the keys whose builds used stand-ins
+    pass_env: tuple[str, ...] = ()
+    claim_timeout: float = DEFAULT_CLAIM_TIMEOUT
+
+
+@dataclass
+class IndexResult:
+    seen: int = 0  # commits reachable from the requested revisions
+    new: int = 0  # of those, not indexed before this run
+    built: int = 0  # builds run (distinct keys)
+    reused: int = 0  # DAG states answered by an earlier build of the same key
+    failed: int = 0  # new commits with at least one failed DAG
+    seconds: float = 0.0
+    planning_seconds: float = 0.0  # reading trees, definitions and import closures
+    interrupted: bool = False
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (sha, dag, error)
+    stubbed: int = 0  # of the builds run, those that used stand-ins
+    stand_ins: Counter[str] = field(default_factory=Counter)  # stood-in module: builds
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "seen": self.seen,
+            "built": self.built,
+            "reused": self.reused,
+            "failed": self.failed,
+        }
+
+    def summary(self) -> str:
+        with_stand_ins = f" ({self.stubbed} with stand-ins)" if self.stubbed else ""
+        text = (
+            f"{plural(self.seen, 'commit')} seen, {self.new} new: "
+            f"{self.built} built{with_stand_ins}, "
+            f"{self.reused} reused, {self.failed} failed in {self.seconds:.1f} s"
+        )
+        if self.new:
+            text += f" (planning {self.planning_seconds:.1f} s)"
+        return text + (" (interrupted)" if self.interrupted else "")
+
+
+# (phase, done, total): "planning" counts commits, "building" distinct builds.
+ProgressCallback = Callable[[str, int, int], None]
+PLANNING, BUILDING = "planning", "building"
+
+
+@dataclass
+class _RunState:
+    """What one run knows while it builds; commits are recorded in order as they resolve."""
+
+    result: IndexResult
+    pending: deque[PendingCommit] = field(default_factory=deque)  # planned, not yet recorded
+    plans: dict[str, BuildPlan] = field(default_factory=dict)  # every key the run needs
+    resolved: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (build, status)
+    # `result.built` counts builds when they finish; `result.reused` counts, as commits are
+    # recorded, the DAG states answered by a build that was not run for them. The first
+    # recorded state of a key this run built is the one its build ran for; every later state
+    # of that key, and every state of a key built before or by another indexer, is reused.
+    # `fresh`: the keys this run built. `counted`: those of them whose first state has been
+    # recorded. Both are needed because a build finishes before the commits that wait for
+    # it are recorded (they wait for their other builds and for earlier commits too).
+    fresh: set[str] = field(default_factory=set)
+    counted: set[str] = field(default_factory=set)
+    # Keys built again although a stored build exists (`--retry-failed`, `--rebuild-stubbed`):
+    # a stored build does not resolve them.
+    retrying: set[str] = field(default_factory=set)
+    done: int = 0  # commits recorded
+    to_build: int = 0  # keys no stored build answered when planning ended
+    waiting_reported: bool = False  # told the user once that other indexers hold keys
+
+
+class Indexer:
+    """One index run over one repository into one store."""
+
+    def __init__(
+        self,
+        repo: GitRepo,
+        store: Store,
+        repository_id: int,
+        options: IndexOptions,
+        work_root: Path,
+        progress: ProgressCallback | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
+        self.repo = repo
+        self.store = store
+        self.repository_id = repository_id
+        self.options = options
+        self.work_root = work_root
+        self.progress = progress or (lambda phase, done, total: None)
+        self.notify = notify or (lambda message: None)
+        self.claims = BuildClaims(store, options.claim_timeout)
+        self.owner = self.claims.owner
+        self._cancelled = threading.Event()
+        self._pool: ExtractorPool | None = None
+        self._planner = CommitPlanner(repo, store, options.override, options.pass_env)
+
+    def cancel(self) -> None:
+        """Stop as soon as possible: builds in flight are killed and not recorded."""
+        self._cancelled.set()
+        if self._pool is not None:
+            self._pool.close()
+
+    def run(self) -> IndexResult:
+        started = time.monotonic()
+        result = IndexResult()
+        clean_stale_workdirs(self.work_root)
+        commits = self.repo.commits(list(self.options.revs), all_refs=self.options.all_refs)
+        result.seen = len(commits)
+        indexed = self.store.indexed_shas(self.repository_id)
+        todo = [c for c in commits if c.sha not in indexed]
+        result.new = len(todo)
+
+        state = _RunState(result)
+        rebuilds = self._plan(todo, state)
+        to_build = [key for key in state.plans if key not in state.resolved]
+        state.to_build = len(to_build)
+        self.progress(BUILDING, 0, len(to_build))
+        self._flush(state)
+        if to_build and not self._cancelled.is_set():
+            self._build_all(to_build, state)
+        self._flush(state)
+        for sha, dag, key in rebuilds:
+            if key in state.resolved:
+                self.store.point_commit_dag(self.repository_id, sha, dag, state.resolved[key][0])
+
+        result.interrupted = self._cancelled.is_set() or bool(state.pending)
+        new_shas = {c.sha for c in todo}
+        result.failures = [
+            (sha, dag, error)
+            for sha, dag, error in self.store.failed_commits(self.repository_id)
+            if sha in new_shas
+        ]
+        if not self._cancelled.is_set():
+            self.store.set_refs(self.repository_id, self.repo.refs())
+        result.seconds = time.monotonic() - started
+        return result
+
+    # -- planning -----------------------------------------------------------------------
+
+    def _plan(self, todo: list[CommitInfo], state: _RunState) -> list[Rebuild]:
+        """Plan the new commits and the rebuilds asked for, and resolve the keys that stored
+        builds answer; the indexed DAG states to point at their rebuilds."""
+        first_position = self.store.max_position(self.repository_id) + 1
+        planning_started = time.monotonic()
+        self.progress(PLANNING, 0, len(todo))
+        for offset, info in enumerate(todo):
+            if self._cancelled.is_set():
+                break
+            entry, commit_plans = self._planner.plan_commit(info, first_position + offset)
+            state.pending.append(entry)
+            state.plans.update(commit_plans)
+            self.progress(PLANNING, offset + 1, len(todo))
+        rebuilds = self._plan_rebuilds(state)
+        state.result.planning_seconds = time.monotonic() - planning_started
+        for key, value in self.store.builds_by_key(state.plans).items():
+            if self._usable(value[1]) and key not in state.retrying:
+                state.resolved[key] = value
+        return rebuilds
+
+    def _plan_rebuilds(self, state: _RunState) -> list[Rebuild]:
+        """`--retry-failed`: every failed DAG of an indexed commit; `--rebuild-stubbed`: every
+        one whose build used stand-ins. Their plans are added to the run's."""
+        rebuilds: list[Rebuild] = []
+        if self.options.retry_failed:
+            rebuilds, plans = self._planner.plan_rebuilds(
+                self.repository_id, self.store.failed_commits
+            )
+            state.plans.update(plans)
+        if self.options.rebuild_stubbed:
+            stubbed, plans = self._planner.plan_rebuilds(
+                self.repository_id, self.store.stubbed_builds
+            )
+            state.plans.update(plans)
+            rebuilds += stubbed
+            state.retrying.update(key for _, _, key in rebuilds)
+        return rebuilds
+
+    def _usable(self, status: str) -> bool:
+        """A stored build answers this run, unless it failed and we were asked to retry."""
+        return not (self.options.retry_failed and status == STATUS_FAILED)
+
+    # -- recording ----------------------------------------------------------------------
+
+    def _flush(self, state: _RunState) -> None:
+        """Record, in order, the pending commits whose builds are all resolved."""
+        ready = []
+        while state.pending and all(key in state.resolved for key in state.pending[0].waiting):
+            ready.append(state.pending.popleft())
+        if not ready:
+            return
+        entries = []
+        for entry in ready:
+            rows = list(entry.rows)
+            failed = any(row.status == STATUS_FAILED for row in rows)
+            for key, dag in entry.waiting.items():
+                build_id, status = state.resolved[key]
+                definition_id = self._planner.definition_id(state.plans[key].definition)
+                rows.append(CommitDagRow(dag, STATUS_BUILT, definition_id, build_id))
+                failed = failed or status == STATUS_FAILED
+                if key in state.fresh and key not in state.counted:
+                    state.counted.add(key)  # the commit this build was run for
+                else:
+                    state.result.reused += 1
+            if failed:
+                state.result.failed += 1
+            entries.append((entry.info, entry.position, rows))
+        self.store.save_commits(self.repository_id, entries)
+        state.done += len(ready)
+
+    # -- building -----------------------------------------------------------------------
+
+    def _take(self, key: str, state: _RunState) -> bool:
+        """Claim a key for this run; False when another indexer holds it or has built it."""
+        if not self.claims.take(key):
+            return False
+        found = self.store.builds_by_key([key]).get(key)
+        if found is not None and self._usable(found[1]) and key not in state.retrying:
+            self.claims.release(key)  # built by the previous holder meanwhile
+            state.resolved[key] = found
+            return False
+        return True
+
+    def _build_all(self, to_build: list[str], state: _RunState) -> None:
+        jobs = max(1, self.options.jobs)
+        self.claims.release_dead_owners()
+        self._pool = ExtractorPool(
+            jobs,
+            self.work_root,
+            timeout=self.options.timeout,
+            memory_mb=self.options.memory_mb,
+            pass_env=self.options.pass_env,
+        )
+        if self.options.retry_failed:
+            state.retrying.update(to_build)
+        queue = deque(to_build)
+        held_by_others: set[str] = set()
+        futures: dict[Future[BuildOutcome], str] = {}
+        heartbeat = self.claims.heartbeat()
+        last_poll = 0.0
+        try:
+            with ThreadPoolExecutor(max_workers=jobs) as executor:
+                while not self._cancelled.is_set() and (queue or held_by_others or futures):
+                    while queue and len(futures) < 2 * jobs and not self._cancelled.is_set():
+                        key = queue.popleft()
+                        if key in state.resolved:
+                            continue
+                        if not self._take(key, state):
+                            if key not in state.resolved:
+                                held_by_others.add(key)
+                            continue
+                        heartbeat.add(key)
+                        request = self._planner.request(state.plans[key])
+                        futures[executor.submit(self._pool.build, request)] = key
+                    if futures:
+                        self._collect(futures, state, heartbeat)
+                    elif held_by_others:
+                        self._cancelled.wait(0.2)
+                    if held_by_others and time.monotonic() - last_poll > 0.5:
+                        last_poll = time.monotonic()
+                        self._poll_others(held_by_others, queue, state)
+                    self._report(heartbeat)
+                    self._flush(state)
+        finally:
+            heartbeat.stop()
+            self._report(heartbeat)
+            self._pool.close()
+            for key in list(futures.values()):
+                self.claims.release(key)
+
+    def _report(self, heartbeat: ClaimHeartbeat) -> None:
+        """Tell the user what the heartbeat could not do: claims it failed to keep alive."""
+        for message in heartbeat.reports():
+            self.notify(message)
+
+    def _poll_others(self, held: set[str], queue: deque[str], state: _RunState) -> None:
+        """Pick up what other indexers built; take over keys whose claims lapsed."""
+        for key, value in self.store.builds_by_key(held).items():
+            if self._usable(value[1]) and key not in state.retrying:
+                state.resolved[key] = value
+                held.discard(key)
+        if held and not state.waiting_reported:
+            state.waiting_reported = True
+            self.notify(f"waiting for {len(held)} build(s) claimed by another indexer")
+        for key in sorted(held):
+            if self._take(key, state):
+                held.discard(key)
+                queue.appendleft(key)
+            elif key in state.resolved:
+                held.discard(key)
+
+    def _collect(
+        self,
+        futures: dict[Future[BuildOutcome], str],
+        state: _RunState,
+        heartbeat: ClaimHeartbeat,
+    ) -> None:
+        finished, _ = wait(list(futures), timeout=0.5, return_when=FIRST_COMPLETED)
+        for future in finished:
+            key = futures.pop(future)
+            outcome = future.result()
+            heartbeat.discard(key)
+            if self._cancelled.is_set() or outcome.error == INTERRUPTED:
+                self.claims.release(key)
+                continue
+            build_id = self.store.save_build(key, outcome.snapshot, outcome.error, outcome.seconds)
+            self.claims.release(key)
+            state.resolved[key] = (build_id, STATUS_OK if outcome.snapshot else STATUS_FAILED)
+            if key in state.retrying:  # a stored build may have won over this one
+                state.resolved[key] = self.store.builds_by_key([key])[key]
+            state.fresh.add(key)
+            state.result.built += 1
+            if outcome.snapshot is not None and outcome.snapshot.stubbed:
+                state.result.stubbed += 1
+                state.result.stand_ins.update(outermost(outcome.snapshot.stubbed))
+            self.progress(BUILDING, state.result.built, state.to_build)

@@ -1,0 +1,230 @@
+"""The index side: the index handle (the repository on disk and the store it writes), one
+index run under its lock with clean stops on SIGINT/SIGTERM, and the watch loop.
+
+Every function returns data; printing is the CLI's job. Questions live in `queries`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from lineage_history.errors import DatabaseError, LineageHistoryError
+from lineage_history.repo.clone import find_repository, repository_identity, work_root
+from lineage_history.repo.git import GitRepo
+from lineage_history.store import identity
+from lineage_history.store.database import open_engine
+from lineage_history.store.urls import database_url, describe
+from lineage_history.store.writer import Store
+
+if TYPE_CHECKING:  # the indexer is imported only when a run starts
+    from lineage_history.index.run import Indexer, IndexOptions, IndexResult, ProgressCallback
+
+
+@dataclass
+class IndexHandle:
+    """An open repository and the lineage database its history is written to."""
+
+    repo: GitRepo
+    store: Store
+    repository_id: int
+    url: str
+
+    def close(self) -> None:
+        self.store.close()
+        self.repo.close()
+
+
+def open_for_index(repo_path: str | None, db: str | None) -> IndexHandle:
+    """Open the repository and its database (created or migrated), and record which stored
+    repository this clone is."""
+    repo = GitRepo(repo_path or ".")
+    roots, shallow = repository_identity(repo)
+    url = database_url(db, repo.git_dir)
+    store = Store(open_engine(url))
+    main = repo.main_worktree()  # not a linked worktree's path
+    with store.reading() as reader:
+        known = find_repository(reader, repo)
+    repository_id = identity.remember_repository(
+        store.engine, known, name=main.name, path=str(main), roots=roots, shallow=shallow
+    )
+    identity.mend_boundaries(store.engine, repository_id, shallow, repo.parents)
+    return IndexHandle(repo, store, repository_id, url)
+
+
+def indexing(repo_path: str | None, db: str | None) -> contextlib.closing[IndexHandle]:
+    """An index handle for the length of a `with` block."""
+    return contextlib.closing(open_for_index(repo_path, db))
+
+
+@contextlib.contextmanager
+def index_lock(index: IndexHandle, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """One index run at a time per SQLite file; the second waits and says so."""
+    url = make_url(index.url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        yield
+        return
+    lock_path = Path(url.database + ".lock")
+    with open(lock_path, "a+") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock_file.seek(0)
+            holder = lock_file.read().strip() or "unknown"
+            on_wait(f"waiting for another index run (pid {holder}) on {lock_path.name} to finish")
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        lock_file.seek(0)
+        lock_file.truncate()
+        lock_file.write(str(os.getpid()))
+        lock_file.flush()
+        try:
+            yield
+        finally:
+            lock_file.seek(0)
+            lock_file.truncate()
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def require_database_writable(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        path = Path(parsed.database)
+        target = path if path.exists() else path.parent
+        if not os.access(target, os.W_OK):
+            raise DatabaseError(f"cannot write to database {path}: permission denied")
+
+
+# -- indexing -------------------------------------------------------------------------------
+
+
+class _StopRequested:
+    """SIGINT/SIGTERM handlers that cancel the running indexer (and end a watch loop)."""
+
+    def __init__(self, notify: Callable[[str], None]) -> None:
+        self.notify = notify
+        self.requested = threading.Event()
+        self.indexer: Indexer | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopRequested:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        self.notify(f"stopping ({signal.Signals(signum).name}) ...")
+        self.requested.set()
+        if self.indexer is not None:
+            self.indexer.cancel()
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+
+def index_once(
+    handle: IndexHandle,
+    options: IndexOptions,
+    *,
+    progress: ProgressCallback | None = None,
+    notify: Callable[[str], None] = lambda message: None,
+    stop: _StopRequested | None = None,
+) -> IndexResult:
+    """One index run: the lock, the run record, the indexer; SIGINT/SIGTERM stop it cleanly."""
+    from lineage_history.index.run import Indexer
+
+    require_database_writable(handle.url)
+    with contextlib.ExitStack() as stack:
+        if stop is None:
+            stop = stack.enter_context(_StopRequested(notify))
+        stack.enter_context(index_lock(handle, notify))
+        indexer = Indexer(
+            handle.repo,
+            handle.store,
+            handle.repository_id,
+            options,
+            work_root(handle.repo),
+            progress,
+            notify,
+        )
+        stop.indexer = indexer
+        if stop.requested.is_set():
+            indexer.cancel()
+        with _database_errors(handle.url):
+            run_id = handle.store.start_run(handle.repository_id)
+            try:
+                result = indexer.run()
+            except BaseException as exc:
+                _record_failure(handle.store, run_id, exc)
+                raise
+            finally:
+                stop.indexer = None
+            status = "interrupted" if result.interrupted else "ok"
+            handle.store.finish_run(run_id, status, result.counts(), result.summary())
+            if result.new:
+                handle.store.analyze()
+    return result
+
+
+def _database_reason(exc: SQLAlchemyError) -> str:
+    """The driver's own first line ("database or disk is full"), without SQLAlchemy's noise."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _database_errors(url: str) -> Iterator[None]:
+    """A database failing under an index run (disk full, server gone) is one line, not a
+    traceback; each write is one transaction, so what was written is whole."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = _database_reason(exc)
+        raise DatabaseError(f"cannot write to database {describe(url)}: {reason}") from None
+
+
+def _record_failure(store: Store, run_id: int, exc: BaseException) -> None:
+    """Mark the run failed, when the database still takes it (not when the disk is full)."""
+    if isinstance(exc, SQLAlchemyError):
+        message = _database_reason(exc)
+    else:
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    try:
+        store.finish_run(run_id, "failed", {}, message)
+    except SQLAlchemyError:
+        pass
+
+
+def watch(
+    handle: IndexHandle,
+    options: IndexOptions,
+    interval: float,
+    *,
+    fetch: bool = False,
+    notify: Callable[[str], None],
+    log: Callable[[str], None],
+) -> None:
+    """Index, sleep, repeat until SIGINT/SIGTERM; one log line per round."""
+    with _StopRequested(notify) as stop:
+        while not stop.requested.is_set():
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            try:
+                if fetch:
+                    handle.repo.fetch()
+                result = index_once(handle, options, notify=notify, stop=stop)
+                log(f"{stamp} {result.summary()}")
+            except LineageHistoryError as exc:  # a bad round is logged; the service goes on
+                log(f"{stamp} error: {exc}")
+            stop.requested.wait(interval)

@@ -1,0 +1,1 @@
+"""What the user sees: the JSON contract, terminal tables and Markdown, and DOT/Mermaid pictures."""

@@ -1,0 +1,188 @@
+"""The output contract: every command's `--format json` shape (design.md), built here and
+nowhere else from the results the questions return. `tests/test_contract.py` checks each
+command's shape on the demo history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lineage_history.dag.diff import LineageDiff
+    from lineage_history.dag.model import Node
+    from lineage_history.dag.policy import Violation
+    from lineage_history.definitions.listing import DagListing
+    from lineage_history.queries.at_commit import PathResult, Related, Shown
+    from lineage_history.queries.node_log import NodeLog
+    from lineage_history.queries.review import ReachLog
+    from lineage_history.queries.tag_blame import Blame
+    from lineage_history.store.records import StoredCommit
+
+
+def iso_date(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat()
+
+
+def commit_json(commit: StoredCommit) -> dict[str, Any]:
+    """A commit as `log`, `log --reach` and `blame` show it."""
+    return {
+        "sha": commit.sha,
+        "date": iso_date(commit.authored_at),
+        "author": commit.author_name,
+        "author_email": commit.author_email,
+        "subject": commit.subject,
+    }
+
+
+def node_json(node: Node, **extra: Any) -> dict[str, Any]:
+    """A node in `show`, `upstream`, `downstream`, `path` and a diff's added/removed lists."""
+    data = node.to_dict()
+    return {**{key: data[key] for key in ("name", "type", "role", "tags", "dependencies")}, **extra}
+
+
+def log_json(result: NodeLog) -> list[dict[str, Any]]:
+    return [
+        {
+            **commit_json(entry.commit),
+            "node": entry.node,
+            "change": entry.change if isinstance(entry.change, str) else list(entry.change),
+            "details": list(entry.details),
+            "renamed_from": entry.renamed_from,
+            "renamed_to": entry.renamed_to,
+            "stubbed": list(entry.stubbed),
+        }
+        for entry in result.entries
+    ]
+
+
+def reach_json(result: ReachLog) -> list[dict[str, Any]]:
+    return [
+        {**commit_json(entry.commit), "change": entry.change, "path": list(entry.path)}
+        for entry in result.entries
+    ]
+
+
+def show_json(shown: Shown) -> dict[str, Any]:
+    return {
+        "dag": shown.dag,
+        "rev": shown.rev,
+        "sha": shown.commit.sha,
+        "stubbed": list(shown.stubbed),
+        "nodes": [node_json(n) for n in shown.nodes],
+    }
+
+
+def related_json(result: Related) -> dict[str, Any]:
+    """`upstream` and `downstream`."""
+    return {
+        "dag": result.dag,
+        "rev": result.rev,
+        "sha": result.commit.sha,
+        "node": result.node,
+        "direction": result.direction,
+        "nodes": [node_json(n, distance=d) for n, d in result.nodes],
+    }
+
+
+def path_json(result: PathResult) -> dict[str, Any]:
+    return {
+        "dag": result.dag,
+        "rev": result.rev,
+        "sha": result.commit.sha,
+        "from": result.source,
+        "to": result.target,
+        "nodes": [node_json(n) for n in result.nodes],
+        "edges": [list(e) for e in result.edges],
+        "paths": [list(p) for p in result.paths],
+        "path_count": result.path_count,
+    }
+
+
+def blame_json(result: Blame) -> list[dict[str, Any]]:
+    return [
+        {"node": line.node, "value": line.value, **commit_json(line.commit)}
+        for line in result.lines
+    ]
+
+
+def diff_json(
+    lineage: LineageDiff, dag: str, base: dict[str, str | None], head: dict[str, str | None]
+) -> dict[str, Any]:
+    """`diff`: `base` and `head` are `{"rev": ..., "sha": ...}` (the sha None for the working
+    tree or the index)."""
+    return {
+        "dag": dag,
+        "base": {**base, "stubbed": list(lineage.stubbed_before)},
+        "head": {**head, "stubbed": list(lineage.stubbed_after)},
+        "summary": lineage.summary(),
+        "nodes": {
+            "added": [node_json(n) for n in lineage.added],
+            "removed": [node_json(n) for n in lineage.removed],
+            "modified": [
+                {
+                    "name": m.name,
+                    "changes": list(m.changes),
+                    "before": m.before.to_dict(),
+                    "after": m.after.to_dict(),
+                }
+                for m in lineage.modified
+            ],
+            "renamed": [{"from": old, "to": new} for old, new in lineage.renamed],
+            "impacted": [
+                {"name": name, "because": list(because)}
+                for name, because in lineage.impacted.items()
+            ],
+        },
+        "edges": {
+            "added": [list(e) for e in lineage.edges_added],
+            "removed": [list(e) for e in lineage.edges_removed],
+        },
+        "config": {
+            "before": lineage.config_before,
+            "after": lineage.config_after,
+            "changed": list(lineage.config_changed),
+        },
+    }
+
+
+def check_json(violations: Sequence[Violation]) -> dict[str, Any]:
+    return {
+        "violations": [
+            {
+                "rule": found.rule,
+                "from": found.source,
+                "to": found.target,
+                "path": list(found.path) if found.path is not None else None,
+                "node": found.node,
+                "missing": list(found.missing) if found.missing is not None else None,
+                "new": found.new,
+            }
+            for found in violations
+        ]
+    }
+
+
+def dags_json(listings: Sequence[DagListing]) -> list[dict[str, Any]]:
+    found = []
+    for listing in listings:
+        definition = listing.definition
+        data: dict[str, Any] = {
+            "name": definition.name,
+            "modules": list(definition.modules),
+            "config": dict(definition.config),
+            "config_literal": definition.config_literal,
+            "source": definition.source,
+            "status": listing.status,
+            "stubbed": list(listing.stubbed),
+        }
+        if listing.error:
+            data["error"] = listing.error
+        found.append(data)
+    return found
+
+
+def all_statuses_json(statuses: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """`status --all-repos`: each repository's `status` (as `queries.status` gathers it, which
+    `status --format json` prints as it is) with its name, identity and path."""
+    return {"repositories": list(statuses)}
