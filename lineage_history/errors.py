@@ -5,6 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def first_line(text: object) -> str:
+    """The first non-empty line of a message, stripped ("" for none)."""
+    lines = str(text).strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def describe_error(exc: BaseException) -> str:
+    """`Type: first line of the message` (the type alone without a message): how a failure
+    is recorded and shown in one line."""
+    line = first_line(exc)
+    return f"{type(exc).__name__}: {line}" if line else type(exc).__name__
+
+
+def driver_reason(exc: BaseException) -> str:
+    """Why a database call failed, in the driver's own words ("database or disk is full"):
+    the first line of the error a wrapper (SQLAlchemy) carries as `orig`, else its own."""
+    return first_line(getattr(exc, "orig", None) or exc) or type(exc).__name__
+
+
 class LineageHistoryError(Exception):
     """Base of every error the CLI turns into one line on stderr instead of a traceback."""
 

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _bench_repo
 
 from lineage_history.build.plans import plan
-from lineage_history.definitions.toml_files import definitions_at_commit
+from lineage_history.definitions.sources import DagSources
 from lineage_history.repo.git import GitRepo
 
 
@@ -70,7 +70,7 @@ class Methods:
         self.dirs = dirs  # the module directories, and pyproject.toml
         self.git_repo = GitRepo(repo)
         head = self.git_repo.commit_tree(self.git_repo.resolve("HEAD"))
-        definitions = definitions_at_commit(head.read_path)
+        definitions = DagSources().definitions(head)
         self.definition = next(iter(definitions.values()))
         self.reused: Path | None = None
         self.known: dict[str, tuple[tuple[str, str], ...]] = {}

@@ -13,6 +13,7 @@ import pytest
 
 from lineage_history.definitions import toml_files as config
 from lineage_history.definitions.discovery import Discoverer
+from lineage_history.definitions.sources import with_discovered
 from lineage_history.repo.git import GitRepo
 from lineage_history.store.database import open_engine
 from lineage_history.store.writer import Store
@@ -326,10 +327,10 @@ def test_discover_true_alone_and_how_definitions_combine() -> None:
         '[dags.b]\nmodules = ["b.py"]\n', "lineage-history.toml", in_pyproject=False
     )
     assert own is not None
-    assert config.with_discovered(None, lambda: found) == found
-    assert config.with_discovered(own, lambda: found) == {"b": own["b"]}
+    assert with_discovered(None, lambda: found) == found
+    assert with_discovered(own, lambda: found) == {"b": own["b"]}
     own.discover = True
-    assert config.with_discovered(own, lambda: found) == {"a": found["a"], "b": own["b"]}
+    assert with_discovered(own, lambda: found) == {"a": found["a"], "b": own["b"]}
     assert own["b"].source == "lineage-history.toml"
 
 

@@ -21,7 +21,7 @@ from lineage_history.store.database import (
     open_engine,
     upgrade,
 )
-from lineage_history.store.schema import builds, commit_dags
+from lineage_history.store.schema import builds, commit_dags, repositories
 from lineage_history.store.writer import Store
 from tests.fixtures import (
     build_processes_in,
@@ -120,7 +120,12 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
     store = Store(engine)
-    repository_id = store.ensure_repository("root-sha", "old", str(tmp_path))
+    with engine.begin() as connection:  # the columns a repository had at the first migration
+        repository_id = connection.execute(
+            insert(repositories).values(
+                identity="root-sha", name="old", path=str(tmp_path), created_at=1.0
+            )
+        ).inserted_primary_key[0]
     snapshot = Snapshot.of(
         [
             Node("x", "int", role="input"),

@@ -4,20 +4,19 @@ stored: a tree whose DAG files match an indexed build reuses that build's snapsh
 
 from __future__ import annotations
 
-from lineage_history.build.plans import plan
+from lineage_history.build.plans import build_request, plan
 from lineage_history.build.pool import ExtractorPool
 from lineage_history.dag.diff import diff
 from lineage_history.dag.model import EMPTY, Snapshot
-from lineage_history.definitions.discovery import Discoverer
-from lineage_history.definitions.listing import QuietCache
-from lineage_history.definitions.toml_files import DagDefinition, definitions_at_commit
+from lineage_history.definitions.sources import DagSources
+from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.errors import BuildFailedError, UserError
-from lineage_history.index.commit_plans import build_request
 from lineage_history.queries.diffs import DiffReport
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.repo.clone import work_root
 from lineage_history.repo.git import GitRepo
 from lineage_history.repo.tree import DirectoryTree, Tree
+from lineage_history.store.parse_cache import BestEffortParseCache
 
 __all__ = ["INDEX", "WORKING_TREE", "diff_live", "live_snapshot"]
 
@@ -59,10 +58,7 @@ def diff_live(
     if repo is None:
         raise UserError("a diff against the working tree or the index needs the repository")
     tree: Tree = repo.index_tree() if staged else DirectoryTree(repo.root)
-    discoverer = Discoverer(QuietCache(handle.store()))
-    definitions = definitions_at_commit(
-        tree.read_path, discover=lambda: discoverer.definitions(tree)
-    )
+    definitions = DagSources(cache=BestEffortParseCache(handle.store())).definitions(tree)
     name = handle.pick_dag(dag, definitions)
     base_rev = rev or "HEAD"
     base = handle.resolve(base_rev)

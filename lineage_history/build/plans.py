@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePosixPath
 
 from lineage_history.build.fingerprints import imported_top_level_names
+from lineage_history.build.pool import BuildRequest
 from lineage_history.dag.model import canonical_json, sha256_hex
 from lineage_history.definitions.imports import closure, import_root, search_path
 from lineage_history.definitions.toml_files import DagDefinition
@@ -130,3 +131,20 @@ def preload_names(build_plan: BuildPlan, files: dict[str, tuple[str, bytes]]) ->
             names |= _imports_of_blob(blob, content)
     candidates = names - local - set(sys.stdlib_module_names)
     return tuple(sorted(name for name in candidates if _importable(name)))
+
+
+def build_request(build_plan: BuildPlan, read_blob: Callable[[str], bytes]) -> BuildRequest:
+    """What the build child needs for a plan: the files' contents and how to import them."""
+    contents = {path: (blob, read_blob(blob)) for path, blob in build_plan.files}
+    definition = build_plan.definition
+    return BuildRequest(
+        files=tuple((path, content) for path, (_, content) in contents.items()),
+        modules=build_plan.modules,
+        config=dict(definition.config),
+        search=build_plan.search,
+        local_names=build_plan.local_names,
+        config_types=definition.config_types,
+        builder_options=definition.builder_options,
+        preload=preload_names(build_plan, contents),
+        stub=definition.stub,
+    )

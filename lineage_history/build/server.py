@@ -20,6 +20,8 @@ import time
 import traceback
 from typing import Any
 
+from lineage_history.errors import describe_error
+
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 # The build child running now: process-wide because the SIGTERM handler must kill it.
@@ -166,9 +168,8 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
         if user:
             rel = os.path.relpath(user[-1].filename, request["workdir"])
             where = f" ({rel}, line {user[-1].lineno})"
-        message = str(exc).strip().splitlines()
-        text = f"{type(exc).__name__}: {message[0] if message else ''}".rstrip(": ")
-        result = {"ok": False, "error": text + where + _include_hint(exc, request["workdir"])}
+        text = describe_error(exc) + where + _include_hint(exc, request["workdir"])
+        result = {"ok": False, "error": text}
     tmp_path = request["result_path"] + ".tmp"
     with open(tmp_path, "w", encoding="utf-8") as handle:
         json.dump(result, handle)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from lineage_history.cli._common import DB, REPO, arg, command, echo, echo_json, output_format
+from lineage_history.errors import first_line
 
 
 def _config_text(config: dict[str, Any], literal: bool) -> str:
@@ -50,7 +51,7 @@ def dags(
         if listing.stubbed:
             echo(f"  built with stand-ins for: {', '.join(listing.stubbed)}")
         if listing.error:
-            echo(f"  error:   {listing.error.splitlines()[0]}")
+            echo(f"  error:   {first_line(listing.error)}")
 
 
 @command(

@@ -43,8 +43,14 @@ def diff_command(
     from lineage_history.output import text as render
     from lineage_history.queries import diffs, handle
 
-    with handle.opened(repo, db) as handle:
-        report = diffs.diff_revisions(handle, base, head, dag, staged=staged)
+    with handle.opened(repo, db) as opened:
+        if diffs.is_live(base, head):
+            from lineage_history.build.live import diff_live  # builds: imported only here
+
+            report = diff_live(opened, base, dag, staged=staged)
+        else:
+            assert base is not None
+            report = diffs.diff_revisions(opened, base, head, dag, staged=staged)
     base, head = report.base_rev, report.head_rev
     mermaid, left_out = "", tuple[str, ...]()
     if output_format in ("markdown", "mermaid"):

@@ -22,6 +22,7 @@ from lineage_history.cli._common import (
     output_format,
 )
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from lineage_history.errors import first_line
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -241,8 +242,8 @@ def _print_status(data: dict[str, Any]) -> None:
     if run:
         took = f" ({run['seconds']:.1f} s)" if run["seconds"] is not None else ""
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started_at"]))
-        message = (run["message"] or "").strip().splitlines()[:1]  # older runs kept more
-        echo(f"last run:  {when}{took}, {run['status']}: {plain(''.join(message))}")
+        message = first_line(run["message"] or "")  # older runs kept more than one line
+        echo(f"last run:  {when}{took}, {run['status']}: {plain(message)}")
     else:
         echo("last run:  never")
 

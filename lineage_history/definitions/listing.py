@@ -7,24 +7,21 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from lineage_history.definitions.discovery import Discoverer
+from lineage_history.definitions.sources import DagSources
 from lineage_history.definitions.toml_files import (
     OWN_FILE,
     DagDefinition,
-    defined_at_commit,
     load_override,
     parse_definitions,
-    with_discovered,
 )
 from lineage_history.definitions.toml_writer import definitions_toml
 from lineage_history.errors import DatabaseError, LineageHistoryError, UserError
-from lineage_history.repo.clone import find_repository
 from lineage_history.repo.git import GitRepo
 from lineage_history.store.database import open_engine
+from lineage_history.store.identity import find_repository
+from lineage_history.store.parse_cache import BestEffortParseCache
 from lineage_history.store.urls import database_url
 from lineage_history.store.writer import Store
 
@@ -39,20 +36,6 @@ class DagListing:
     status: str  # ok | failed | absent | not indexed
     error: str | None = None
     stubbed: tuple[str, ...] = ()  # stand-ins of the build at this revision
-
-
-class QuietCache:
-    """The database as discovery's parse cache; a read-only database only reads."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def discovered_blobs(self, blob_ids: Any, version: str) -> dict[str, str]:
-        return self.store.discovered_blobs(blob_ids, version)
-
-    def save_discovered_blobs(self, results: dict[str, str], version: str) -> None:
-        with contextlib.suppress(SQLAlchemyError):
-            self.store.save_discovered_blobs(results, version)
 
 
 @contextlib.contextmanager
@@ -92,10 +75,9 @@ def _statuses(
 def _definitions(
     repo: GitRepo, sha: str, store: Store | None, config: str | None
 ) -> dict[str, DagDefinition]:
-    tree = repo.commit_tree(sha)
-    discoverer = Discoverer(QuietCache(store) if store is not None else None)
-    defined = load_override(config) if config else defined_at_commit(tree.read_path)
-    return with_discovered(defined, lambda: discoverer.definitions(tree))
+    cache = BestEffortParseCache(store) if store is not None else None
+    sources = DagSources(load_override(config) if config else None, cache)
+    return sources.definitions(repo.commit_tree(sha))
 
 
 def dags_at(

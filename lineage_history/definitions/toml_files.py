@@ -217,27 +217,3 @@ def defined_at_commit(read_file: Callable[[str], bytes | None]) -> Definitions |
         if found is not None:
             return found
     return None
-
-
-def with_discovered(
-    defined: Mapping[str, DagDefinition] | None,
-    discover: Callable[[], dict[str, DagDefinition]] | None,
-) -> dict[str, DagDefinition]:
-    """A definition wins; without one the discovered DAGs apply; `discover = true` adds them
-    (a defined DAG keeps its name when a discovered one has the same)."""
-    if defined is None:
-        return discover() if discover is not None else {}
-    if discover is None or not getattr(defined, "discover", False):
-        return dict(defined)
-    return {**discover(), **defined}
-
-
-def definitions_at_commit(
-    read_file: Callable[[str], bytes | None],
-    override: Mapping[str, DagDefinition] | None = None,
-    discover: Callable[[], dict[str, DagDefinition]] | None = None,
-) -> dict[str, DagDefinition]:
-    """The DAGs that apply at one commit: `--config`, the commit's own files, else the ones
-    its driver code builds (`discover`, see the design)."""
-    defined = override if override is not None else defined_at_commit(read_file)
-    return with_discovered(defined, discover)

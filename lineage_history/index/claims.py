@@ -13,6 +13,7 @@ import uuid
 
 from lineage_history._text import plural
 from lineage_history.build.pool import pid_alive
+from lineage_history.errors import driver_reason
 from lineage_history.store.writer import Store
 
 
@@ -132,8 +133,7 @@ class ClaimHeartbeat:
         self._renewed[key] = now
 
     def _failed(self, exc: Exception) -> None:
-        lines = str(exc).strip().splitlines()  # SQLAlchemy's first line: the driver's reason
-        error = lines[0] if lines else type(exc).__name__
+        error = driver_reason(exc)
         self._failures += 1
         if self._failures == 1 or error != self.last_error:
             self._reports.append(

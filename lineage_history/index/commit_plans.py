@@ -7,17 +7,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lineage_history.build.plans import BuildPlan, Planner, preload_names
+from lineage_history.build.plans import BuildPlan, Planner, build_request
 from lineage_history.build.pool import BuildRequest
-from lineage_history.definitions.discovery import Discoverer
-from lineage_history.definitions.toml_files import (
-    OWN_FILE,
-    PYPROJECT,
-    DagDefinition,
-    defined_at_commit,
-    with_discovered,
-)
-from lineage_history.errors import ConfigError
+from lineage_history.definitions.sources import DagSources
+from lineage_history.definitions.toml_files import DagDefinition
+from lineage_history.errors import ConfigError, describe_error
 from lineage_history.repo.git import CommitInfo, GitRepo
 from lineage_history.repo.tree import Tree
 from lineage_history.store.records import ALL_DAGS, STATUS_ABSENT, STATUS_FAILED, CommitDagRow
@@ -50,34 +44,24 @@ class CommitPlanner:
     ) -> None:
         self._repo = repo
         self._store = store
-        self._override = override
         self._definition_ids: dict[str, int] = {}
-        self._definitions_cache: dict[tuple[str | None, str | None], object] = {}
-        self._discoverer = Discoverer(store)  # its caches carry across the run's commits
+        self._sources = DagSources(override, store)  # its caches carry across the commits
         # The values of `--pass-env` variables are part of every build key.
         self._planner = Planner({name: os.environ[name] for name in pass_env if name in os.environ})
 
     def definitions(self, tree: Tree) -> dict[str, DagDefinition] | ConfigError:
-        """`--config`, else the commit's own definition; without one (or with `discover =
-        true` in it, as well) the DAGs its driver code builds."""
-        defined = self._override
-        if defined is None:
-            blob_ids = (tree.blob(OWN_FILE), tree.blob(PYPROJECT))
-            if blob_ids not in self._definitions_cache:
-                try:
-                    self._definitions_cache[blob_ids] = defined_at_commit(tree.read_path)
-                except ConfigError as exc:
-                    self._definitions_cache[blob_ids] = exc
-            cached = self._definitions_cache[blob_ids]
-            if isinstance(cached, ConfigError):
-                return cached
-            defined = cached  # type: ignore[assignment]
-        return with_discovered(defined, lambda: self._discoverer.definitions(tree))
+        """The DAGs of a commit (see `DagSources`), or why its definition is broken."""
+        try:
+            return self._sources.definitions(tree)
+        except ConfigError as exc:
+            return exc
 
     def definition_id(self, definition: DagDefinition) -> int:
         """The stored id of a definition, saved the first time the run meets it."""
         if definition.digest not in self._definition_ids:
-            self._definition_ids[definition.digest] = self._store.save_definition(definition)
+            self._definition_ids[definition.digest] = self._store.save_definition(
+                definition.digest, definition.to_dict()
+            )
         return self._definition_ids[definition.digest]
 
     def plan_commit(
@@ -136,26 +120,3 @@ class CommitPlanner:
     def request(self, build_plan: BuildPlan) -> BuildRequest:
         """The build request of a plan, its files read from the repository's objects."""
         return build_request(build_plan, self._repo.read_blob)
-
-
-def describe_error(exc: BaseException) -> str:
-    """`Type: first line of the message`, for an error recorded as a DAG's failure."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def build_request(build_plan: BuildPlan, read_blob: Callable[[str], bytes]) -> BuildRequest:
-    """What the build child needs for a plan: the files' contents and how to import them."""
-    contents = {path: (blob, read_blob(blob)) for path, blob in build_plan.files}
-    definition = build_plan.definition
-    return BuildRequest(
-        files=tuple((path, content) for path, (_, content) in contents.items()),
-        modules=build_plan.modules,
-        config=dict(definition.config),
-        search=build_plan.search,
-        local_names=build_plan.local_names,
-        config_types=definition.config_types,
-        builder_options=definition.builder_options,
-        preload=preload_names(build_plan, contents),
-        stub=definition.stub,
-    )

@@ -14,18 +14,20 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
-from lineage_history.errors import DatabaseError, LineageHistoryError
-from lineage_history.repo.clone import find_repository, repository_identity, work_root
+from lineage_history.errors import LineageHistoryError
+from lineage_history.repo.clone import repository_identity, work_root
 from lineage_history.repo.git import GitRepo
-from lineage_history.store import identity
-from lineage_history.store.database import open_engine
-from lineage_history.store.urls import database_url, describe
+from lineage_history.store import repositories
+from lineage_history.store.database import (
+    database_file,
+    open_engine,
+    require_writable,
+    write_failures,
+)
+from lineage_history.store.identity import find_repository
+from lineage_history.store.urls import database_url
 from lineage_history.store.writer import Store
 
 if TYPE_CHECKING:  # the indexer is imported only when a run starts
@@ -56,10 +58,10 @@ def open_for_index(repo_path: str | None, db: str | None) -> IndexHandle:
     main = repo.main_worktree()  # not a linked worktree's path
     with store.reading() as reader:
         known = find_repository(reader, repo)
-    repository_id = identity.remember_repository(
+    repository_id = repositories.remember_repository(
         store.engine, known, name=main.name, path=str(main), roots=roots, shallow=shallow
     )
-    identity.mend_boundaries(store.engine, repository_id, shallow, repo.parents)
+    repositories.mend_boundaries(store.engine, repository_id, shallow, repo.parents)
     return IndexHandle(repo, store, repository_id, url)
 
 
@@ -71,11 +73,11 @@ def indexing(repo_path: str | None, db: str | None) -> contextlib.closing[IndexH
 @contextlib.contextmanager
 def index_lock(index: IndexHandle, on_wait: Callable[[str], None]) -> Iterator[None]:
     """One index run at a time per SQLite file; the second waits and says so."""
-    url = make_url(index.url)
-    if url.get_backend_name() != "sqlite" or not url.database:
+    database = database_file(index.url)
+    if database is None:
         yield
         return
-    lock_path = Path(url.database + ".lock")
+    lock_path = database.with_name(database.name + ".lock")
     with open(lock_path, "a+") as lock_file:
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -94,15 +96,6 @@ def index_lock(index: IndexHandle, on_wait: Callable[[str], None]) -> Iterator[N
             lock_file.seek(0)
             lock_file.truncate()
             fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-
-def require_database_writable(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        path = Path(parsed.database)
-        target = path if path.exists() else path.parent
-        if not os.access(target, os.W_OK):
-            raise DatabaseError(f"cannot write to database {path}: permission denied")
 
 
 # -- indexing -------------------------------------------------------------------------------
@@ -145,7 +138,7 @@ def index_once(
     """One index run: the lock, the run record, the indexer; SIGINT/SIGTERM stop it cleanly."""
     from lineage_history.index.run import Indexer
 
-    require_database_writable(handle.url)
+    require_writable(handle.url)
     with contextlib.ExitStack() as stack:
         if stop is None:
             stop = stack.enter_context(_StopRequested(notify))
@@ -162,12 +155,12 @@ def index_once(
         stop.indexer = indexer
         if stop.requested.is_set():
             indexer.cancel()
-        with _database_errors(handle.url):
+        with write_failures(handle.url):
             run_id = handle.store.start_run(handle.repository_id)
             try:
                 result = indexer.run()
             except BaseException as exc:
-                _record_failure(handle.store, run_id, exc)
+                handle.store.finish_failed_run(run_id, exc)
                 raise
             finally:
                 stop.indexer = None
@@ -176,35 +169,6 @@ def index_once(
             if result.new:
                 handle.store.analyze()
     return result
-
-
-def _database_reason(exc: SQLAlchemyError) -> str:
-    """The driver's own first line ("database or disk is full"), without SQLAlchemy's noise."""
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-@contextlib.contextmanager
-def _database_errors(url: str) -> Iterator[None]:
-    """A database failing under an index run (disk full, server gone) is one line, not a
-    traceback; each write is one transaction, so what was written is whole."""
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        reason = _database_reason(exc)
-        raise DatabaseError(f"cannot write to database {describe(url)}: {reason}") from None
-
-
-def _record_failure(store: Store, run_id: int, exc: BaseException) -> None:
-    """Mark the run failed, when the database still takes it (not when the disk is full)."""
-    if isinstance(exc, SQLAlchemyError):
-        message = _database_reason(exc)
-    else:
-        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
-    try:
-        store.finish_run(run_id, "failed", {}, message)
-    except SQLAlchemyError:
-        pass
 
 
 def watch(

@@ -25,20 +25,24 @@ class DiffReport:
     new: Snapshot
 
 
+def is_live(base_rev: str | None, head_rev: str | None) -> bool:
+    """Whether `diff`/`check` compare with the working tree (or the index): no revision, or
+    one that is not a range."""
+    return base_rev is None or (head_rev is None and not is_range(base_rev))
+
+
 def diff_revisions(
     handle: QueryHandle,
-    base_rev: str | None,
+    base_rev: str,
     head_rev: str | None,
     dag: str | None,
     *,
     staged: bool = False,
 ) -> DiffReport:
-    """The diff `base_rev head_rev`, or of a range `A...B` / `A..B` given alone; with one
-    revision (or none: HEAD), that revision against the working tree (`staged`: the index)."""
-    if base_rev is None or (head_rev is None and not is_range(base_rev)):
-        from lineage_history.build.live import diff_live  # builds: imported only when needed
-
-        return diff_live(handle, base_rev, dag, staged=staged)
+    """The diff `base_rev head_rev`, or of a range `A...B` / `A..B` given alone, between two
+    indexed revisions (one revision alone is `build.live.diff_live`'s: see `is_live`)."""
+    if is_live(base_rev, head_rev):
+        raise UserError("a diff of one revision compares it with the working tree")
     if staged:
         raise UserError("--staged compares one revision (default HEAD) with the index")
     name = handle.pick_dag(dag)

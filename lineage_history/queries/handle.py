@@ -21,9 +21,10 @@ from lineage_history.errors import (
     UnknownRevision,
     UserError,
 )
-from lineage_history.repo.clone import find_repository, head_of, open_repo
+from lineage_history.repo.clone import head_of, open_repo
 from lineage_history.repo.git import GitRepo
 from lineage_history.store.connect import open_reader
+from lineage_history.store.identity import find_repository
 from lineage_history.store.reader import Reader
 from lineage_history.store.records import STATUS_FAILED, STATUS_OK, StoredCommit
 from lineage_history.store.urls import database_url, describe

@@ -1,5 +1,5 @@
-"""Which stored repository a clone is, and where builds materialize its commits: what the
-index handle (`indexing`) and the query handle (`queries.handle`) both need."""
+"""A clone on disk: opening it, its HEAD, what every clone of its history shares (the root
+commits), and where builds materialize its commits."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 from lineage_history.errors import NotAGitRepository, UnknownRevision, UserError
 from lineage_history.repo.git import GitRepo
-from lineage_history.store.reader import Reader
 
 WORK_DIRNAME = "lineage-history-work"
 
@@ -37,22 +36,6 @@ def repository_identity(repo: GitRepo) -> tuple[set[str], set[str]]:
     if not repo.has_commits():
         raise UserError(f"repository {repo.root} has no commits yet")
     return repo.root_commits(), repo.shallow_commits()
-
-
-def find_repository(reader: Reader, repo: GitRepo, head: str | None = None) -> int | None:
-    """The stored repository this clone is: by any root commit, else by a stored commit.
-
-    Given `head` (the SHA of HEAD; queries), a HEAD stored in exactly one repository settles
-    it without listing the roots, which costs a walk of the whole history in git. Clones of
-    one history share one stored repository (the indexer merges them by their roots), so the
-    answers agree.
-    """
-    if head is not None:
-        holders = reader.repositories_with_commit(head)
-        if len(holders) == 1:
-            return holders[0]
-    roots, shallow = repository_identity(repo)
-    return reader.find_repository(roots | shallow, shallow | {head or repo.resolve("HEAD")})
 
 
 def work_root(repo: GitRepo) -> Path:

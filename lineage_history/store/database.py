@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from lineage_history.errors import DatabaseError
+from lineage_history.errors import DatabaseError, driver_reason
 from lineage_history.store.records import HEAD_REVISION
 from lineage_history.store.urls import describe
 
@@ -206,10 +207,38 @@ def open_engine(url: str, *, must_exist: bool = False) -> Engine:
         raise
     except OperationalError as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseError(f"cannot open database {describe(url)}: {reason}") from None
+        raise DatabaseError(f"cannot open database {describe(url)}: {driver_reason(exc)}") from None
     except SQLAlchemyError as exc:
         engine.dispose()
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise DatabaseError(f"cannot use database {describe(url)}: {reason}") from None
+        raise DatabaseError(f"cannot use database {describe(url)}: {driver_reason(exc)}") from None
     return engine
+
+
+@contextlib.contextmanager
+def write_failures(url: str) -> Iterator[None]:
+    """A database failing under writes (disk full, server gone) is one line, not a
+    traceback; each write is one transaction, so what was written is whole."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            f"cannot write to database {describe(url)}: {driver_reason(exc)}"
+        ) from None
+
+
+def database_file(url: str) -> Path | None:
+    """The file of an SQLite URL (query options allowed); None for other databases."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return None if parsed.database == ":memory:" else Path(parsed.database)
+
+
+def require_writable(url: str) -> None:
+    """An SQLite file (or its directory, before it exists) this process cannot write is a
+    user error before any work starts."""
+    path = database_file(url)
+    if path is not None:
+        target = path if path.exists() else path.parent
+        if not os.access(target, os.W_OK):
+            raise DatabaseError(f"cannot write to database {path}: permission denied")

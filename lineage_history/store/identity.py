@@ -1,73 +1,24 @@
-"""Which stored repository a clone is: matched by any known root commit or stored commit."""
+"""Which stored repository a clone is: matched by any known root commit or stored commit.
+Reads only (no SQLAlchemy): every query asks it."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-from sqlalchemy import Engine, select, update
-
-from lineage_history.store.connect import engine_reader
-from lineage_history.store.inserts import insert_ignoring_duplicates
-from lineage_history.store.records import pack_parents
-from lineage_history.store.schema import commits, repositories, repository_roots
+from lineage_history.repo.clone import repository_identity
+from lineage_history.repo.git import GitRepo
+from lineage_history.store.reader import Reader
 
 
-def remember_repository(
-    engine: Engine,
-    repository_id: int | None,
-    *,
-    name: str,
-    path: str,
-    roots: set[str],
-    shallow: set[str],
-) -> int:
-    """Create or update the repository, adding every root (and shallow boundary) as an alias."""
-    with engine.begin() as connection:
-        if repository_id is None:
-            identity = min(roots or shallow)
-            insert_ignoring_duplicates(
-                connection,
-                repositories,
-                [{"identity": identity, "name": name, "path": path, "created_at": time.time()}],
-            )
-            repository_id = connection.execute(
-                select(repositories.c.id).where(repositories.c.identity == identity)
-            ).scalar_one()
-        connection.execute(
-            update(repositories)
-            .where(repositories.c.id == repository_id)
-            .values(name=name, path=path)
-        )
-        rows = [{"repository_id": repository_id, "sha": sha, "shallow": False} for sha in roots]
-        rows += [{"repository_id": repository_id, "sha": sha, "shallow": True} for sha in shallow]
-        insert_ignoring_duplicates(connection, repository_roots, rows)
-    return repository_id
+def find_repository(reader: Reader, repo: GitRepo, head: str | None = None) -> int | None:
+    """The stored repository this clone is: by any root commit, else by a stored commit.
 
-
-def mend_boundaries(
-    engine: Engine,
-    repository_id: int,
-    still_shallow: set[str],
-    parents_of: Callable[[str], tuple[str, ...]],
-) -> int:
-    """Give boundary commits that are no longer shallow (`git fetch --unshallow`) their parents."""
-    mended = 0
-    with engine_reader(engine) as reader:
-        boundaries = reader.shallow_boundaries(repository_id)
-    for sha in sorted(boundaries - still_shallow):
-        parents = parents_of(sha)
-        with engine.begin() as connection:
-            connection.execute(
-                update(commits)
-                .where(commits.c.repository_id == repository_id, commits.c.sha == sha)
-                .values(parents=pack_parents(parents))
-            )
-            connection.execute(
-                update(repository_roots)
-                .where(repository_roots.c.repository_id == repository_id)
-                .where(repository_roots.c.sha == sha)
-                .values(shallow=False)
-            )
-        mended += 1
-    return mended
+    Given `head` (the SHA of HEAD; queries), a HEAD stored in exactly one repository settles
+    it without listing the roots, which costs a walk of the whole history in git. Clones of
+    one history share one stored repository (the indexer merges them by their roots), so the
+    answers agree.
+    """
+    if head is not None:
+        holders = reader.repositories_with_commit(head)
+        if len(holders) == 1:
+            return holders[0]
+    roots, shallow = repository_identity(repo)
+    return reader.find_repository(roots | shallow, shallow | {head or repo.resolve("HEAD")})

@@ -6,7 +6,7 @@ import contextlib
 import os
 import socket
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -18,9 +18,10 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from lineage_history.dag.model import Node, Snapshot, canonical_json
-from lineage_history.definitions.toml_files import DagDefinition
+from lineage_history.errors import describe_error, driver_reason
 from lineage_history.repo.git import CommitInfo
 from lineage_history.store.claims import ClaimTable
 from lineage_history.store.compact import author_ids, author_rows
@@ -45,7 +46,6 @@ from lineage_history.store.schema import (
     node_tags,
     node_versions,
     refs,
-    repositories,
     snapshot_nodes,
     snapshots,
 )
@@ -110,24 +110,6 @@ class Store:
         with self.reading() as reader:
             return reader.stubbed_states(repository_id)
 
-    # -- repositories -------------------------------------------------------------------
-
-    def ensure_repository(self, identity: str, name: str, path: str) -> int:
-        with self.engine.begin() as connection:
-            insert_ignoring_duplicates(
-                connection,
-                repositories,
-                [{"identity": identity, "name": name, "path": path, "created_at": time.time()}],
-            )
-            connection.execute(
-                update(repositories)
-                .where(repositories.c.identity == identity)
-                .values(path=path, name=name)
-            )
-            return connection.execute(
-                select(repositories.c.id).where(repositories.c.identity == identity)
-            ).scalar_one()
-
     # -- writes of an index run ---------------------------------------------------------
 
     def builds_by_key(self, keys: Iterable[str]) -> dict[str, tuple[int, str]]:
@@ -145,15 +127,14 @@ class Store:
                 found.update({row.key: (row.id, row.status) for row in rows})
         return found
 
-    def save_definition(self, definition: DagDefinition) -> int:
+    def save_definition(self, digest: str, body: Mapping[str, Any]) -> int:
+        """The id of a DAG definition, stored by its digest the first time it is seen."""
         with self.engine.begin() as connection:
             insert_ignoring_duplicates(
-                connection,
-                definitions,
-                [{"digest": definition.digest, "body": canonical_json(definition.to_dict())}],
+                connection, definitions, [{"digest": digest, "body": canonical_json(body)}]
             )
             return connection.execute(
-                select(definitions.c.id).where(definitions.c.digest == definition.digest)
+                select(definitions.c.id).where(definitions.c.digest == digest)
             ).scalar_one()
 
     def _save_snapshot(self, connection: Connection, snapshot: Snapshot) -> int:
@@ -399,3 +380,10 @@ class Store:
                 .where(index_runs.c.id == run_id)
                 .values(finished_at=time.time(), status=status, message=message, **counts)
             )
+
+    def finish_failed_run(self, run_id: int, exc: BaseException) -> None:
+        """Mark a run failed with why, when the database still takes it (not when the disk is
+        full)."""
+        message = driver_reason(exc) if isinstance(exc, SQLAlchemyError) else describe_error(exc)
+        with contextlib.suppress(SQLAlchemyError):
+            self.finish_run(run_id, "failed", {}, message)
