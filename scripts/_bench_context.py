@@ -155,7 +155,7 @@ def warm_up(bench: Bench, sha: str) -> None:
             sys.executable,
             "-c",
             "import lineage_history.cli, lineage_history.index.session, lineage_history.index.run, "
-            "lineage_history.queries, lineage_history.output.text, lineage_history.store",
+            "lineage_history.queries, lineage_history.output.tables, lineage_history.store",
         ],
         check=True,
     )

@@ -1,4 +1,4 @@
-"""Phase (f) of `bench_index.py`: every read command against the naive recipe (issue 14).
+"""Phase (f) of `bench_index.py`: every read command against the naive recipe.
 
 Each command runs end to end as a user runs it (a fresh `lineage-history ... --format json`
 process; one untimed run, then the median of N) and is set against what the same question
@@ -29,7 +29,7 @@ from typing import Any
 from _bench_common import Subjects, line, ms, phase, pick_subjects, table, verdict
 from _bench_context import Bench, naive_build
 
-READ_TARGET = 20.0  # naive / lineage-history, at least (issue 14)
+READ_TARGET = 20.0  # naive / lineage-history, at least
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """`bench_index.py --real-repo PATH`: the read commands against the naive recipe on a real
-history (issue 14), with phase (f)'s code (`_bench_reads.py`).
+history, with phase (f)'s code (`_bench_reads.py`).
 
 1. clones PATH (bare: its own files and databases are untouched) and indexes its history
    with `lineage-history index` and no configuration (the DAGs its driver code builds);

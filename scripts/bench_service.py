@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of lineage-history as a shared service on PostgreSQL (issue 6).
+"""Benchmark of lineage-history as a shared service on PostgreSQL.
 
 In one run it:
 

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lineage_history.demo.story import build_demo_repo
+from lineage_history.demo.builder import build_demo_repo
 from lineage_history.errors import LineageHistoryError
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage_history.demo.story import build_demo_repo
+from lineage_history.demo.builder import build_demo_repo
 from tests.fixtures import PG_URL, IndexedDemo, fresh_pg_schema, run_cli
 
 

@@ -1,4 +1,4 @@
-"""Smoke test of the service benchmark (issue 6): a quick run on the real PostgreSQL server
+"""Smoke test of the service benchmark: a quick run on the real PostgreSQL server
 completes, its correctness checks pass and it reports every figure.
 
 No wall-clock assertions: timings depend on the machine; the full run is for people.

@@ -14,7 +14,7 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_index.py"
 
 
-READS = [  # every read command, in the order the benchmark times them (issue 14)
+READS = [  # every read command, in the order the benchmark times them
     "diff A B",
     "log NODE",
     "show REV",
@@ -64,7 +64,7 @@ def test_bench_index_quick_run(tmp_path: Path) -> None:
     assert figures["diff_agrees_with_naive"] is True
     assert figures["unchanged_commit_builds"] == {}
     assert set(figures["targets"]) >= {"cold index vs naive", "diff vs naive"}
-    # Every read command is timed against the naive recipe for the same question (issue 14).
+    # Every read command is timed against the naive recipe for the same question.
     reads = figures["reads"]
     assert list(reads) == READS
     for entry in reads.values():

@@ -1,5 +1,5 @@
 """The output contract, command by command: the `--format json` shape of every command that
-has one (design.md "JSON shapes"), checked on the demo history. `contract.py` builds them all;
+has one (docs/json.md), checked on the demo history. `contract.py` builds them all;
 a key renamed or dropped there fails here."""
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from lineage_history._resources import pipelines_dir
-from lineage_history.demo import story as demo_repo
-from lineage_history.demo.story import SIDE_STORY, STORY, DemoDirectoryNotEmpty, build_demo_repo
+from lineage_history.demo import builder, story
+from lineage_history.demo.builder import DemoDirectoryNotEmpty, build_demo_repo
+from lineage_history.demo.story import SIDE_STORY, STORY
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -61,7 +62,7 @@ def graphs(
         subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive.stdout, check=True)
         dag = _dag_definition(workdir)
         requests.append({"tag": step.tag, "workdir": str(workdir), **dag})
-    package_root = Path(demo_repo.__file__).resolve().parents[1]
+    package_root = Path(story.__file__).resolve().parents[2]
     child = subprocess.run(
         [sys.executable, __file__],
         input=json.dumps(requests),
@@ -102,7 +103,7 @@ def test_tags_branches_and_authors(demo: tuple[Path, dict[str, str]]) -> None:
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
     assert git(repo, "rev-parse", "main") == shas[STORY[-1].tag]
     assert git(repo, "rev-parse", "experiment") == shas[SIDE_STORY[-1].tag]
-    assert git(repo, "merge-base", "main", "experiment") == shas[demo_repo.FORK_TAG]
+    assert git(repo, "merge-base", "main", "experiment") == shas[story.FORK_TAG]
     subjects = git(repo, "log", "--reverse", "--format=%s", "main").splitlines()
     assert subjects == [step.subject for step in STORY]
     assert len(set(git(repo, "log", "--all", "--format=%an <%ae>").splitlines())) >= 3
@@ -132,10 +133,10 @@ def test_each_step_changes_only_what_it_says(demo: tuple[Path, dict[str, str]]) 
 
 
 def test_story_errors_name_the_step(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    tree = demo_repo.final_tree()
+    tree = builder.final_tree()
     tree["pipelines/features.py"] = tree["pipelines/features.py"].replace(b"sibsp + parch", b"x")
-    monkeypatch.setattr(demo_repo, "final_tree", lambda: tree)
-    with pytest.raises(demo_repo.StoryError, match=r"demo/code-only.*sibsp \+ parch"):
+    monkeypatch.setattr(builder, "final_tree", lambda: tree)
+    with pytest.raises(story.StoryError, match=r"demo/code-only.*sibsp \+ parch"):
         build_demo_repo(tmp_path / "demo")
     assert not (tmp_path / "demo").exists()
 
@@ -154,7 +155,7 @@ def test_graphs_build_except_the_broken_step(graphs: dict[str, dict[str, Any]]) 
 
 @pytest.mark.parametrize("step", ALL_STEPS[1:], ids=lambda step: step.tag)
 def test_expectation_table_matches_the_graphs(
-    step: demo_repo.StoryStep, graphs: dict[str, dict[str, Any]]
+    step: story.StoryStep, graphs: dict[str, dict[str, Any]]
 ) -> None:
     assert step.base is not None
     base, head = graphs[step.base], graphs[step.tag]

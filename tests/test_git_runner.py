@@ -4,7 +4,6 @@ command, its exit status and its output."""
 from __future__ import annotations
 
 import pickle
-import re
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,6 @@ import pytest
 from lineage_history.errors import GitError, LineageHistoryError
 from lineage_history.repo.git import GitRepo, run_git
 from tests.fixtures import git
-
-PACKAGE = Path(__file__).resolve().parents[1] / "lineage_history"
 
 
 def test_a_failed_git_command_carries_command_status_and_output(tmp_path: Path) -> None:
@@ -31,14 +28,3 @@ def test_a_failed_git_command_carries_command_status_and_output(tmp_path: Path) 
     assert (copy.command, copy.status, str(copy)) == (error.command, 128, str(error))
     assert run_git(tmp_path, "cat-file", "-t", "HEAD").stdout == "commit\n"
     assert run_git(tmp_path, "cat-file", "-t", "nope", check=False).returncode == 128
-
-
-def test_no_other_module_starts_git() -> None:
-    """Modules that start processes (the `dot` picture, the build child) never start git."""
-    git_literal = re.compile(r"""["']git["']""")
-    starters = {
-        str(path.relative_to(PACKAGE)): bool(git_literal.search(path.read_text()))
-        for path in PACKAGE.rglob("*.py")
-        if re.search(r"^import subprocess", path.read_text(), re.MULTILINE)
-    }
-    assert starters == {"repo/git.py": True, "output/viz.py": False, "build/pool.py": False}

@@ -27,6 +27,7 @@ from lineage_history.build.fingerprints import (
     metadata_by_name,
     source_fingerprint,
 )
+from lineage_history.dag.model import ROLE_FUNCTION, ROLE_INPUT, Node
 from lineage_history.definitions.imports import PROTECTED, resolve_module, resolve_relative
 from lineage_history.repo.tree import DirectoryTree
 
@@ -273,19 +274,16 @@ def build_snapshot(request: dict[str, Any]) -> dict[str, Any]:
         functions = tuple(node.originating_functions or ())
         is_input = node.is_external_input or not functions
         first = inspect.unwrap(functions[0]) if functions and not is_input else None
-        nodes.append(
-            {
-                "name": node.name,
-                "type": type_text(node.type),
-                "role": "input" if is_input else "function",
-                "dependencies": sorted(
-                    set(node.required_dependencies) | set(node.optional_dependencies)
-                ),
-                "tags": dict(node.tags),
-                "doc": (node.documentation or "").strip(),
-                "code": None if is_input else code_fingerprint(functions, root, prints),
-                "module": getattr(first, "__module__", None),
-                "function": getattr(first, "__name__", None),
-            }
+        described = Node(
+            name=node.name,
+            type=type_text(node.type),
+            role=ROLE_INPUT if is_input else ROLE_FUNCTION,
+            dependencies=(*node.required_dependencies, *node.optional_dependencies),
+            tags=node.tags,
+            doc=(node.documentation or "").strip(),
+            code=None if is_input else code_fingerprint(functions, root, prints),
+            module=getattr(first, "__module__", None),
+            function=getattr(first, "__name__", None),
         )
+        nodes.append(described.to_dict())
     return {"nodes": nodes, "config": dict(request["config"])}

@@ -146,5 +146,5 @@ def build_request(build_plan: BuildPlan, read_blob: Callable[[str], bytes]) -> B
         config_types=definition.config_types,
         builder_options=definition.builder_options,
         preload=preload_names(build_plan, contents),
-        stub=definition.stub,
+        forced_stand_ins=definition.stub,
     )

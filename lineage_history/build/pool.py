@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import lineage_history
 from lineage_history.dag.model import Snapshot
 from lineage_history.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+
+# The directory holding the `lineage_history` package: the build server imports it from there.
+_INSTALLED_AT = Path(__file__).resolve().parents[2]
 
 # The error of a build stopped by `close()`: not a failure of the commit, never recorded.
 INTERRUPTED = "interrupted"
@@ -50,7 +52,7 @@ class BuildRequest:
     config_types: tuple[tuple[str, str], ...] = ()
     builder_options: dict[str, bool] = field(default_factory=dict)
     preload: tuple[str, ...] = ()
-    stub: tuple[str, ...] = ()  # packages to stand in for even when installed
+    forced_stand_ins: tuple[str, ...] = ()  # packages to stand in for even when installed
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class BuildOutcome:
 def build_environment(extra: Iterable[str] = ()) -> dict[str, str]:
     env = {name: os.environ[name] for name in (*PASSED_ENV, *extra) if name in os.environ}
     env.update(FIXED_ENV)
-    env["PYTHONPATH"] = str(Path(lineage_history.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = str(_INSTALLED_AT)
     return env
 
 
@@ -172,7 +174,7 @@ class ExtractorPool:
                     "config_types": [list(t) for t in request.config_types],
                     "builder_options": request.builder_options,
                     "preload": list(request.preload),
-                    "stub": list(request.stub),
+                    "forced_stand_ins": list(request.forced_stand_ins),
                     "timeout": self.timeout,
                     "memory_mb": self.memory_mb,
                     "result_path": str(workdir / "result.json"),

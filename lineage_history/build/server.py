@@ -151,7 +151,7 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
         from lineage_history.build.child import build_snapshot
         from lineage_history.build.standins.hooks import install_stand_ins
 
-        stand_ins = install_stand_ins(request["workdir"], request.get("stub", ()))
+        stand_ins = install_stand_ins(request["workdir"], request.get("forced_stand_ins", ()))
         result: dict[str, Any] = {
             "ok": True,
             "snapshot": build_snapshot(request),

@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from lineage_history.cli._common import DB, REPO, arg, command, echo, echo_json, output_format
-from lineage_history.errors import first_line
-
-
-def _config_text(config: dict[str, Any], literal: bool) -> str:
-    text = json.dumps(config, sort_keys=True) if config else ""
-    if not literal:
-        text = f"{text} (not a literal)".strip()
-    return text
 
 
 @command(
@@ -30,28 +19,13 @@ def dags(
     """The DAGs at REV: defined in lineage-history.toml / pyproject.toml, or discovered from
     driver code, with modules, config, where they were found and their build status."""
     from lineage_history.definitions.listing import dags_at
+    from lineage_history.output import contract, tables
 
     listings = dags_at(repo, db, rev, config)
     if output_format == "json":
-        from lineage_history.output.contract import dags_json
-
-        echo_json(dags_json(listings))
-        return
-    if not listings:
-        echo(f"no DAGs at {rev}: no definition and no Hamilton driver code found")
-        return
-    for listing in listings:
-        definition = listing.definition
-        echo(f"{definition.name}  [{listing.status}]")
-        echo(f"  source:  {definition.source}")
-        echo(f"  modules: {', '.join(definition.modules)}")
-        config_text = _config_text(dict(definition.config), definition.config_literal)
-        if config_text:
-            echo(f"  config:  {config_text}")
-        if listing.stubbed:
-            echo(f"  built with stand-ins for: {', '.join(listing.stubbed)}")
-        if listing.error:
-            echo(f"  error:   {first_line(listing.error)}")
+        echo_json(contract.dags_json(listings))
+    else:
+        echo(tables.dags_text(listings, rev))
 
 
 @command(

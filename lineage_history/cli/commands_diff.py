@@ -40,7 +40,7 @@ def diff_command(
 ) -> int:
     """The lineage diff: A B, A..B, A...B (from the merge base), or REV (default HEAD)
     against the working tree (--staged: the index), built on the fly and not stored."""
-    from lineage_history.output import text as render
+    from lineage_history.output import markdown, tables
     from lineage_history.queries import diffs, handle
 
     with handle.opened(repo, db) as opened:
@@ -74,9 +74,9 @@ def diff_command(
         )
     elif output_format == "markdown":
         picture = None if report.diff.is_empty else mermaid
-        echo(render.diff_to_markdown(report.diff, title, picture, left_out), nl=False)
+        echo(markdown.diff_to_markdown(report.diff, title, picture, left_out), nl=False)
     elif output_format == "mermaid":
         echo(mermaid, nl=False)
     else:
-        echo(render.diff_to_table(report.diff, title, colour=colour()))
+        echo(tables.diff_to_table(report.diff, title, colour=colour()))
     return 1 if exit_code and not report.diff.is_empty else 0

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lineage_history._text import plain, plural
+from lineage_history._text import plural
 from lineage_history.cli._common import (
     DB,
     REPO,
@@ -22,10 +22,11 @@ from lineage_history.cli._common import (
     output_format,
 )
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from lineage_history.errors import first_line
 
 if TYPE_CHECKING:
     from collections import Counter
+
+    from lineage_history.store.records import DagFailure
 
 # -- index ----------------------------------------------------------------------------------
 
@@ -86,13 +87,13 @@ def _report_stand_ins(builds: int, stand_ins: Counter[str]) -> None:
     info(f"{builds} build(s) used stand-ins for missing imports: {top}{more}")
 
 
-def _report_failures(failures: list[tuple[str, str, str]]) -> None:
+def _report_failures(failures: list[DagFailure]) -> None:
     """One line per cause (the error without where it happened), most frequent first."""
     if not failures:
         return
     from collections import Counter
 
-    causes = Counter(_cause(error) for _, _, error in failures)
+    causes = Counter(_cause(failure.error) for failure in failures)
     info(f"{len(failures)} failed DAG build(s), by cause:")
     for cause, count in causes.most_common(10):
         info(f"  {count:>6}  {cause}")
@@ -227,27 +228,6 @@ def index(
 # -- status ---------------------------------------------------------------------------------
 
 
-def _print_status(data: dict[str, Any]) -> None:
-    run = data["last_run"]
-    behind = "unknown (repository not on disk)" if data["behind"] is None else data["behind"]
-    echo(f"commits:   {data['commits']} indexed, {behind} behind the refs")
-    echo(f"snapshots: {data['snapshots']}")
-    echo(f"failed:    {data['failed']}")
-    if "dag_commits" in data:
-        counts = data["dag_commits"]
-        echo(
-            f"builds:    {counts['ok']} exact, {counts['stubbed']} with stand-ins, "
-            f"{counts['failed']} failed (commit, DAG) pairs"
-        )
-    if run:
-        took = f" ({run['seconds']:.1f} s)" if run["seconds"] is not None else ""
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started_at"]))
-        message = first_line(run["message"] or "")  # older runs kept more than one line
-        echo(f"last run:  {when}{took}, {run['status']}: {plain(message)}")
-    else:
-        echo("last run:  never")
-
-
 @command(
     "status",
     output_format(),
@@ -258,29 +238,22 @@ def _print_status(data: dict[str, Any]) -> None:
 def status(output_format: str, all_repos: bool, repo: str | None, db: str | None) -> None:
     """What is indexed: commits (and how many are behind the refs), distinct snapshots,
     failed commits, the last run."""
+    from lineage_history.output import contract, tables
     from lineage_history.queries import handle, status
 
     if all_repos:
         statuses = status.all_repositories_status(db)
         if output_format == "json":
-            from lineage_history.output.contract import all_statuses_json
-
-            echo_json(all_statuses_json(statuses))
-            return
-        for data in statuses:
-            echo(f"{data['name']}  ({data['path']}, root {data['identity'][:12]})")
-            _print_status(data)
-            echo("")
+            echo_json(contract.all_statuses_json(statuses))
+        else:
+            echo(tables.all_statuses_text(statuses))
         return
-    with handle.opened(repo, db) as handle:
-        data = status.repository_status(handle)
+    with handle.opened(repo, db) as opened:
+        found = status.repository_status(opened)
     if output_format == "json":
-        echo_json(data)
-        return
-    _print_status(data)
-    for failure in data["failures"][:20]:
-        dag = f"{failure['dag']}: " if failure["dag"] else ""
-        echo(f"  failed {failure['sha'][:12]} {dag}{failure['error']}")
+        echo_json(contract.status_json(found))
+    else:
+        echo(tables.status_text(found))
 
 
 # -- demo -----------------------------------------------------------------------------------
@@ -311,10 +284,10 @@ def demo(directory: Path | None, jobs: int) -> None:
     """Build a demo repository with a scripted pipeline history, index it, show a diff."""
     import tempfile
 
-    from lineage_history.demo.story import build_demo_repo
+    from lineage_history.demo.builder import build_demo_repo
     from lineage_history.index import session as indexing
     from lineage_history.index.run import IndexOptions
-    from lineage_history.output import text as render
+    from lineage_history.output import tables
     from lineage_history.queries import diffs, handle
 
     target = directory or Path(tempfile.mkdtemp(prefix="lineage-history-demo-")) / "titanic"
@@ -325,10 +298,10 @@ def demo(directory: Path | None, jobs: int) -> None:
     with indexing.indexing(str(target), str(db_path)) as index:
         result = indexing.index_once(index, IndexOptions(all_refs=True, jobs=jobs), notify=info)
     info(f"{result.summary()}; the failure is the story's broken reference (demo/broken)")
-    with handle.opened(str(target), str(db_path)) as handle:
-        report = diffs.diff_revisions(handle, "demo/v1", "main", None)
+    with handle.opened(str(target), str(db_path)) as opened:
+        report = diffs.diff_revisions(opened, "demo/v1", "main", None)
     title = "lineage diff: demo/v1 (the first pipeline) -> main"
-    echo(render.diff_to_table(report.diff, title, colour=colour()))
+    echo(tables.diff_to_table(report.diff, title, colour=colour()))
     echo(
         f"\nThe demo repository is {target}; each story step is a tag (git tag -l).\n"
         "Try, from there:\n"

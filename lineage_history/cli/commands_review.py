@@ -37,11 +37,13 @@ def check_command(
 
     Exit 1 when there are violations, 0 when there are none, 2 for a broken rule file.
     """
-    from lineage_history.output import text as render
+    from lineage_history.definitions.rule_files import load_rules
+    from lineage_history.output import markdown, tables
     from lineage_history.queries import handle, review
 
-    with handle.opened(repo, db) as handle:
-        report = review.check(handle, first, second, dag, rules)
+    with handle.opened(repo, db) as opened:
+        rule_set = load_rules(opened.repo.root if opened.repo else None, rules)
+        report = review.check(opened, rule_set, first, second, dag)
     head = f"{report.head_rev} ({report.head.sha[:10]})"
     if report.base is None:
         where = f"at {head}"
@@ -56,7 +58,7 @@ def check_command(
 
         echo_json(check_json(report.violations))
     elif output_format == "markdown":
-        echo(render.check_to_markdown(report.violations, title, count, change=change), nl=False)
+        echo(markdown.check_to_markdown(report.violations, title, count, change=change), nl=False)
     else:
-        echo(render.check_to_table(report.violations, title, count, change=change))
+        echo(tables.check_to_table(report.violations, title, count, change=change))
     return 1 if report.violations else 0

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lineage_history.dag.graph import consumers_by_node
-from lineage_history.dag.model import Node, Snapshot
+from lineage_history.dag.model import Node, Snapshot, tag_text
 
 CHANGE_KINDS = ("code", "type", "dependencies", "tags", "doc", "role")
 # Changes that alter the data a node produces; `tags` and `doc` move no data.
@@ -51,6 +51,14 @@ class LineageDiff:
             or self.config_changed
         )
 
+    def impact_counts(self) -> dict[str, int]:
+        """How many impacted nodes each changed node reaches."""
+        counts: dict[str, int] = {}
+        for because in self.impacted.values():
+            for name in because:
+                counts[name] = counts.get(name, 0) + 1
+        return counts
+
     def summary(self) -> dict[str, int]:
         return {
             "added": len(self.added),
@@ -59,6 +67,28 @@ class LineageDiff:
             "renamed": len(self.renamed),
             "impacted": len(self.impacted),
         }
+
+
+def change_details(change: NodeChange) -> list[str]:
+    """Human-readable details of a modification: which tags and edges moved."""
+    before, after = change.before, change.after
+    details = []
+    if "type" in change.changes:
+        details.append(f"type {before.type} -> {after.type}")
+    if "dependencies" in change.changes:
+        gained = sorted(set(after.dependencies) - set(before.dependencies))
+        lost = sorted(set(before.dependencies) - set(after.dependencies))
+        details.extend([*(f"+dep {d}" for d in gained), *(f"-dep {d}" for d in lost)])
+    if "tags" in change.changes:
+        for key in sorted(set(before.tags) | set(after.tags)):
+            old, new = before.tags.get(key), after.tags.get(key)
+            if old != new:
+                old_text = "(none)" if old is None else tag_text(old)
+                new_text = "(none)" if new is None else tag_text(new)
+                details.append(f"{key}: {old_text} -> {new_text}")
+    if "role" in change.changes:
+        details.append(f"role {before.role} -> {after.role}")
+    return details
 
 
 _DOTTED_NAME = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*")
@@ -170,7 +200,7 @@ def _impacted(
 
 
 def diff(old: Snapshot, new: Snapshot) -> LineageDiff:
-    """What changed from `old` to `new`, with the semantics of the design document."""
+    """What changed from `old` to `new`, as `docs/changes.md` defines it."""
     removed = [old.nodes[n] for n in sorted(old.nodes.keys() - new.nodes.keys())]
     added = [new.nodes[n] for n in sorted(new.nodes.keys() - old.nodes.keys())]
     renames = _match_renames(removed, added)

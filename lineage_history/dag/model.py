@@ -62,6 +62,11 @@ class Tags(Mapping[str, TagValue]):
         return f"Tags({self._items!r})"
 
 
+def tag_text(value: TagValue) -> str:
+    """A tag value as one string: list values joined by commas."""
+    return value if isinstance(value, str) else ",".join(value)
+
+
 def tag_matches(tags: Mapping[str, TagValue], key: str, value: str | None) -> bool:
     """`key` alone asks "has the tag"; with a value, list-valued tags match any element."""
     if key not in tags:

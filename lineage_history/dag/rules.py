@@ -51,6 +51,12 @@ class RequireTags:
 Rule = ForbidPath | RequireTags
 
 
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    source: str | None  # the file they came from; None when no file defines any
+
+
 def _strings(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]

@@ -4,8 +4,9 @@ build plans (and build requests) of the states that wait for one."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lineage_history.build.plans import BuildPlan, Planner, build_request
 from lineage_history.build.pool import BuildRequest
@@ -14,11 +15,24 @@ from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.errors import ConfigError, describe_error
 from lineage_history.repo.git import CommitInfo, GitRepo
 from lineage_history.repo.tree import Tree
-from lineage_history.store.records import ALL_DAGS, STATUS_ABSENT, STATUS_FAILED, CommitDagRow
+from lineage_history.store.records import (
+    ALL_DAGS,
+    STATUS_ABSENT,
+    STATUS_FAILED,
+    CommitDagRow,
+    DagFailure,
+    StandInState,
+)
 from lineage_history.store.writer import Store
 
+
 # (sha, dag, build key) of an indexed DAG state to point at a new build of that key.
-Rebuild = tuple[str, str, str]
+class Rebuild(NamedTuple):
+    """An indexed DAG state to point at a new build of `key`."""
+
+    sha: str
+    dag: str
+    key: str
 
 
 @dataclass
@@ -97,24 +111,24 @@ class CommitPlanner:
         return PendingCommit(info, position, rows, waiting), plans
 
     def plan_rebuilds(
-        self, repository_id: int, states: Callable[[int], list[tuple[str, str, str]]]
+        self, repository_id: int, states: Callable[[int], Sequence[DagFailure | StandInState]]
     ) -> tuple[list[Rebuild], dict[str, BuildPlan]]:
-        """The indexed DAG states `states` lists (`Store.failed_commits`,
-        `Store.stubbed_builds`) to build again, and their plans.
+        """The indexed DAG states `states` lists (`Store.failed_states`,
+        `Store.stand_in_states`) to build again, and their plans.
 
         The key is computed again: after an upgrade of Hamilton it differs from the stored one.
         """
         rebuilds: list[Rebuild] = []
         plans: dict[str, BuildPlan] = {}
-        for sha, dag, _detail in states(repository_id):
-            tree = self._repo.commit_tree(sha)
+        for state in states(repository_id):
+            tree = self._repo.commit_tree(state.sha)
             definitions = self.definitions(tree)
-            if isinstance(definitions, ConfigError) or dag not in definitions:
+            if isinstance(definitions, ConfigError) or state.dag not in definitions:
                 continue  # a broken definition is fixed by a new commit, not by a rebuild
-            build_plan = self._planner.plan(tree, definitions[dag])
+            build_plan = self._planner.plan(tree, definitions[state.dag])
             if build_plan is not None:
                 plans[build_plan.key] = build_plan
-                rebuilds.append((sha, dag, build_plan.key))
+                rebuilds.append(Rebuild(state.sha, state.dag, build_plan.key))
         return rebuilds, plans
 
     def request(self, build_plan: BuildPlan) -> BuildRequest:

@@ -26,7 +26,14 @@ from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.index.claims import BuildClaims, ClaimHeartbeat
 from lineage_history.index.commit_plans import CommitPlanner, PendingCommit, Rebuild
 from lineage_history.repo.git import CommitInfo, GitRepo
-from lineage_history.store.records import STATUS_BUILT, STATUS_FAILED, STATUS_OK, CommitDagRow
+from lineage_history.store.records import (
+    STATUS_BUILT,
+    STATUS_FAILED,
+    STATUS_OK,
+    CommitDagRow,
+    DagFailure,
+    StoredBuild,
+)
 from lineage_history.store.writer import Store
 
 __all__ = ["IndexOptions", "IndexResult", "Indexer", "ProgressCallback"]
@@ -56,7 +63,7 @@ class IndexResult:
     seconds: float = 0.0
     planning_seconds: float = 0.0  # reading trees, definitions and import closures
     interrupted: bool = False
-    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (sha, dag, error)
+    failures: list[DagFailure] = field(default_factory=list)
     stubbed: int = 0  # of the builds run, those that used stand-ins
     stand_ins: Counter[str] = field(default_factory=Counter)  # stood-in module: builds
 
@@ -92,7 +99,7 @@ class _RunState:
     result: IndexResult
     pending: deque[PendingCommit] = field(default_factory=deque)  # planned, not yet recorded
     plans: dict[str, BuildPlan] = field(default_factory=dict)  # every key the run needs
-    resolved: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (build, status)
+    resolved: dict[str, StoredBuild] = field(default_factory=dict)  # by build key
     # `result.built` counts builds when they finish; `result.reused` counts, as commits are
     # recorded, the DAG states answered by a build that was not run for them. The first
     # recorded state of a key this run built is the one its build ran for; every later state
@@ -161,16 +168,17 @@ class Indexer:
         if to_build and not self._cancelled.is_set():
             self._build_all(to_build, state)
         self._flush(state)
-        for sha, dag, key in rebuilds:
-            if key in state.resolved:
-                self.store.point_commit_dag(self.repository_id, sha, dag, state.resolved[key][0])
+        for rebuild in rebuilds:
+            if rebuild.key in state.resolved:
+                build_id = state.resolved[rebuild.key].id
+                self.store.point_commit_dag(self.repository_id, rebuild.sha, rebuild.dag, build_id)
 
         result.interrupted = self._cancelled.is_set() or bool(state.pending)
         new_shas = {c.sha for c in todo}
         result.failures = [
-            (sha, dag, error)
-            for sha, dag, error in self.store.failed_commits(self.repository_id)
-            if sha in new_shas
+            failure
+            for failure in self.store.failed_states(self.repository_id)
+            if failure.sha in new_shas
         ]
         if not self._cancelled.is_set():
             self.store.set_refs(self.repository_id, self.repo.refs())
@@ -195,7 +203,7 @@ class Indexer:
         rebuilds = self._plan_rebuilds(state)
         state.result.planning_seconds = time.monotonic() - planning_started
         for key, value in self.store.builds_by_key(state.plans).items():
-            if self._usable(value[1]) and key not in state.retrying:
+            if self._usable(value.status) and key not in state.retrying:
                 state.resolved[key] = value
         return rebuilds
 
@@ -205,16 +213,16 @@ class Indexer:
         rebuilds: list[Rebuild] = []
         if self.options.retry_failed:
             rebuilds, plans = self._planner.plan_rebuilds(
-                self.repository_id, self.store.failed_commits
+                self.repository_id, self.store.failed_states
             )
             state.plans.update(plans)
         if self.options.rebuild_stubbed:
             stubbed, plans = self._planner.plan_rebuilds(
-                self.repository_id, self.store.stubbed_builds
+                self.repository_id, self.store.stand_in_states
             )
             state.plans.update(plans)
             rebuilds += stubbed
-            state.retrying.update(key for _, _, key in rebuilds)
+            state.retrying.update(rebuild.key for rebuild in rebuilds)
         return rebuilds
 
     def _usable(self, status: str) -> bool:
@@ -235,10 +243,10 @@ class Indexer:
             rows = list(entry.rows)
             failed = any(row.status == STATUS_FAILED for row in rows)
             for key, dag in entry.waiting.items():
-                build_id, status = state.resolved[key]
+                build = state.resolved[key]
                 definition_id = self._planner.definition_id(state.plans[key].definition)
-                rows.append(CommitDagRow(dag, STATUS_BUILT, definition_id, build_id))
-                failed = failed or status == STATUS_FAILED
+                rows.append(CommitDagRow(dag, STATUS_BUILT, definition_id, build.id))
+                failed = failed or build.status == STATUS_FAILED
                 if key in state.fresh and key not in state.counted:
                     state.counted.add(key)  # the commit this build was run for
                 else:
@@ -256,7 +264,7 @@ class Indexer:
         if not self.claims.take(key):
             return False
         found = self.store.builds_by_key([key]).get(key)
-        if found is not None and self._usable(found[1]) and key not in state.retrying:
+        if found is not None and self._usable(found.status) and key not in state.retrying:
             self.claims.release(key)  # built by the previous holder meanwhile
             state.resolved[key] = found
             return False
@@ -317,7 +325,7 @@ class Indexer:
     def _poll_others(self, held: set[str], queue: deque[str], state: _RunState) -> None:
         """Pick up what other indexers built; take over keys whose claims lapsed."""
         for key, value in self.store.builds_by_key(held).items():
-            if self._usable(value[1]) and key not in state.retrying:
+            if self._usable(value.status) and key not in state.retrying:
                 state.resolved[key] = value
                 held.discard(key)
         if held and not state.waiting_reported:
@@ -346,7 +354,8 @@ class Indexer:
                 continue
             build_id = self.store.save_build(key, outcome.snapshot, outcome.error, outcome.seconds)
             self.claims.release(key)
-            state.resolved[key] = (build_id, STATUS_OK if outcome.snapshot else STATUS_FAILED)
+            status = STATUS_OK if outcome.snapshot else STATUS_FAILED
+            state.resolved[key] = StoredBuild(build_id, status)
             if key in state.retrying:  # a stored build may have won over this one
                 state.resolved[key] = self.store.builds_by_key([key])[key]
             state.fresh.add(key)

@@ -1,10 +1,11 @@
-"""The output contract: every command's `--format json` shape (design.md), built here and
+"""The output contract: every command's `--format json` shape, built here and
 nowhere else from the results the questions return. `tests/test_contract.py` checks each
 command's shape on the demo history."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from lineage_history.queries.at_commit import PathResult, Related, Shown
     from lineage_history.queries.node_log import NodeLog
     from lineage_history.queries.review import ReachLog
+    from lineage_history.queries.status import RepositoryStatus
     from lineage_history.queries.tag_blame import Blame
     from lineage_history.store.records import StoredCommit
 
@@ -182,7 +184,26 @@ def dags_json(listings: Sequence[DagListing]) -> list[dict[str, Any]]:
     return found
 
 
-def all_statuses_json(statuses: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """`status --all-repos`: each repository's `status` (as `queries.status` gathers it, which
-    `status --format json` prints as it is) with its name, identity and path."""
-    return {"repositories": list(statuses)}
+def status_json(status: RepositoryStatus) -> dict[str, Any]:
+    """`status`: what is indexed; with `--all-repos` each repository's name, identity and path
+    instead of its failures."""
+    counts, run = status.counts, status.counts.last_run
+    data: dict[str, Any] = {
+        "commits": counts.commits,
+        "snapshots": counts.snapshots,
+        "failed": counts.failed,
+        "last_run": None if run is None else {**asdict(run), "seconds": run.seconds},
+        "dag_commits": asdict(counts.dag_commits),
+    }
+    if status.repository is not None:
+        row = status.repository
+        data.update(name=row.name, identity=row.identity, path=row.path)
+    data["behind"] = status.behind
+    if status.repository is None:
+        data["failures"] = [failure._asdict() for failure in status.failures]
+    return data
+
+
+def all_statuses_json(statuses: Sequence[RepositoryStatus]) -> dict[str, Any]:
+    """`status --all-repos`: each repository's `status`."""
+    return {"repositories": [status_json(status) for status in statuses]}

@@ -49,10 +49,7 @@ def bounded_diff_picture(
     picture = diff_picture(lineage, old, new, title, context_hops=0)
     if _fits(picture, max_edges, max_nodes):
         return replace(picture, left_out=("unchanged neighbours are not drawn",))
-    counts: dict[str, int] = {}
-    for because in lineage.impacted.values():
-        for name in because:
-            counts[name] = counts.get(name, 0) + 1
+    counts = lineage.impact_counts()
     changed = [n.name for n in (*lineage.added, *lineage.removed)]
     changed += [m.name for m in lineage.modified] + [new for _old, new in lineage.renamed]
     ranked = sorted(changed, key=lambda name: (-counts.get(name, 0), name))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from lineage_history.dag.diff import NodeChange, node_changes
-from lineage_history.output.text import change_details
+from lineage_history.dag.diff import NodeChange, change_details, node_changes
 from lineage_history.queries.at_commit import unknown_node
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.queries.history import History

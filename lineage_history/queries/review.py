@@ -5,57 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from lineage_history.dag import policy
 from lineage_history.dag.graph import shortest_paths
 from lineage_history.dag.policy import Violation
-from lineage_history.dag.rules import Rule, parse_rules
-from lineage_history.definitions.toml_files import OWN_FILE, PYPROJECT
-from lineage_history.errors import ConfigError, UserError
+from lineage_history.dag.rules import RuleSet
 from lineage_history.queries.at_commit import unknown_node
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.queries.history import History
 from lineage_history.queries.ranges import is_range, resolve_pair
 from lineage_history.store.records import StoredCommit
 
-__all__ = ["CheckReport", "ReachEntry", "ReachLog", "RuleSet", "check", "load_rules", "reach_log"]
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    rules: tuple[Rule, ...]
-    source: str | None  # the file they came from; None when no file defines any
-
-
-def _read_rules(path: Path, *, in_pyproject: bool) -> tuple[Rule, ...] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read rules file {path}: {exc.strerror}") from None
-    return parse_rules(text, str(path), in_pyproject=in_pyproject)
-
-
-def load_rules(handle: QueryHandle, rules_file: str | None) -> RuleSet:
-    """The rules of `--rules FILE`, else of the working tree: `[[rules]]` in
-    lineage-history.toml, else `[[tool.lineage-history.rules]]` in pyproject.toml."""
-    if rules_file is not None:
-        path = Path(rules_file)
-        rules = _read_rules(path, in_pyproject=path.name == PYPROJECT)
-        if rules is None:
-            raise ConfigError(f"{rules_file} defines no [[rules]]")
-        return RuleSet(rules, rules_file)
-    if handle.repo is None:
-        raise UserError("without the repository, name the rules with --rules FILE")
-    for filename, in_pyproject in ((OWN_FILE, False), (PYPROJECT, True)):
-        path = handle.repo.root / filename
-        if path.is_file():
-            rules = _read_rules(path, in_pyproject=in_pyproject)
-            if rules is not None:
-                return RuleSet(rules, filename)
-    return RuleSet((), None)
+__all__ = ["CheckReport", "ReachEntry", "ReachLog", "check", "reach_log"]
 
 
 @dataclass(frozen=True)
@@ -73,14 +34,13 @@ class CheckReport:
 
 def check(
     handle: QueryHandle,
+    rules: RuleSet,
     first: str | None = None,
     second: str | None = None,
     dag: str | None = None,
-    rules_file: str | None = None,
 ) -> CheckReport:
     """`check [REV | A B | A...B | A..B]`: with one revision (default HEAD) every violation
     there; with two, only the violations the change introduces."""
-    rules = load_rules(handle, rules_file)
     name = handle.pick_dag(dag)
     if second is None and not is_range(first):
         rev = first or "HEAD"

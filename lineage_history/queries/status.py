@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.repo.clone import head_of, open_repo
 from lineage_history.repo.git import GitRepo
 from lineage_history.store.connect import open_reader
 from lineage_history.store.reader import Reader
+from lineage_history.store.records import DagFailure, IndexCounts, RepositoryRow
 from lineage_history.store.urls import database_url
 
 
@@ -29,17 +30,26 @@ def _behind(
     return len(repo.reachable_shas() - reader.indexed_shas(repository_id))
 
 
-def repository_status(handle: QueryHandle) -> dict[str, Any]:
-    data = handle.reader.status(handle.repository_id)
-    data["behind"] = _behind(handle.reader, handle.repository_id, handle.repo, handle.head)
-    data["failures"] = [
-        {"sha": sha, "dag": dag, "error": error}
-        for sha, dag, error in handle.reader.failed_states(handle.repository_id)
-    ]
-    return data
+@dataclass(frozen=True)
+class RepositoryStatus:
+    """What is indexed of one repository, and how far its refs are ahead of the index."""
+
+    counts: IndexCounts
+    behind: int | None  # None: the repository is not on disk
+    failures: tuple[DagFailure, ...] = ()
+    repository: RepositoryRow | None = None  # named in `status --all-repos`
 
 
-def all_repositories_status(db: str | None) -> list[dict[str, Any]]:
+def repository_status(handle: QueryHandle) -> RepositoryStatus:
+    reader = handle.reader
+    return RepositoryStatus(
+        reader.status(handle.repository_id),
+        _behind(reader, handle.repository_id, handle.repo, handle.head),
+        tuple(reader.failed_states(handle.repository_id)),
+    )
+
+
+def all_repositories_status(db: str | None) -> list[RepositoryStatus]:
     """`status` of every repository in a database, each checked against its last known path."""
     repo = open_repo(None)
     url = database_url(db, repo.git_dir if repo else None)
@@ -50,16 +60,10 @@ def all_repositories_status(db: str | None) -> list[dict[str, Any]]:
         statuses = []
         for row in reader.repositories():
             on_disk = open_repo(row.path) if Path(row.path).is_dir() else None
-            data = reader.status(row.id)
-            data.update(
-                name=row.name,
-                identity=row.identity,
-                path=row.path,
-                behind=_behind(reader, row.id, on_disk, head_of(on_disk)),
-            )
+            behind = _behind(reader, row.id, on_disk, head_of(on_disk))
+            statuses.append(RepositoryStatus(reader.status(row.id), behind, repository=row))
             if on_disk is not None:
                 on_disk.close()
-            statuses.append(data)
         return statuses
     finally:
         reader.close()

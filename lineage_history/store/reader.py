@@ -17,8 +17,13 @@ from lineage_history.store.records import (
     STATUS_ABSENT,
     STATUS_FAILED,
     STATUS_OK,
+    DagCommitCounts,
+    DagFailure,
     DagState,
+    IndexCounts,
+    LastRun,
     RepositoryRow,
+    StandInState,
     StoredCommit,
     node_from_columns,
     stubbed_list,
@@ -243,7 +248,7 @@ class Reader:
 
     # -- status ---------------------------------------------------------------------------
 
-    def status(self, repository_id: int) -> dict[str, Any]:
+    def status(self, repository_id: int) -> IndexCounts:
         """Counts of commits, snapshots and failures, (commit, DAG) pairs by kind, last run."""
         alone = len(self.repositories()) == 1
         one = () if alone else (repository_id,)
@@ -259,37 +264,28 @@ class Reader:
         for status, count in self._rows(unbuilt, one):
             kinds[status] = kinds.get(status, 0) + count
         failed_params = (STATUS_FAILED, repository_id, STATUS_FAILED, repository_id)
-        return {
-            "commits": self._rows(sql.COMMIT_COUNT, (repository_id,))[0][0],
-            "snapshots": len(snapshots),
-            "failed": self._rows(sql.FAILED_COMMIT_COUNT, failed_params)[0][0],
-            "last_run": self._last_run(repository_id),
-            "dag_commits": {kind: kinds[kind] for kind in ("ok", "stubbed", "failed")},
-        }
+        return IndexCounts(
+            commits=self._rows(sql.COMMIT_COUNT, (repository_id,))[0][0],
+            snapshots=len(snapshots),
+            failed=self._rows(sql.FAILED_COMMIT_COUNT, failed_params)[0][0],
+            last_run=self._last_run(repository_id),
+            dag_commits=DagCommitCounts(kinds["ok"], kinds["stubbed"], kinds["failed"]),
+        )
 
-    def _last_run(self, repository_id: int) -> dict[str, Any] | None:
+    def _last_run(self, repository_id: int) -> LastRun | None:
         rows = self._rows(sql.LAST_RUN, (repository_id,))
-        if not rows:
-            return None
-        started, finished, status, seen, built, reused, failed, message = rows[0]
-        return {
-            "started_at": started,
-            "finished_at": finished,
-            "seconds": None if finished is None else round(finished - started, 3),
-            "status": status,
-            "seen": seen,
-            "built": built,
-            "reused": reused,
-            "failed": failed,
-            "message": message,
-        }
+        return LastRun(*rows[0]) if rows else None
 
-    def failed_states(self, repository_id: int) -> list[tuple[str, str, str]]:
-        """(sha, dag, error) of every failed DAG state."""
+    def failed_states(self, repository_id: int) -> list[DagFailure]:
+        """Every failed DAG state."""
         params = (STATUS_FAILED, repository_id, STATUS_FAILED, repository_id)
         rows = self._rows(sql.FAILED_STATES, params)
-        return [(sha, dag, error or build_error or "") for sha, dag, error, build_error, _ in rows]
+        return [
+            DagFailure(sha, dag, error or build_error or "")
+            for sha, dag, error, build_error, _ in rows
+        ]
 
-    def stubbed_states(self, repository_id: int) -> list[tuple[str, str, str]]:
-        """(sha, dag, build key) of every DAG state whose build used stand-ins."""
-        return [tuple(row) for row in self._rows(sql.STUBBED_STATES, (repository_id, STATUS_OK))]
+    def stand_in_states(self, repository_id: int) -> list[StandInState]:
+        """Every DAG state whose build used stand-ins, with the key of that build."""
+        rows = self._rows(sql.STUBBED_STATES, (repository_id, STATUS_OK))
+        return [StandInState(*row) for row in rows]

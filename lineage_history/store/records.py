@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lineage_history.dag.model import Node
 
@@ -47,6 +48,65 @@ class CommitDagRow:
     definition_id: int | None = None
     build_id: int | None = None
     error: str | None = None
+
+
+class StoredBuild(NamedTuple):
+    """A build of one key, as an index run resolves the DAG states that wait for it."""
+
+    id: int
+    status: str  # ok | failed
+
+
+class DagFailure(NamedTuple):
+    """One DAG of one commit whose definition or build failed, and why."""
+
+    sha: str
+    dag: str  # ALL_DAGS when the commit's definition itself is broken
+    error: str
+
+
+class StandInState(NamedTuple):
+    """One DAG of one commit built with stand-ins, and the key of that build."""
+
+    sha: str
+    dag: str
+    key: str
+
+
+@dataclass(frozen=True)
+class LastRun:
+    started_at: float
+    finished_at: float | None
+    status: str  # running | ok | interrupted | failed
+    seen: int | None
+    built: int | None
+    reused: int | None
+    failed: int | None
+    message: str | None
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.finished_at is None else round(self.finished_at - self.started_at, 3)
+
+
+@dataclass(frozen=True)
+class DagCommitCounts:
+    """(commit, DAG) pairs that have a DAG, by how their build went."""
+
+    ok: int = 0  # exact builds
+    stubbed: int = 0  # built with stand-ins
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class IndexCounts:
+    """What a database holds of one repository."""
+
+    commits: int
+    snapshots: int  # distinct successfully built DAGs
+    failed: int  # commits with a failed DAG
+    last_run: LastRun | None
+    dag_commits: DagCommitCounts
 
 
 @dataclass(frozen=True)

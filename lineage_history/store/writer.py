@@ -33,6 +33,9 @@ from lineage_history.store.records import (
     STATUS_FAILED,
     STATUS_OK,
     CommitDagRow,
+    DagFailure,
+    StandInState,
+    StoredBuild,
     pack_parents,
 )
 from lineage_history.store.schema import (
@@ -102,19 +105,19 @@ class Store:
         with self.reading() as reader:
             return reader.indexed_shas(repository_id)
 
-    def failed_commits(self, repository_id: int) -> list[tuple[str, str, str]]:
+    def failed_states(self, repository_id: int) -> list[DagFailure]:
         with self.reading() as reader:
             return reader.failed_states(repository_id)
 
-    def stubbed_builds(self, repository_id: int) -> list[tuple[str, str, str]]:
+    def stand_in_states(self, repository_id: int) -> list[StandInState]:
         with self.reading() as reader:
-            return reader.stubbed_states(repository_id)
+            return reader.stand_in_states(repository_id)
 
     # -- writes of an index run ---------------------------------------------------------
 
-    def builds_by_key(self, keys: Iterable[str]) -> dict[str, tuple[int, str]]:
-        """(build id, status) of the keys already built."""
-        found: dict[str, tuple[int, str]] = {}
+    def builds_by_key(self, keys: Iterable[str]) -> dict[str, StoredBuild]:
+        """The stored builds of the keys already built."""
+        found: dict[str, StoredBuild] = {}
         key_list = sorted(set(keys))
         with self.engine.connect() as connection:
             for start in range(0, len(key_list), 500):
@@ -124,7 +127,7 @@ class Store:
                         builds.c.key.in_(chunk)
                     )
                 )
-                found.update({row.key: (row.id, row.status) for row in rows})
+                found.update({row.key: StoredBuild(row.id, row.status) for row in rows})
         return found
 
     def save_definition(self, digest: str, body: Mapping[str, Any]) -> int:

@@ -205,7 +205,7 @@ def _is_local(state: StandIns, top: str) -> bool:
     return state.under_root(spec.origin) or any(state.under_root(p) for p in locations)
 
 
-def _stub_modules(state: StandIns, name: str, first: str) -> StandInModule:
+def _stand_in_modules(state: StandIns, name: str, first: str) -> StandInModule:
     """Stand-in modules for `first` and every submodule down to `name`; the leaf."""
     parts = name.split(".")
     start = len(first.split("."))
@@ -224,7 +224,7 @@ def _stub_modules(state: StandIns, name: str, first: str) -> StandInModule:
 
 
 def _result(state: StandIns, name: str, first: str, fromlist: Any) -> Any:
-    leaf = _stub_modules(state, name, first)
+    leaf = _stand_in_modules(state, name, first)
     if fromlist:
         return leaf
     top = name.partition(".")[0]
@@ -264,10 +264,10 @@ def _missing_names(state: StandIns, module: Any, fromlist: Any) -> Any:
                     continue
             except ModuleNotFoundError as exc:
                 if exc.name != full:  # the submodule exists but cannot import
-                    extras[item] = _stub_modules(state, full, full)
+                    extras[item] = _stand_in_modules(state, full, full)
                     continue
             except Exception:
-                extras[item] = _stub_modules(state, full, full)
+                extras[item] = _stand_in_modules(state, full, full)
                 continue
         extras[item] = stand_in_class(module.__name__, item)
         state.recorded.add(full)
