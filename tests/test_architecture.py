@@ -79,8 +79,12 @@ def test_each_package_imports_only_the_packages_below_it() -> None:
         source = _owner(module)
         for target in targets:
             goal = _owner(target)
-            if goal == source or goal in SHARED:
-                continue
+            if (
+                goal == source
+                or goal in SHARED
+                or (source == "cli" and target == "lineage_history")
+            ):
+                continue  # the command line may read the package's version
             if source in SHARED:
                 wrong.append(f"{module} -> {target} (a shared module imports no package)")
             elif source in ALLOWED and goal not in ALLOWED[source]:

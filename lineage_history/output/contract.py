@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from lineage_history.dag.policy import Violation
     from lineage_history.definitions.listing import DagListing
     from lineage_history.queries.at_commit import PathResult, Related, Shown
+    from lineage_history.queries.diffs import DiffReport
     from lineage_history.queries.node_log import NodeLog
     from lineage_history.queries.review import ReachLog
     from lineage_history.queries.status import RepositoryStatus
@@ -146,6 +147,17 @@ def diff_json(
             "changed": list(lineage.config_changed),
         },
     }
+
+
+def diff_report_json(report: DiffReport) -> dict[str, Any]:
+    """`diff` between two revisions, or against the working tree or the index (no sha)."""
+    head_sha = report.head.sha if report.head is not None else None
+    return diff_json(
+        report.diff,
+        report.dag,
+        {"rev": report.base_rev, "sha": report.base.sha},
+        {"rev": report.head_rev, "sha": head_sha},
+    )
 
 
 def check_json(violations: Sequence[Violation]) -> dict[str, Any]:

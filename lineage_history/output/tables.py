@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from lineage_history.dag.selectors import TagFilter
     from lineage_history.definitions.listing import DagListing
     from lineage_history.queries.at_commit import PathResult, Related, Shown
+    from lineage_history.queries.diffs import DiffReport
     from lineage_history.queries.node_log import NodeLog
-    from lineage_history.queries.review import ReachLog
+    from lineage_history.queries.review import CheckReport, ReachLog
     from lineage_history.queries.status import RepositoryStatus
     from lineage_history.queries.tag_blame import Blame
     from lineage_history.store.records import StoredCommit
@@ -43,6 +44,13 @@ def _paint(text: str, style: str, colour: bool) -> str:
 
 def summary_line(lineage: LineageDiff) -> str:
     return ", ".join(f"{count} {kind}" for kind, count in lineage.summary().items())
+
+
+def diff_title(report: DiffReport) -> str:
+    """`lineage diff DAG: BASE (sha) -> HEAD (sha)`; the working tree or the index by name."""
+    base = f"{report.base_rev} ({report.base.sha[:10]})"
+    head = report.head_rev if report.head is None else where(report.head_rev, report.head)
+    return f"lineage diff {report.dag or '(no DAG)'}: {base} -> {head}"
 
 
 def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> str:
@@ -108,6 +116,16 @@ def _violation_text(found: Violation) -> tuple[str, str]:
 def violation_count(violations: Sequence[Violation], change: bool) -> str:
     plural = "" if len(violations) == 1 else "s"
     return f"{len(violations)}{' new' if change else ''} violation{plural}"
+
+
+def check_title(report: CheckReport) -> str:
+    head = where(report.head_rev, report.head)
+    at = f"at {head}"
+    if report.base is not None:
+        at = f"{where(report.base_rev or '', report.base)} → {head}"
+    rules = report.rules
+    origin = f", {len(rules.rules)} rules from {rules.source}" if rules.source else ""
+    return f"lineage check of {report.dag or '(no DAG)'}: {at}{origin}"
 
 
 def check_to_table(

@@ -26,6 +26,7 @@ REPOSITORIES_WITH_COMMIT = (
 SHALLOW_BOUNDARIES = "SELECT sha FROM repository_roots WHERE repository_id = ? AND shallow = ?"
 
 REF = "SELECT sha FROM refs WHERE repository_id = ? AND name = ?"
+REF_NAMES = "SELECT name FROM refs WHERE repository_id = ? ORDER BY name"
 SHA_PREFIX = "SELECT sha FROM commits WHERE repository_id = ? AND sha LIKE ? LIMIT 2"
 INDEXED_SHAS = "SELECT sha FROM commits WHERE repository_id = ?"
 INDEXED_AMONG = "SELECT sha FROM commits WHERE repository_id = ? AND sha IN ({shas})"

@@ -139,6 +139,10 @@ class Reader:
             "or a ref as last indexed)"
         )
 
+    def ref_names(self, repository_id: int) -> list[str]:
+        """The refs as the last index run saw them (`refs/heads/main`, `HEAD`, ...)."""
+        return [name for (name,) in self._rows(sql.REF_NAMES, (repository_id,))]
+
     def commit(self, repository_id: int, sha: str) -> StoredCommit:
         rows = self._rows(sql.COMMIT, (repository_id, sha))
         if not rows:
