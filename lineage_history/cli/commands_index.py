@@ -94,7 +94,7 @@ def _report_failures(failures: list[DagFailure]) -> None:
     from collections import Counter
 
     causes = Counter(_cause(failure.error) for failure in failures)
-    info(f"{len(failures)} failed DAG build(s), by cause:")
+    info(f"{len(failures)} failed (commit, DAG) state(s), by cause:")
     for cause, count in causes.most_common(10):
         info(f"  {count:>6}  {cause}")
     if len(causes) > 10:

@@ -19,6 +19,11 @@ from lineage_history.cli._common import output_format as format_option
         help="A TOML file with [[rules]] (default: the working tree's lineage-history.toml, "
         "else pyproject.toml).",
     ),
+    arg(
+        "--staged",
+        action="store_true",
+        help="Judge the index (what a pre-commit hook commits) instead of the working tree.",
+    ),
     format_option(("table", "json", "markdown")),
     REPO,
     DB,
@@ -28,12 +33,15 @@ def check_command(
     first: str | None,
     second: str | None,
     rules: str | None,
+    staged: bool,
     output_format: str,
     repo: str | None,
     db: str | None,
     dag: str | None,
 ) -> int:
-    """Lineage rules: every violation at REV, or only those that A B / A...B introduces.
+    """Lineage rules: with no revision, the violations the working tree (--staged: the
+    index) introduces against HEAD, as a pre-commit hook needs; every violation at REV; or
+    only those that A B / A...B introduces.
 
     Exit 1 when there are violations, 0 when there are none, 2 for a broken rule file.
     """
@@ -43,15 +51,14 @@ def check_command(
 
     with handle.opened(repo, db) as opened:
         rule_set = load_rules(opened.repo.root if opened.repo else None, rules)
-        report = review.check(opened, rule_set, first, second, dag)
-    head = f"{report.head_rev} ({report.head.sha[:10]})"
-    if report.base is None:
-        where = f"at {head}"
-    else:
-        where = f"{report.base_rev} ({report.base.sha[:10]}) → {head}"
+        if review.checks_live(first, second, staged, opened, rule_set):
+            from lineage_history.build.live import live_sides  # builds: imported only here
+
+            report = review.check_live(rule_set, live_sides(opened, None, dag, staged=staged))
+        else:
+            report = review.check(opened, rule_set, first, second, dag)
     count = len(report.rules.rules)
-    origin = f", {count} rules from {report.rules.source}" if report.rules.source else ""
-    title = f"lineage check of {report.dag or '(no DAG)'}: {where}{origin}"
+    title = tables.check_title(report)
     change = report.base is not None
     if output_format == "json":
         from lineage_history.output.contract import check_json
