@@ -244,17 +244,24 @@ def terminal_width() -> int:
 
 
 def fit_list(items: Sequence[str], width: int) -> str:
-    """`a, b, +19 more`: as many of `items` as fit in `width` columns, and how many do not."""
+    """`a, b, +19 more`: as many of `items` as fit in `width` columns, and how many do not;
+    the first one cut short (`long_na…, +1 more`) when not even it fits whole."""
     text = ", ".join(items)
     if display_width(text) <= width:
         return text
     shown: list[str] = []
     for item in items:
         hidden = len(items) - len(shown) - 1
-        if display_width(", ".join([*shown, item, f"+{hidden} more"])) > width:
+        more = [f"+{hidden} more"] if hidden else []
+        if display_width(", ".join([*shown, item, *more])) > width:
             break
         shown.append(item)
-    return ", ".join([*shown, f"+{len(items) - len(shown)} more"])
+    if shown:
+        return ", ".join([*shown, f"+{len(items) - len(shown)} more"])
+    # the first name, cut to what is left beside the count of the others
+    more = [f"+{len(items) - 1} more"] if len(items) > 1 else []
+    left = width - sum(display_width(text) + 2 for text in more)
+    return ", ".join([plain(items[0], max(left, 4)), *more])
 
 
 def show_text(
