@@ -45,10 +45,11 @@ def test_rows_fit_the_terminal(repo: Repo, columns: str | None, width: int) -> N
     lines = show(repo, columns).splitlines()
     assert max(len(line) for line in lines) <= width, lines
     wide = next(line for line in lines if line.startswith("wide_total"))
-    assert wide.endswith("module=m") and " more " in wide
-    hidden = int(wide.split("+")[1].split(" more")[0])
-    shown = wide.count("sensor_reading_")
-    assert shown + hidden == len(INPUTS)
+    cell = wide.split("float", 1)[1].rsplit("module=m", 1)[0].strip()
+    *shown, more = cell.split(", ")
+    assert more.startswith("+") and more.endswith(" more")
+    assert shown and shown[0].startswith("sen")  # cut short (…) when it does not fit
+    assert len(shown) + int(more[1:].split()[0]) == len(INPUTS)
     doubled = next(line for line in lines if line.startswith("doubled"))
     assert len(doubled) < width and "wide_total" in doubled
 

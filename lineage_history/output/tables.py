@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from lineage_history.store.records import StoredCommit
 
 DEFAULT_WIDTH = 120  # columns when the output is not a terminal and `COLUMNS` is unset
-MIN_DEPENDENCIES_WIDTH = 24
+MIN_DEPENDENCIES_WIDTH = 12
 MIN_TAGS_WIDTH = 24  # what `show` leaves the tags (the last column) when it cuts dependencies
 
 _COLOURS = {
@@ -286,10 +286,12 @@ def show_text(
     header = ("NAME", "ROLE", "TYPE")
     fixed = [(plain(n.name), n.role, plain(n.type)) for n in shown.nodes]
     used = sum(max(display_width(row[i]) for row in [header, *fixed]) + 2 for i in range(3))
-    room = max(MIN_DEPENDENCIES_WIDTH, (width or terminal_width()) - used - MIN_TAGS_WIDTH)
+    tags = [plain(tags_text(n)) or "-" for n in shown.nodes]
+    kept_for_tags = min(MIN_TAGS_WIDTH, max(display_width(text) for text in ["TAGS", *tags]))
+    room = (width or terminal_width()) - used - 2 - kept_for_tags
     rows = [(*header, "DEPENDENCIES", "TAGS")] + [
-        (*row, fit_list(n.dependencies, room) or "-", tags_text(n) or "-")
-        for row, n in zip(fixed, shown.nodes, strict=True)
+        (*row, fit_list(n.dependencies, max(room, MIN_DEPENDENCIES_WIDTH)) or "-", text)
+        for row, n, text in zip(fixed, shown.nodes, tags, strict=True)
     ]
     return "\n".join(lines + columns(rows))
 
