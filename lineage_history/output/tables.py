@@ -5,12 +5,11 @@ user string is made one printable line. JSON shapes are `contract`'s, Markdown `
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from lineage_history._text import display_width, ljust, plain, plural
+from lineage_history._text import display_width, fit_list, ljust, plain, plural, terminal_width
 from lineage_history.dag.diff import LineageDiff, change_details
 from lineage_history.dag.model import Node, tag_text
 from lineage_history.errors import first_line
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from lineage_history.queries.tag_blame import Blame
     from lineage_history.store.records import StoredCommit
 
-DEFAULT_WIDTH = 120  # columns when the output is not a terminal and `COLUMNS` is unset
 MIN_DEPENDENCIES_WIDTH = 12
 MIN_TAGS_WIDTH = 24  # what `show` leaves the tags (the last column) when it cuts dependencies
 
@@ -236,32 +234,6 @@ def reach_text(result: ReachLog) -> str:
         return [f"{'':12}{mark} {' -> '.join(entry.path)}"]
 
     return "\n".join(lines + _entry_lines(rows, result.entries, path))
-
-
-def terminal_width() -> int:
-    """The terminal's columns (`COLUMNS` first); `DEFAULT_WIDTH` when not a terminal."""
-    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
-
-
-def fit_list(items: Sequence[str], width: int) -> str:
-    """`a, b, +19 more`: as many of `items` as fit in `width` columns, and how many do not;
-    the first one cut short (`long_na…, +1 more`) when not even it fits whole."""
-    text = ", ".join(items)
-    if display_width(text) <= width:
-        return text
-    shown: list[str] = []
-    for item in items:
-        hidden = len(items) - len(shown) - 1
-        more = [f"+{hidden} more"] if hidden else []
-        if display_width(", ".join([*shown, item, *more])) > width:
-            break
-        shown.append(item)
-    if shown:
-        return ", ".join([*shown, f"+{len(items) - len(shown)} more"])
-    # the first name, cut to what is left beside the count of the others
-    more = [f"+{len(items) - 1} more"] if len(items) > 1 else []
-    left = width - sum(display_width(text) + 2 for text in more)
-    return ", ".join([plain(items[0], max(left, 4)), *more])
 
 
 def show_text(
