@@ -34,7 +34,7 @@ def test_the_summary_says_which_counts_are_commits_and_which_states(tmp_path: Pa
         "builds, 1 without a build; 2 failed (in 2 commits) in "
     ), first.stdout
     again = repo.index()
-    assert again.stdout.startswith("4 commits seen, 0 new in "), again.stdout
+    assert again.stdout.startswith("4 commits seen, 0 new; 0 built in "), again.stdout
     assert "2 failed (commit, DAG) state(s), by cause:" in first.stderr
     status = repo.cli("status").stdout.splitlines()
     assert "failed:    2 commits with a failed DAG" in status

@@ -84,9 +84,10 @@ class IndexResult:
 
     def summary(self) -> str:
         """`25 commits seen, 25 new; 103 (commit, DAG) states: 18 built, 78 reused from
-        identical builds, 7 without a build; 9 failed (in 4 commits) in 12.3 s`."""
+        identical builds, 7 without a build; 9 failed (in 4 commits) in 12.3 s`; with no new
+        commit, `25 commits seen, 0 new; 0 built in 0.1 s`."""
         clauses = [f"{plural(self.seen, 'commit')} seen, {self.new} new"]
-        if self.states or self.built:
+        if self.states:
             with_stand_ins = f" ({self.stubbed} with stand-ins)" if self.stubbed else ""
             answered = [
                 f"{self.built_states} built{with_stand_ins}",
@@ -98,8 +99,9 @@ class IndexResult:
             clauses.append(f"{states}: {', '.join(answered)}")
             failed_in = f" (in {plural(self.failed, 'commit')})" if self.failed else ""
             clauses.append(f"{self.failed_states} failed{failed_in}")
-        if self.built > self.built_states:
-            clauses.append(f"{plural(self.built - self.built_states, 'build')} for earlier commits")
+        again = self.built - self.built_states  # `--retry-failed`, `--rebuild-stubbed`
+        if again or not self.states:
+            clauses.append(f"{again} built again for indexed commits" if again else "0 built")
         text = "; ".join(clauses) + f" in {self.seconds:.1f} s"
         if self.new:
             text += f" (planning {self.planning_seconds:.1f} s)"
