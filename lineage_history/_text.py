@@ -1,11 +1,13 @@
 """Pure text helpers: user strings made safe for one terminal line or for Markdown, widths of
-wide (CJK) characters, and plurals."""
+wide (CJK) characters, lists cut to a width, and plurals."""
 
 from __future__ import annotations
 
 import html
 import re
+import shutil
 import unicodedata
+from collections.abc import Sequence
 
 _WHITESPACE = re.compile(r"\s+")
 # ASCII punctuation with a meaning inside a Markdown line (escaped with a backslash); `<`, `>`
@@ -55,3 +57,32 @@ def md_name(name: str) -> str:
     if _IDENTIFIER.fullmatch(name):
         return f"`{name}`"
     return md_text(name)
+
+
+DEFAULT_WIDTH = 120  # columns when the output is not a terminal and `COLUMNS` is unset
+
+
+def terminal_width() -> int:
+    """The terminal's columns (`COLUMNS` first); `DEFAULT_WIDTH` when not a terminal."""
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+
+
+def fit_list(items: Sequence[str], width: int) -> str:
+    """`a, b, +19 more`: as many of `items` as fit in `width` columns, and how many do not;
+    the first one cut short (`long_na…, +1 more`) when not even it fits whole."""
+    text = ", ".join(items)
+    if display_width(text) <= width:
+        return text
+    shown: list[str] = []
+    for item in items:
+        hidden = len(items) - len(shown) - 1
+        more = [f"+{hidden} more"] if hidden else []
+        if display_width(", ".join([*shown, item, *more])) > width:
+            break
+        shown.append(item)
+    if shown:
+        return ", ".join([*shown, f"+{len(items) - len(shown)} more"])
+    # the first name, cut to what is left beside the count of the others
+    more = [f"+{len(items) - 1} more"] if len(items) > 1 else []
+    left = width - sum(display_width(text) + 2 for text in more)
+    return ", ".join([plain(items[0], max(left, 4)), *more])

@@ -24,8 +24,12 @@ from sqlalchemy import create_engine, text
 
 from lineage_history.store.urls import database_url
 
+# `IndexResult.summary()`: commits, then (commit, DAG) states; `failed` counts commits.
 SUMMARY = re.compile(
-    r"(\d+) commits seen, (\d+) new: (\d+) built, (\d+) reused, (\d+) failed in ([\d.]+) s"
+    r"(?P<seen>\d+) commits? seen, (?P<new>\d+) new"
+    r"(?:; \d+ \(commit, DAG\) states?: (?P<built>\d+) built[^,]*, "
+    r"(?P<reused>\d+) reused from identical builds(?:, \d+ without a build)?; "
+    r"\d+ failed(?: \(in (?P<failed>\d+) commits?\))?)?"
 )
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -152,11 +156,10 @@ def worker(files: Path, returncode: int, seconds: float) -> dict[str, Any]:
         "returncode": returncode,
         "seconds": seconds,
         "summary": match.group(0) if match else out.strip()[-300:],
-        "seen": int(match.group(1)) if match else None,
-        "new": int(match.group(2)) if match else None,
-        "built": int(match.group(3)) if match else None,
-        "reused": int(match.group(4)) if match else None,
-        "failed": int(match.group(5)) if match else None,
+        **{
+            key: int(match.group(key) or 0) if match else None
+            for key in ("seen", "new", "built", "reused", "failed")
+        },
         "stderr": err.strip(),
     }
 

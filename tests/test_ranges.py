@@ -39,8 +39,9 @@ def test_three_dots_diff_from_the_merge_base(indexed_demo: IndexedDemo) -> None:
     # encoding, and main's later rename of family_size is not in it
     added = [n["name"] for n in ranged["nodes"]["added"]]
     assert added == ["title", "title_category", "title_encoder"]
-    rename = {"from": "family_size", "to": "family_count"}
-    assert rename in diff_json(indexed_demo, "experiment", "main")["nodes"]["renamed"]
+    rename = {"from": "family_size", "to": "family_count", "impact": "breaking"}
+    renamed = diff_json(indexed_demo, "experiment", "main")["nodes"]["renamed"]
+    assert [{key: entry[key] for key in rename} for entry in renamed] == [rename]
     assert ranged["nodes"]["renamed"] == []
     # and the other way round, what main changed since the fork
     backwards = diff_json(indexed_demo, "experiment...main")

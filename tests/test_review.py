@@ -168,11 +168,11 @@ def test_check_a_change_that_introduces_nothing_exits_0(history) -> None:
 
 
 def test_check_a_branch_from_its_merge_base(history) -> None:
-    # a lost tag, a touched untagged node and a new untagged node; model_size is in the
-    # model module, outside the rule's `where`
+    # a lost tag and a new untagged node (age_bucket, touched, was untagged already: not
+    # new); model_size is in the model module, outside the rule's `where`
     code, found = check_json(history, "main...feature")
     assert code == 1
-    assert found == [untagged("age", True), untagged("age_bucket", True), untagged("score", True)]
+    assert found == [untagged("age", True), untagged("score", True)]
 
 
 def test_check_markdown_names_the_rule_and_the_path(history) -> None:
@@ -234,7 +234,7 @@ def test_rules_from_pyproject_and_a_file_with_rules_alone(tmp_path: Path) -> Non
     db = tmp_path / "lineage.sqlite"
     assert run_cli("index", "--repo", str(repo), "--db", str(db)).returncode == 0
     common = ["--repo", str(repo), "--db", str(db), "--format", "json"]
-    result = run_cli("check", *common)
+    result = run_cli("check", "HEAD", *common)
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["violations"] == [untagged("age_bucket", False)]
     # the rules are read from the working tree, whatever the revision
@@ -269,9 +269,12 @@ def test_log_reach_finds_when_pii_reached_the_model_and_when_it_stopped(history)
         (shas["pii"], "started", ["email", "features", "model"]),
     ]  # the failed build between them is neither
     assert entries[0]["subject"] == "drop PII from the features"
-    # from an older revision, only what happened up to there
-    assert [e["sha"] for e in reach_json(history, "email", "model", shas["broken"])] == [
-        shas["pii"]
+    # from an older revision, only what happened up to there (that one failed: said first)
+    assert [
+        (e["sha"], e["change"]) for e in reach_json(history, "email", "model", shas["broken"])
+    ] == [
+        (shas["broken"], "unknown"),
+        (shas["pii"], "started"),
     ]
     # the feature branch never connected them
     assert reach_json(history, "email", "model", "feature") == []
@@ -338,7 +341,7 @@ def test_ci_review_indexes_builds_the_body_and_fails_on_new_violations(
     assert "**Bump: major** (1 breaking)" in text
     assert "- breaking: `age`: contractual tag owner changed or dropped" in text
     assert "**Owners to ask:** ml" in text
-    assert "**3 new violations** of 2 rules" in text
+    assert "**2 new violations** of 2 rules" in text
     assert "<code>score</code> lacks <code>owner</code>" in text
     assert text.index("lineage diff") < text.index("lineage check")
     # the database was built in the cache directory, named by the schema; the stale one went

@@ -48,7 +48,7 @@ def test_two_concurrent_runs_build_each_key_once(tmp_path: Path) -> None:
     assert "waiting for another index run" in err2
     assert count(db, "SELECT count(*) FROM builds") == 4
     assert count(db, "SELECT count(*) FROM commits") == len(shas)
-    assert "4 built" in out1 and "0 new: 0 built" in out2
+    assert "4 built" in out1 and "0 new; 0 built in " in out2
 
 
 def test_sigkill_mid_run_leaves_a_consistent_database_and_the_next_run_finishes(

@@ -173,7 +173,7 @@ def test_second_index_adds_no_rows(fresh_demo: IndexedDemo) -> None:
     before = _row_counts(fresh_demo.db)
     second = run_cli(*args)
     assert second.returncode == 0, second.stderr
-    assert "0 new: 0 built" in second.stdout
+    assert "0 new; 0 built in " in second.stdout
     assert _row_counts(fresh_demo.db) == before
     assert before["commits"] == len(set(fresh_demo.shas.values())) + 0
 

@@ -279,7 +279,8 @@ def test_diff_format_mermaid_and_markdown(indexed_demo: IndexedDemo) -> None:
 
     markdown = cli(indexed_demo, "diff", "demo/type", "demo/rename", "--format", "markdown")
     assert markdown.returncode == 0, markdown.stderr
-    assert "| renamed | `family_size` → `family_count` | |" in markdown.stdout
+    assert "| renamed | `family_size` → `family_count` | breaking |" in markdown.stdout
+    assert "**Bump: major** (1 breaking)" in markdown.stdout
     assert f"\n```mermaid\n{text}```\n" in markdown.stdout
 
     empty = cli(indexed_demo, "diff", "demo/code-only", "demo/docs", "--format", "markdown")

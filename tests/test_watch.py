@@ -43,5 +43,5 @@ def test_watch_indexes_new_commits_each_round_until_sigterm(tmp_path: Path) -> N
     assert proc.returncode == 0, err
     lines = out.strip().splitlines()
     assert len(lines) >= 3 and all("seen" in line for line in lines)
-    assert any("1 new: 1 built" in line for line in lines)
+    assert any("1 new; 1 (commit, DAG) state: 1 built" in line for line in lines)
     assert "Traceback" not in err

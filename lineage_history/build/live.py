@@ -6,19 +6,18 @@ from __future__ import annotations
 
 from lineage_history.build.plans import build_request, plan
 from lineage_history.build.pool import ExtractorPool
-from lineage_history.dag.diff import diff
 from lineage_history.dag.model import EMPTY, Snapshot
 from lineage_history.definitions.sources import DagSources
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.errors import BuildFailedError, UserError
-from lineage_history.queries.diffs import DiffReport
+from lineage_history.queries.diffs import DiffReport, LiveSides, live_diff
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.repo.clone import work_root
 from lineage_history.repo.git import GitRepo
 from lineage_history.repo.tree import DirectoryTree, Tree
 from lineage_history.store.parse_cache import BestEffortParseCache
 
-__all__ = ["INDEX", "WORKING_TREE", "diff_live", "live_snapshot"]
+__all__ = ["INDEX", "WORKING_TREE", "diff_live", "live_sides", "live_snapshot"]
 
 WORKING_TREE = "working tree"
 INDEX = "index"
@@ -50,19 +49,27 @@ def live_snapshot(
     return outcome.snapshot
 
 
+def live_sides(
+    handle: QueryHandle, rev: str | None, dag: str | None, *, staged: bool = False
+) -> LiveSides:
+    """REV (default HEAD) and the working tree (or the index), each DAG built: what `diff`
+    and `check` without a range compare."""
+    repo = handle.repo
+    if repo is None:
+        raise UserError("a comparison with the working tree or the index needs the repository")
+    tree: Tree = repo.index_tree() if staged else DirectoryTree(repo.root)
+    definitions = DagSources(cache=BestEffortParseCache(handle.store())).definitions(tree)
+    base_rev = rev or "HEAD"
+    base = handle.resolve(base_rev)
+    where = INDEX if staged else WORKING_TREE
+    name = handle.pick_dag(dag, [(base_rev, base)], definitions, also_in=f"the {where}")
+    old = handle.snapshot_at(base, name)
+    new = live_snapshot(handle, repo, tree, definitions.get(name), where)
+    return LiveSides(name, base_rev, base, where, old, new)
+
+
 def diff_live(
     handle: QueryHandle, rev: str | None, dag: str | None, *, staged: bool = False
 ) -> DiffReport:
     """`diff [REV]`: REV (default HEAD) against the working tree, or against the index."""
-    repo = handle.repo
-    if repo is None:
-        raise UserError("a diff against the working tree or the index needs the repository")
-    tree: Tree = repo.index_tree() if staged else DirectoryTree(repo.root)
-    definitions = DagSources(cache=BestEffortParseCache(handle.store())).definitions(tree)
-    name = handle.pick_dag(dag, definitions)
-    base_rev = rev or "HEAD"
-    base = handle.resolve(base_rev)
-    old = handle.snapshot_at(base, name)
-    where = INDEX if staged else WORKING_TREE
-    new = live_snapshot(handle, repo, tree, definitions.get(name), where)
-    return DiffReport(name, base_rev, base, where, None, diff(old, new), old, new)
+    return live_diff(live_sides(handle, rev, dag, staged=staged))

@@ -86,7 +86,7 @@ def report_failures(failures: Sequence[DagFailure]) -> None:
     if not failures:
         return
     causes = Counter(_cause(failure.error) for failure in failures)
-    info(f"{len(failures)} failed DAG build(s), by cause:")
+    info(f"{len(failures)} failed (commit, DAG) state(s), by cause:")
     for cause, count in causes.most_common(10):
         info(f"  {count:>6}  {cause}")
     if len(causes) > 10:

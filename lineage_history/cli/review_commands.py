@@ -128,21 +128,30 @@ def check(
     rules: Annotated[
         str | None,
         typer.Option(
+            metavar="FILE",
             help="A TOML file with [[rules]] (default: the working tree's lineage-history.toml, "
             "else pyproject.toml).",
             show_default=False,
         ),
     ] = None,
+    staged: Annotated[
+        bool,
+        typer.Option(
+            "--staged",
+            help="Judge the index (what a pre-commit hook commits) instead of the working tree.",
+        ),
+    ] = False,
     output_format: Annotated[CheckFormat, format_option()] = CheckFormat.table,
     repo: Repo = None,
     db: Db = None,
     dag: Dag = None,
 ) -> int:
-    """Lineage rules at REV, or the violations a change introduces.
+    """Lineage rules: the violations a change brings, or all at REV.
 
-    With one revision (default HEAD) every violation there; with two (or A...B) only those
-    the change introduces. Exit status 1 when there are violations, 0 when there are none,
-    2 for a broken rules file.
+    With no revision, what the working tree (--staged: the index) introduces against HEAD,
+    as a pre-commit hook needs; with REV every violation there; with two (or A...B) only
+    those the change introduces. Exit status 1 when there are violations, 0 when there are
+    none, 2 for a broken rules file.
     """
     from lineage_history.definitions.rule_files import load_rules
     from lineage_history.output import contract, markdown, tables
@@ -150,7 +159,12 @@ def check(
 
     with handle.opened(repo, db) as opened:
         rule_set = load_rules(opened.repo.root if opened.repo else None, rules)
-        report = review.check(opened, rule_set, first, second, dag)
+        if review.checks_live(first, second, staged, opened, rule_set):
+            from lineage_history.build.live import live_sides  # builds: imported only here
+
+            report = review.check_live(rule_set, live_sides(opened, None, dag, staged=staged))
+        else:
+            report = review.check(opened, rule_set, first, second, dag)
     title, count = tables.check_title(report), len(report.rules.rules)
     change = report.base is not None
     if output_format == CheckFormat.json:

@@ -1,8 +1,11 @@
 """Lineage rules judged against snapshots: pure functions, no I/O.
 
 `violations(rules, snapshot)` is everything wrong at one revision; `introduced(rules, before,
-after)` only what a change brings: a forbidden pair that was not connected before, and a node
-missing a required tag that lost it, newly falls under the rule, or is new or changed.
+after)` only what a change brings: the violations of `after` that were not violations of
+`before`, whatever else changed. A violation is known by its rule and, for `forbid_path`, its
+(source, target) pair, for `require_tags` its node: a pair that newly matches the rule's
+selectors (a column tagged PII that already fed the model) is new; a pair still connected by
+another path, or an untagged node that was already untagged, is not.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from lineage_history.dag.diff import diff, node_changes
-from lineage_history.dag.graph import downstream, shortest_paths
+from lineage_history.dag.diff import diff
+from lineage_history.dag.graph import shortest_paths
 from lineage_history.dag.impact import BREAKING, DEFAULT_CONTRACT_TAGS, NodeImpact, classify
 from lineage_history.dag.model import ROLE_FUNCTION, Node, Snapshot
 from lineage_history.dag.rules import ForbidBreaking, ForbidPath, RequireTags, Rule
@@ -69,29 +72,18 @@ def violations(rules: Sequence[Rule], snapshot: Snapshot) -> list[Violation]:
     return [found for rule in rules for found in _at(rule, snapshot)]
 
 
-def _is_new(
-    rule: Rule, found: Violation, before: Snapshot, after: Snapshot, reached: dict[str, set[str]]
-) -> bool:
-    if isinstance(rule, ForbidPath):
-        assert found.source is not None and found.target is not None
-        if found.source not in reached:
-            reached[found.source] = downstream(before, found.source)
-        return found.target not in reached[found.source]
-    assert found.node is not None
-    old = before.nodes.get(found.node)
-    if old is None or not _missing_tags(rule, old):
-        return True  # a new node, or one that lost a tag or newly falls under the rule
-    return bool(node_changes(old, after.nodes[found.node]))  # touched, still untagged
+def _identity(found: Violation) -> tuple[str, str | None, str | None, str | None]:
+    """What makes a violation the same one at two revisions (its path may differ)."""
+    return (found.rule, found.source, found.target, found.node)
 
 
 def introduced(rules: Sequence[Rule], before: Snapshot, after: Snapshot) -> list[Violation]:
-    """The violations in `after` that the change from `before` brings, marked new."""
-    reached: dict[str, set[str]] = {}  # downstream of each source, before the change
+    """The violations in `after` that were not violations in `before`, marked new."""
+    old = {_identity(found) for found in violations(rules, before)}
     return [
         replace(found, new=True)
-        for rule in rules
-        for found in _at(rule, after)
-        if _is_new(rule, found, before, after, reached)
+        for found in violations(rules, after)
+        if _identity(found) not in old
     ]
 
 

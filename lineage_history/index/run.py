@@ -55,6 +55,9 @@ class IndexOptions:
 
 @dataclass
 class IndexResult:
+    """What one run did. Commits and (commit, DAG) states are counted apart: one commit has
+    a state per DAG it defines, and a build answers every state of its key."""
+
     seen: int = 0  # commits reachable from the requested revisions
     new: int = 0  # of those, not indexed before this run
     built: int = 0  # builds run (distinct keys)
@@ -66,6 +69,10 @@ class IndexResult:
     failures: list[DagFailure] = field(default_factory=list)
     stubbed: int = 0  # of the builds run, those that used stand-ins
     stand_ins: Counter[str] = field(default_factory=Counter)  # stood-in module: builds
+    states: int = 0  # (commit, DAG) states recorded for the new commits
+    built_states: int = 0  # of those, the one each build of this run was run for
+    unbuilt: int = 0  # of those, states no build answers (no module, a broken definition)
+    failed_states: int = 0  # of those, the failed ones (a failed build or definition)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -76,12 +83,26 @@ class IndexResult:
         }
 
     def summary(self) -> str:
-        with_stand_ins = f" ({self.stubbed} with stand-ins)" if self.stubbed else ""
-        text = (
-            f"{plural(self.seen, 'commit')} seen, {self.new} new: "
-            f"{self.built} built{with_stand_ins}, "
-            f"{self.reused} reused, {self.failed} failed in {self.seconds:.1f} s"
-        )
+        """`25 commits seen, 25 new; 103 (commit, DAG) states: 18 built, 78 reused from
+        identical builds, 7 without a build; 9 failed (in 4 commits) in 12.3 s`; with no new
+        commit, `25 commits seen, 0 new; 0 built in 0.1 s`."""
+        clauses = [f"{plural(self.seen, 'commit')} seen, {self.new} new"]
+        if self.states:
+            with_stand_ins = f" ({self.stubbed} with stand-ins)" if self.stubbed else ""
+            answered = [
+                f"{self.built_states} built{with_stand_ins}",
+                f"{self.reused} reused from identical builds",
+            ]
+            if self.unbuilt:
+                answered.append(f"{self.unbuilt} without a build")
+            states = plural(self.states, "(commit, DAG) state")
+            clauses.append(f"{states}: {', '.join(answered)}")
+            failed_in = f" (in {plural(self.failed, 'commit')})" if self.failed else ""
+            clauses.append(f"{self.failed_states} failed{failed_in}")
+        again = self.built - self.built_states  # `--retry-failed`, `--rebuild-stubbed`
+        if again or not self.states:
+            clauses.append(f"{again} built again for indexed commits" if again else "0 built")
+        text = "; ".join(clauses) + f" in {self.seconds:.1f} s"
         if self.new:
             text += f" (planning {self.planning_seconds:.1f} s)"
         return text + (" (interrupted)" if self.interrupted else "")
@@ -239,20 +260,25 @@ class Indexer:
         if not ready:
             return
         entries = []
+        result = state.result
         for entry in ready:
             rows = list(entry.rows)
-            failed = any(row.status == STATUS_FAILED for row in rows)
+            failures = sum(row.status == STATUS_FAILED for row in rows)
+            result.states += len(rows) + len(entry.waiting)
+            result.unbuilt += len(rows)
             for key, dag in entry.waiting.items():
                 build = state.resolved[key]
                 definition_id = self._planner.definition_id(state.plans[key].definition)
                 rows.append(CommitDagRow(dag, STATUS_BUILT, definition_id, build.id))
-                failed = failed or build.status == STATUS_FAILED
+                failures += build.status == STATUS_FAILED
                 if key in state.fresh and key not in state.counted:
                     state.counted.add(key)  # the commit this build was run for
+                    result.built_states += 1
                 else:
-                    state.result.reused += 1
-            if failed:
-                state.result.failed += 1
+                    result.reused += 1
+            result.failed_states += failures
+            if failures:
+                result.failed += 1
             entries.append((entry.info, entry.position, rows))
         self.store.save_commits(self.repository_id, entries)
         state.done += len(ready)

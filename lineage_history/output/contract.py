@@ -9,6 +9,9 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from lineage_history._text import plural
+from lineage_history.errors import first_line
+
 if TYPE_CHECKING:
     from lineage_history.dag.diff import LineageDiff
     from lineage_history.dag.impact import ImpactReport
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
     from lineage_history.definitions.listing import DagListing
     from lineage_history.queries.at_commit import PathResult, Related, Shown
     from lineage_history.queries.diffs import DiffReport
+    from lineage_history.queries.history import Gap
     from lineage_history.queries.node_log import NodeLog
     from lineage_history.queries.review import ReachLog
     from lineage_history.queries.status import RepositoryStatus
@@ -45,16 +49,42 @@ def node_json(node: Node, **extra: Any) -> dict[str, Any]:
     return {**{key: data[key] for key in ("name", "type", "role", "tags", "dependencies")}, **extra}
 
 
+def gap_sentence(gap: Gap) -> str:
+    """`12 commits could not be built: Error: ...` (the first error)."""
+    return f"{plural(gap.commits, 'commit')} could not be built: {first_line(gap.error)}"
+
+
+def gap_json(gap: Gap) -> dict[str, Any]:
+    """A run of commits whose DAG could not be built, oldest (`from`) to newest (`to`)."""
+    return {
+        "from": gap.oldest.sha,
+        "to": gap.newest.sha,
+        "from_date": iso_date(gap.oldest.authored_at),
+        "to_date": iso_date(gap.newest.authored_at),
+        "commits": gap.commits,
+        "error": first_line(gap.error),
+    }
+
+
+def _with_gap(gap: Gap | None) -> dict[str, Any]:
+    """Only a gap's entry (or a blame line above one) has the `gap` key: every other entry is
+    as it always was."""
+    return {} if gap is None else {"gap": gap_json(gap)}
+
+
 def log_json(result: NodeLog) -> list[dict[str, Any]]:
+    """`log`: a gap is an entry in its place, with its newest commit's fields, `change`
+    "unknown" and a `gap` object (see docs/history-gaps.md)."""
     return [
         {
             **commit_json(entry.commit),
             "node": entry.node,
             "change": entry.change if isinstance(entry.change, str) else list(entry.change),
-            "details": list(entry.details),
+            "details": [gap_sentence(entry.gap)] if entry.gap else list(entry.details),
             "renamed_from": entry.renamed_from,
             "renamed_to": entry.renamed_to,
             "stubbed": list(entry.stubbed),
+            **_with_gap(entry.gap),
         }
         for entry in result.entries
     ]
@@ -62,7 +92,12 @@ def log_json(result: NodeLog) -> list[dict[str, Any]]:
 
 def reach_json(result: ReachLog) -> list[dict[str, Any]]:
     return [
-        {**commit_json(entry.commit), "change": entry.change, "path": list(entry.path)}
+        {
+            **commit_json(entry.commit),
+            "change": entry.change,
+            "path": list(entry.path),
+            **_with_gap(entry.gap),
+        }
         for entry in result.entries
     ]
 
@@ -105,7 +140,12 @@ def path_json(result: PathResult) -> dict[str, Any]:
 
 def blame_json(result: Blame) -> list[dict[str, Any]]:
     return [
-        {"node": line.node, "value": line.value, **commit_json(line.commit)}
+        {
+            "node": line.node,
+            "value": line.value,
+            **commit_json(line.commit),
+            **_with_gap(line.gap),
+        }
         for line in result.lines
     ]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from lineage_history._text import display_width, ljust, plain, plural
+from lineage_history._text import display_width, fit_list, ljust, plain, plural, terminal_width
 from lineage_history.dag.diff import LineageDiff, change_details
 from lineage_history.dag.impact import BREAKING, DATA_CHANGING, NON_BREAKING, ImpactReport
 from lineage_history.dag.model import Node, tag_text
@@ -22,11 +22,15 @@ if TYPE_CHECKING:
     from lineage_history.definitions.listing import DagListing
     from lineage_history.queries.at_commit import PathResult, Related, Shown
     from lineage_history.queries.diffs import DiffReport
+    from lineage_history.queries.history import Gap
     from lineage_history.queries.node_log import NodeLog
     from lineage_history.queries.review import CheckReport, ReachLog
     from lineage_history.queries.status import RepositoryStatus
     from lineage_history.queries.tag_blame import Blame
     from lineage_history.store.records import StoredCommit
+
+MIN_DEPENDENCIES_WIDTH = 12
+MIN_TAGS_WIDTH = 24  # what `show` leaves the tags (the last column) when it cuts dependencies
 
 _COLOURS = {
     "added": "32",
@@ -160,19 +164,20 @@ def _violation_text(found: Violation) -> tuple[str, str]:
     return f"{found.node} lacks tag(s) {missing}", ""
 
 
-def violation_count(violations: Sequence[Violation], change: bool) -> str:
-    plural = "" if len(violations) == 1 else "s"
-    return f"{len(violations)}{' new' if change else ''} violation{plural}"
-
-
 def check_title(report: CheckReport) -> str:
-    head = where(report.head_rev, report.head)
+    """What `check` judged: one revision, a change between two, or the working tree's."""
+    head = report.head_rev if report.head is None else where(report.head_rev, report.head)
     at = f"at {head}"
     if report.base is not None:
         at = f"{where(report.base_rev or '', report.base)} → {head}"
     rules = report.rules
     origin = f", {len(rules.rules)} rules from {rules.source}" if rules.source else ""
     return f"lineage check of {report.dag or '(no DAG)'}: {at}{origin}"
+
+
+def violation_count(violations: Sequence[Violation], change: bool) -> str:
+    plural = "" if len(violations) == 1 else "s"
+    return f"{len(violations)}{' new' if change else ''} violation{plural}"
 
 
 def check_to_table(
@@ -224,34 +229,75 @@ def _commit_row(commit: StoredCommit, change: str) -> tuple[str, str, str, str, 
     return (commit.sha[:10], _day(commit), commit.author_name, change, commit.subject)
 
 
+def _gap_span(gap: Gap) -> str:
+    """`12 commits (a1b2c3d4e5..e4f5a6b7c8, 2025-01-10..2026-08-02)`, oldest to newest."""
+    shas, days = gap.newest.sha[:10], _day(gap.newest)
+    if gap.commits > 1:
+        shas, days = f"{gap.oldest.sha[:10]}..{shas}", f"{_day(gap.oldest)}..{days}"
+    return f"{plural(gap.commits, 'commit')} ({shas}, {days})"
+
+
+def gap_line(gap: Gap) -> str:
+    """A gap in its place in a history: `? 12 commits (...) could not be built: Error: ...`."""
+    return plain(f"? {_gap_span(gap)} could not be built: {first_line(gap.error)}")
+
+
+def _entry_lines(
+    rows: list[tuple[str, ...]], entries: Sequence[Any], details: Callable[[Any], Sequence[str]]
+) -> list[str]:
+    """Commit rows in columns, with their detail lines, and each gap in its place."""
+    built = [entry for entry in entries if entry.gap is None]
+    by_entry = dict(zip(map(id, built), columns(rows), strict=True))
+    lines = []
+    for entry in entries:
+        if entry.gap is not None:
+            lines.append(gap_line(entry.gap))
+            continue
+        lines.append(by_entry[id(entry)])
+        lines += details(entry)
+    return lines
+
+
 def log_text(result: NodeLog, node: str, rev: str, *, follow: bool) -> str:
     following = ", following renames" if follow else ""
     lines = [f"log of {node} from {where(rev, result.head)}{following}"]
-    if not result.entries:
+    if not any(entry.gap is None for entry in result.entries):
         lines.append(f"no commit in this history added, changed or removed {node}")
     rows = []
     for entry in result.entries:
+        if entry.gap is not None:
+            continue
         change = entry.change if isinstance(entry.change, str) else ", ".join(entry.change)
         rows.append(_commit_row(entry.commit, change + (" (stubbed)" if entry.stubbed else "")))
     indent = " " * (len(rows[0][0]) + 2) if rows else ""
-    for line, entry in zip(columns(rows), result.entries, strict=True):
-        lines.append(line)
-        lines += [indent + plain(detail) for detail in entry.details]
-    return "\n".join(lines)
+    return "\n".join(
+        lines + _entry_lines(rows, result.entries, lambda e: [indent + plain(d) for d in e.details])
+    )
 
 
 def reach_text(result: ReachLog) -> str:
     lines = [f"when {result.source} reached {result.target}, from {where(result.rev, result.head)}"]
-    if not result.entries:
+    if not any(entry.gap is None for entry in result.entries):
         lines.append(f"{result.source} never started or stopped reaching {result.target} here")
-    rows = [_commit_row(entry.commit, entry.change) for entry in result.entries]
-    for line, entry in zip(columns(rows), result.entries, strict=True):
+    rows = [_commit_row(e.commit, e.change) for e in result.entries if e.gap is None]
+
+    def path(entry: Any) -> list[str]:
         mark = "+" if entry.change == "started" else "-"
-        lines += [line, f"{'':12}{mark} {' -> '.join(entry.path)}"]
-    return "\n".join(lines)
+        return [f"{'':12}{mark} {' -> '.join(entry.path)}"]
+
+    return "\n".join(lines + _entry_lines(rows, result.entries, path))
 
 
-def show_text(shown: Shown, rev: str, filters: Sequence[TagFilter], role: str | None) -> str:
+def show_text(
+    shown: Shown,
+    rev: str,
+    filters: Sequence[TagFilter],
+    role: str | None,
+    width: int | None = None,
+) -> str:
+    """The nodes, one a row; a long dependency list is cut to what the terminal (`width`
+    columns) leaves it, so one node with many inputs does not widen every row (the full
+    list is in `--format json`)."""
     noun = f"{role} node" if role else "node"
     lines = [
         f"{shown.dag or '(no DAG)'} at {where(rev, shown.commit)}: "
@@ -259,13 +305,19 @@ def show_text(shown: Shown, rev: str, filters: Sequence[TagFilter], role: str | 
     ]
     if shown.stubbed:
         lines.append(f"built with stand-ins for: {', '.join(shown.stubbed)}")
-    if shown.nodes:
-        rows = [("NAME", "ROLE", "TYPE", "DEPENDENCIES", "TAGS")] + [
-            (n.name, n.role, n.type, ", ".join(n.dependencies) or "-", tags_text(n) or "-")
-            for n in shown.nodes
-        ]
-        lines += columns(rows)
-    return "\n".join(lines)
+    if not shown.nodes:
+        return "\n".join(lines)
+    header = ("NAME", "ROLE", "TYPE")
+    fixed = [(plain(n.name), n.role, plain(n.type)) for n in shown.nodes]
+    used = sum(max(display_width(row[i]) for row in [header, *fixed]) + 2 for i in range(3))
+    tags = [plain(tags_text(n)) or "-" for n in shown.nodes]
+    kept_for_tags = min(MIN_TAGS_WIDTH, max(display_width(text) for text in ["TAGS", *tags]))
+    room = (width or terminal_width()) - used - 2 - kept_for_tags
+    rows = [(*header, "DEPENDENCIES", "TAGS")] + [
+        (*row, fit_list(n.dependencies, max(room, MIN_DEPENDENCIES_WIDTH)) or "-", text)
+        for row, n, text in zip(fixed, shown.nodes, tags, strict=True)
+    ]
+    return "\n".join(lines + columns(rows))
 
 
 def related_text(result: Related, filters: Sequence[TagFilter]) -> str:
@@ -313,7 +365,12 @@ def blame_text(result: Blame, wanted: TagFilter, rev: str) -> str:
         )
         for line in result.lines
     ]
-    return "\n".join(lines + columns(rows))
+    for row, line in zip(columns(rows), result.lines, strict=True):
+        lines.append(row)
+        if line.gap is not None:  # the tag may have come in one of these
+            span, error = _gap_span(line.gap), first_line(line.gap.error)
+            lines.append("  " + plain(f"? or earlier, in {span} that could not be built: {error}"))
+    return "\n".join(lines)
 
 
 def status_text(status: RepositoryStatus, *, failures: int = 20) -> str:
@@ -324,7 +381,7 @@ def status_text(status: RepositoryStatus, *, failures: int = 20) -> str:
     lines = [
         f"commits:   {counts.commits} indexed, {behind} behind the refs",
         f"snapshots: {counts.snapshots}",
-        f"failed:    {counts.failed}",
+        f"failed:    {plural(counts.failed, 'commit')} with a failed DAG",
         f"builds:    {built.ok} exact, {built.stubbed} with stand-ins, "
         f"{built.failed} failed (commit, DAG) pairs",
     ]

@@ -71,7 +71,7 @@ def picture(
     if pair is None:
         after, before = at(handle, rev, dag), None
     else:
-        name = handle.pick_dag(dag)
+        name = handle.pick_dag(dag, [(pair.base_rev, pair.base), (pair.head_rev, pair.head)])
         base, rev = pair.base_rev, pair.head_rev
         after = At(name, rev, pair.head, handle.snapshot_at(pair.head, name))
         before = At(name, base, pair.base, handle.snapshot_at(pair.base, name))

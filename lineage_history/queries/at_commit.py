@@ -37,8 +37,8 @@ class At:
 
 
 def at(handle: QueryHandle, rev: str, dag: str | None) -> At:
-    name = handle.pick_dag(dag)
     commit = handle.resolve(rev)
+    name = handle.pick_dag(dag, [(rev, commit)])
     return At(name, rev, commit, handle.snapshot_at(commit, name))
 
 

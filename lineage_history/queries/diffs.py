@@ -14,6 +14,19 @@ from lineage_history.store.records import StoredCommit
 
 
 @dataclass(frozen=True)
+class LiveSides:
+    """An indexed revision and the working tree (or the index) it is compared with, as
+    `build.live.live_sides` builds them for `diff` and `check`."""
+
+    dag: str
+    base_rev: str
+    base: StoredCommit
+    where: str  # "working tree" | "index"
+    old: Snapshot
+    new: Snapshot
+
+
+@dataclass(frozen=True)
 class DiffReport:
     dag: str
     base_rev: str
@@ -31,6 +44,14 @@ def is_live(base_rev: str | None, head_rev: str | None) -> bool:
     return base_rev is None or (head_rev is None and not is_range(base_rev))
 
 
+def live_diff(sides: LiveSides) -> DiffReport:
+    """The diff of a revision against the working tree or the index."""
+    lineage = diff(sides.old, sides.new)
+    return DiffReport(
+        sides.dag, sides.base_rev, sides.base, sides.where, None, lineage, sides.old, sides.new
+    )
+
+
 def diff_revisions(
     handle: QueryHandle,
     base_rev: str,
@@ -45,8 +66,8 @@ def diff_revisions(
         raise UserError("a diff of one revision compares it with the working tree")
     if staged:
         raise UserError("--staged compares one revision (default HEAD) with the index")
-    name = handle.pick_dag(dag)
     pair = resolve_pair(handle, base_rev, head_rev)
+    name = handle.pick_dag(dag, [(pair.base_rev, pair.base), (pair.head_rev, pair.head)])
     old, new = handle.snapshot_at(pair.base, name), handle.snapshot_at(pair.head, name)
     return DiffReport(
         name, pair.base_rev, pair.base, pair.head_rev, pair.head, diff(old, new), old, new

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from lineage_history.repo.git import GitRepo
 from lineage_history.store.connect import open_reader
 from lineage_history.store.identity import find_repository
 from lineage_history.store.reader import Reader
-from lineage_history.store.records import STATUS_FAILED, STATUS_OK, StoredCommit
+from lineage_history.store.records import ALL_DAGS, STATUS_FAILED, STATUS_OK, StoredCommit
 from lineage_history.store.urls import database_url, describe
 
 if TYPE_CHECKING:  # the write side: only the working-tree diff, which builds, opens it
@@ -92,9 +92,51 @@ class QueryHandle:
                     )
         return commit
 
-    def pick_dag(self, dag: str | None, also: Iterable[str] = ()) -> str:
-        """The DAG a question is about: `--dag`, else the only one indexed (or in `also`)."""
-        extra = set(also)
+    def pick_dag(
+        self,
+        dag: str | None,
+        at: Sequence[tuple[str, StoredCommit]] = (),
+        also: Iterable[str] = (),
+        *,
+        also_in: str = "",
+        strict: bool = True,
+    ) -> str:
+        """The DAG a question about the revisions `at` (label, commit) is about: `--dag`, else
+        the only one with a state at one of them or in `also` (the DAGs of `also_in`, a
+        working tree). What other commits defined does not matter.
+
+        `strict`: `--dag` must name a DAG defined there, and a revision without any DAG is an
+        error (a question at a revision); otherwise any DAG of the history is taken (`log`,
+        which walks back from its revision). A commit whose definition could not be read
+        answers as the history does: its snapshot then says why it failed.
+        """
+        if not at:
+            return self._pick_in_history(dag, set(also))
+        found = self.reader.dags_at(self.repository_id, [commit.sha for _, commit in at])
+        present = (found - {ALL_DAGS}) | set(also)
+        comparison = len(at) > 1 or bool(also_in)  # a DAG absent on one side was added or removed
+        readable = ALL_DAGS not in found
+        sides = [f"{rev} ({commit.sha[:10]})" for rev, commit in at]
+        where = " or ".join([*sides, also_in] if also_in else sides)
+        names = ", ".join(sorted(present)) or "none"
+        if dag is None:
+            if len(present) == 1:
+                return next(iter(present))
+            if present:
+                raise UnknownDag(f"{where} defines several DAGs; pass --dag with one of: {names}")
+            if strict and readable and not comparison:
+                raise UnknownDag(f"no DAG is defined at {where}")
+            return self._pick_in_history(None, set())
+        if dag in present:
+            return dag
+        if not strict or not readable:
+            return self._pick_in_history(dag, present)
+        if self.reader.has_dag(self.repository_id, dag):
+            raise UnknownDag(f"the DAG {dag!r} is not defined at {where}; DAGs there: {names}")
+        raise UnknownDag(f"unknown DAG {dag!r}; known DAGs: {names} (those at {where})")
+
+    def _pick_in_history(self, dag: str | None, extra: set[str]) -> str:
+        """`--dag`, else the only DAG of the whole indexed history (or of `extra`)."""
         if dag is not None:
             if dag in extra or self.reader.has_dag(self.repository_id, dag):
                 return dag

@@ -5,12 +5,26 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from lineage_history.dag.diff import diff
 from lineage_history.dag.model import EMPTY, Node, Snapshot, TagValue
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.store.records import STATUS_FAILED, STATUS_OK, DagState, StoredCommit
+
+UNKNOWN = "unknown"  # the change `log` reports for a gap: what happened there is not known
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Commits a walk down the history crossed whose DAG could not be built: what happened
+    to the DAG there is unknown (the walk compares the built commits on either side)."""
+
+    newest: StoredCommit
+    oldest: StoredCommit
+    commits: int
+    error: str  # the oldest one's: where the breakage began
 
 
 class History:
@@ -62,6 +76,21 @@ class History:
     def failed(self, sha: str) -> bool:
         state = self.states.get(sha)
         return state is not None and state.status == STATUS_FAILED
+
+    def error(self, sha: str) -> str:
+        state = self.states.get(sha)
+        return (state.error if state is not None else None) or "unknown error"
+
+    def gap_below(self, sha: str) -> Gap | None:
+        """The failed commits between `sha` and its first parent's nearest built commit."""
+        run: list[StoredCommit] = []
+        parents = self.commits[sha].parents
+        parent = parents[0] if parents else None
+        while parent is not None and parent in self.commits and self.failed(parent):
+            run.append(self.commits[parent])
+            parents = self.commits[parent].parents
+            parent = parents[0] if parents else None
+        return gap_of(self, run)
 
     def built_base(self, parent: str | None) -> str | None:
         """The nearest commit from `parent` down its first parents whose build did not fail."""
@@ -118,3 +147,47 @@ class History:
     ) -> dict[tuple[int, str], Mapping[str, TagValue]]:
         """Only the tags of several nodes in some snapshots (cheaper than whole versions)."""
         return self.reader.tags(names, snapshot_ids)
+
+
+def gap_of(history: History, run: list[StoredCommit]) -> Gap | None:
+    """The gap of failed commits `run`, newest first."""
+    if not run:
+        return None
+    return Gap(run[0], run[-1], len(run), history.error(run[-1].sha))
+
+
+_START: Any = object()  # no built commit walked yet
+
+
+class GapWalk:
+    """The runs of failed commits a walk crosses, children first, each ended by the next
+    built commit walked. A run is listed where the answer could hide in it: above the first
+    built commit (the newest commits failed), or where what the question sees (`log`: the
+    node; `log --reach`: whether there is a path) differs between the built commits on either
+    side, since the change listed above it may have been made in one of its commits. A run
+    between identical ends changed nothing that either end shows."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self._run: list[StoredCommit] = []
+        self._above: Any = _START  # what the question saw at the built commit above the run
+
+    def failed(self, commit: StoredCommit) -> None:
+        self._run.append(commit)
+
+    def built(self, seen: Any) -> Gap | None:
+        """The run that ends above the built commit walked now, where the question sees
+        `seen` (None: nothing, such as no node)."""
+        gap = self._close(seen)
+        self._above = seen
+        return gap
+
+    def end(self) -> Gap | None:
+        """The run that reaches the oldest commit walked."""
+        return self._close(None)
+
+    def _close(self, below: Any) -> Gap | None:
+        run, self._run = self._run, []
+        if self._above is not _START and self._above == below:
+            return None
+        return gap_of(self.history, run)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from lineage_history.dag.diff import NodeChange, change_details, node_changes
 from lineage_history.queries.at_commit import unknown_node
 from lineage_history.queries.handle import QueryHandle
-from lineage_history.queries.history import History
+from lineage_history.queries.history import UNKNOWN, Gap, GapWalk, History
 from lineage_history.store.records import StoredCommit
 
 BOUNDARY_NOTE = (
@@ -28,6 +28,13 @@ class LogEntry:
     renamed_from: str | None = None
     renamed_to: str | None = None
     stubbed: tuple[str, ...] = ()  # stand-ins of this commit's build
+    gap: Gap | None = None  # change "unknown": commits whose DAG could not be built
+
+
+def gap_entry(gap: Gap, node: str) -> LogEntry:
+    """A run of commits that could not be built, in its place in the history: `commit` is
+    its newest commit."""
+    return LogEntry(gap.newest, node, UNKNOWN, gap=gap)
 
 
 @dataclass(frozen=True)
@@ -104,12 +111,13 @@ def log(
     """The commits reachable from `rev`, newest first, that added, changed or removed `name`.
 
     A commit is compared with its first parent's nearest commit whose build did not fail, so
-    a broken build is never a removal. As in `git log`, a merge that kept one parent's version
-    of the node is not listed and only that parent's history is walked. With `follow`, a rename
-    continues under the old name.
+    a broken build is never a removal; a run of such commits is listed in its place as a gap
+    (change "unknown") at the top, or where the node differs on either side of it. As in
+    `git log`, a merge that kept one parent's version of the node is not listed and only that
+    parent's history is walked. With `follow`, a rename continues under the old name.
     """
-    dag_name = handle.pick_dag(dag)
     head = handle.resolve(rev)
+    dag_name = handle.pick_dag(dag, [(rev, head)], strict=False)
     history = History(handle, dag_name)
     commits = history.reachable(head.sha)
     reachable_shas = [c.sha for c in commits]
@@ -118,12 +126,18 @@ def log(
         raise unknown_node(name, history.names(reachable_shas), where)
     name_at = {head.sha: name}
     entries: list[LogEntry] = []
+    gaps = GapWalk(history)
     for commit in commits:  # children before parents
         if commit.sha not in name_at:
             continue  # on a side that a merge did not take the node from
         current = older = name_at[commit.sha]
         parents: Sequence[str] = commit.parents
-        if not history.failed(commit.sha):
+        if history.failed(commit.sha):
+            gaps.failed(commit)
+        else:
+            gap = gaps.built(history.node_at(commit.sha, current))
+            if gap is not None:
+                entries.append(gap_entry(gap, current))
             kept = _same_side(history, commit, current)
             if kept is not None:
                 parents = [kept]
@@ -133,4 +147,7 @@ def log(
                     entries.append(replace(entry, stubbed=history.stubbed(commit.sha)))
         for parent in parents:
             name_at.setdefault(parent, older)
+    last = gaps.end()
+    if last is not None:
+        entries.append(gap_entry(last, name_at.get(last.oldest.sha, name)))
     return NodeLog(dag_name, rev, head, name, follow, tuple(entries))

@@ -8,15 +8,26 @@ from dataclasses import dataclass
 
 from lineage_history.dag import policy
 from lineage_history.dag.graph import shortest_paths
+from lineage_history.dag.model import Snapshot
 from lineage_history.dag.policy import Violation
 from lineage_history.dag.rules import RuleSet
+from lineage_history.errors import UserError
 from lineage_history.queries.at_commit import unknown_node
+from lineage_history.queries.diffs import LiveSides
 from lineage_history.queries.handle import QueryHandle
-from lineage_history.queries.history import History
+from lineage_history.queries.history import UNKNOWN, Gap, GapWalk, History
 from lineage_history.queries.ranges import is_range, resolve_pair
 from lineage_history.store.records import StoredCommit
 
-__all__ = ["CheckReport", "ReachEntry", "ReachLog", "check", "reach_log"]
+__all__ = [
+    "CheckReport",
+    "ReachEntry",
+    "ReachLog",
+    "check",
+    "check_live",
+    "checks_live",
+    "reach_log",
+]
 
 
 @dataclass(frozen=True)
@@ -25,11 +36,24 @@ class CheckReport:
 
     dag: str
     rules: RuleSet
-    head_rev: str
-    head: StoredCommit
+    head_rev: str  # a revision, or "working tree" / "index"
+    head: StoredCommit | None  # None: the working tree or the index
     base_rev: str | None
     base: StoredCommit | None
     violations: tuple[Violation, ...]
+
+
+def checks_live(
+    first: str | None, second: str | None, staged: bool, handle: QueryHandle, rules: RuleSet
+) -> bool:
+    """Whether `check` judges the working tree (or, `staged`, the index) against HEAD: with no
+    revision, in a repository on disk, when there are rules to judge by (none: nothing to
+    build). Without the repository it judges HEAD as indexed."""
+    if staged and (first is not None or second is not None):
+        raise UserError("check --staged takes no revision: it judges the index against HEAD")
+    if staged and handle.repo is None:
+        raise UserError("check --staged needs the repository")
+    return first is None and second is None and handle.repo is not None and bool(rules.rules)
 
 
 def check(
@@ -39,23 +63,36 @@ def check(
     second: str | None = None,
     dag: str | None = None,
 ) -> CheckReport:
-    """`check [REV | A B | A...B | A..B]`: with one revision (default HEAD) every violation
-    there; with two, only the violations the change introduces."""
-    name = handle.pick_dag(dag)
+    """`check REV | A B | A...B | A..B` from the database: with one revision (default HEAD)
+    every violation there; with two, only the violations the change introduces (those that
+    were not violations at the base). The working tree is `check_live`'s."""
     if second is None and not is_range(first):
         rev = first or "HEAD"
         commit = handle.resolve(rev)
+        name = handle.pick_dag(dag, [(rev, commit)])
         found = policy.violations(rules.rules, handle.snapshot_at(commit, name))
         return CheckReport(name, rules, rev, commit, None, None, tuple(found))
     assert first is not None
     pair = resolve_pair(handle, first, second)
+    name = handle.pick_dag(dag, [(pair.base_rev, pair.base), (pair.head_rev, pair.head)])
     before = handle.snapshot_at(pair.base, name)
     after = handle.snapshot_at(pair.head, name)
+    found = _introduced(rules, before, after)
+    return CheckReport(name, rules, pair.head_rev, pair.head, pair.base_rev, pair.base, found)
+
+
+def _introduced(rules: RuleSet, before: Snapshot, after: Snapshot) -> tuple[Violation, ...]:
+    """What a change brings: violations that were none before, and what it breaks."""
     found = policy.introduced(rules.rules, before, after)
     found += policy.breaking_changes(rules.rules, before, after, rules.contract_tags)
-    return CheckReport(
-        name, rules, pair.head_rev, pair.head, pair.base_rev, pair.base, tuple(found)
-    )
+    return tuple(found)
+
+
+def check_live(rules: RuleSet, sides: LiveSides) -> CheckReport:
+    """The violations the working tree (or the index) introduces against its base revision:
+    what a pre-commit hook stops (`check HEAD` lists every violation there)."""
+    found = _introduced(rules, sides.old, sides.new)
+    return CheckReport(sides.dag, rules, sides.where, None, sides.base_rev, sides.base, found)
 
 
 # -- log --reach ------------------------------------------------------------------------------
@@ -66,8 +103,9 @@ class ReachEntry:
     """A commit where FROM started or stopped reaching TO, with the path that (dis)appeared."""
 
     commit: StoredCommit
-    change: str  # "started" | "stopped"
+    change: str  # "started" | "stopped" | "unknown" (a gap: `commit` is its newest)
     path: tuple[str, ...]
+    gap: Gap | None = None
 
 
 @dataclass(frozen=True)
@@ -120,9 +158,10 @@ def reach_log(
     handle: QueryHandle, source: str, target: str, rev: str = "HEAD", dag: str | None = None
 ) -> ReachLog:
     """The commits reachable from `rev`, newest first, where `source` started or stopped
-    reaching `target`; like `log`, across failed builds and down the side a merge kept."""
-    name = handle.pick_dag(dag)
+    reaching `target`; like `log`, across failed builds (each run of them listed as a gap)
+    and down the side a merge kept."""
     head = handle.resolve(rev)
+    name = handle.pick_dag(dag, [(rev, head)], strict=False)
     history = History(handle, name)
     commits = history.reachable(head.sha)
     known = history.names(c.sha for c in commits)
@@ -133,15 +172,23 @@ def reach_log(
     reach = _Reach(history, source, target)
     walked = {head.sha}
     entries = []
+    gaps = GapWalk(history)
     for commit in commits:  # children before parents
         if commit.sha not in walked:
             continue
         parents: Sequence[str] = commit.parents
-        if not history.failed(commit.sha):
+        if history.failed(commit.sha):
+            gaps.failed(commit)
+        else:
+            reached = True if reach.path(commit.sha) is not None else None
+            if (gap := gaps.built(reached)) is not None:
+                entries.append(ReachEntry(gap.newest, UNKNOWN, (), gap))
             kept = reach.kept_parent(commit)
             if kept is not None:
                 parents = [kept]
             elif (found := reach.entry(commit)) is not None:
                 entries.append(found)
         walked.update(parents)
+    if (gap := gaps.end()) is not None:
+        entries.append(ReachEntry(gap.newest, UNKNOWN, (), gap))
     return ReachLog(name, rev, head, source, target, tuple(entries))

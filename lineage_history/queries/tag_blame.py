@@ -9,7 +9,7 @@ from lineage_history.dag.model import Node, TagValue
 from lineage_history.dag.selectors import TagFilter
 from lineage_history.queries.at_commit import at
 from lineage_history.queries.handle import QueryHandle
-from lineage_history.queries.history import History
+from lineage_history.queries.history import Gap, History
 from lineage_history.store.records import StoredCommit
 
 
@@ -18,6 +18,8 @@ class BlameLine:
     node: str
     value: TagValue  # the tag's value on the node at the revision
     commit: StoredCommit  # the oldest commit of the unbroken run that carried it
+    # Commits just below `commit` whose DAG could not be built: the tag may have come there.
+    gap: Gap | None = None
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,21 @@ def blame(handle: QueryHandle, tag: TagFilter, rev: str = "HEAD", dag: str | Non
     Walks parents back from `rev` (over failed builds) while the node still carried the tag
     (`KEY=VALUE` as the filter matches, `KEY` alone with the value it has at `rev`); at a
     merge it follows the parent that carried it, so a tag set on a merged branch is credited
-    to the branch's commit.
+    to the branch's commit. Where the commits just below the one credited could not be built,
+    the line names them: the tag may have come in one of them.
     """
     found = at(handle, rev, dag)
     carriers = [n for n in found.snapshot.nodes.values() if tag.matches(n.tags)]
     walk = _TagWalk(History(handle, found.dag), tag, carriers)
     introduced = walk.introduced(found.commit, carriers)
+    history = walk.history
     lines = [
-        BlameLine(node.name, node.tags[tag.key], walk.history.commits[introduced[node.name]])
+        BlameLine(
+            node.name,
+            node.tags[tag.key],
+            history.commits[introduced[node.name]],
+            history.gap_below(introduced[node.name]),
+        )
         for node in carriers
     ]
     return Blame(found.dag, rev, found.commit, tag, tuple(lines))

@@ -43,6 +43,11 @@ DAG_NAMES = (
 )
 # Whether there is more than one DAG needs two names, not all of them (a scan of every state).
 TWO_DAG_NAMES = DAG_NAMES + " LIMIT 2"
+# The DAGs with a state at some commits (ALL_DAGS included: a definition that failed to read).
+DAGS_AT = (
+    "SELECT DISTINCT d.dag FROM commit_dags d JOIN commits c ON c.id = d.commit_id "
+    "WHERE c.repository_id = ? AND c.sha IN ({shas})"
+)
 DAG_KNOWN = (
     "SELECT 1 FROM commit_dags d JOIN commits c ON c.id = d.commit_id "
     "WHERE c.repository_id = ? AND d.dag = ? LIMIT 1"

@@ -169,6 +169,12 @@ class Reader:
         statement = sql.TWO_DAG_NAMES if at_most_two else sql.DAG_NAMES
         return sorted(row[0] for row in self._rows(statement, (repository_id, ALL_DAGS)))
 
+    def dags_at(self, repository_id: int, shas: Iterable[str]) -> set[str]:
+        """The DAGs with a state at any of `shas`; ALL_DAGS among them where a commit's
+        definition itself could not be read."""
+        rows = self._in_chunks(sql.DAGS_AT, "shas", sorted(set(shas)), (repository_id,))
+        return {row[0] for row in rows}
+
     def has_dag(self, repository_id: int, dag: str) -> bool:
         return bool(self._rows(sql.DAG_KNOWN, (repository_id, dag)))
 
