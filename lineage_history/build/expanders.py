@@ -15,8 +15,10 @@ rule, per decorator (by the name it is called by):
   siblings); `extract_fields`: the node's own field entry, none for the function's own node.
 - `pipe_input`, `pipe`, `pipe_output`, `flow`: the step the node is named after; the function's
   own nodes keep no step.
-- `subdag`, `parameterized_subdag`: the node's own `inputs`/`config` entry (or parameterization);
-  nodes of the inner functions keep only the shared arguments and not the outer body.
+- `subdag`: the node's own `inputs`/`config` entry; nodes of the inner functions keep only the
+  shared arguments (modules, namespace, external inputs) and not the outer body.
+  `parameterized_subdag`: the same, as a `subdag` namespaced by the node's parameterization
+  whose `inputs`/`config` are the shared ones updated by that parameterization's own.
 
 When the entry cannot be told statically the whole decorator stays (an over-report, never a
 missed change)."""
@@ -239,10 +241,30 @@ def _subdag(call: ast.Call, function: str, node: str) -> _Result:
 
 
 def _parameterized_subdag(call: ast.Call, function: str, node: str) -> _Result:
-    found = _keyword_entries(call, node.split(".", 1)[0], skip=_SUBDAG_OPTIONS)
-    if found is None:
-        return None
-    return found[0], "." not in node
+    """As a `subdag` namespaced by the parameterization, its `inputs` and `config` the shared
+    ones updated by its own."""
+    key = node.split(".", 1)[0]
+    own = next((k.value for k in call.keywords if k.arg == key), None)
+    if not isinstance(own, ast.Dict) or _dict_keys(own) is None:
+        found = _keyword_entries(call, key, skip=_SUBDAG_OPTIONS)
+        return None if found is None else (found[0], "." not in node)
+    merged: list[ast.keyword] = [ast.keyword(arg="namespace", value=ast.Constant(key))]
+    for option in _SUBDAG_OPTIONS:
+        shared = next((k.value for k in call.keywords if k.arg == option), None)
+        mine = dict(zip(_dict_keys(own) or [], own.values, strict=True)).get(option)
+        displays = [d for d in (shared, mine) if d is not None]
+        if option == "external_inputs" or not displays:
+            merged += [ast.keyword(arg=option, value=ast.List(elts=displays, ctx=ast.Load()))]
+            continue
+        if any(_dict_keys(d) is None for d in displays):
+            return None
+        entries = {
+            k: v for d in displays for k, v in zip(_dict_keys(d) or [], d.values, strict=True)
+        }  # type: ignore[attr-defined]
+        value = ast.Dict(keys=[ast.Constant(k) for k in entries], values=list(entries.values()))
+        merged.append(ast.keyword(arg=option, value=value))
+    synthetic = ast.Call(func=call.func, args=call.args, keywords=merged)
+    return _subdag(synthetic, key, node)
 
 
 _NARROWERS = {
