@@ -142,7 +142,10 @@ def test_a_class_with_bases_keeps_its_header() -> None:
 
 
 def test_an_enum_with_auto_values_is_whole() -> None:
-    enum = "import enum\n\nclass Settings(enum.Enum):\n    RADIUS = enum.auto()\n    HEIGHT = enum.auto()\n"
+    enum = (
+        "import enum\n\nclass Settings(enum.Enum):\n"
+        "    RADIUS = enum.auto()\n    HEIGHT = enum.auto()\n"
+    )
     before = fingerprints(
         enum, "from settings_module import Settings\n\ndef radius():\n    return Settings.RADIUS\n"
     )
@@ -153,3 +156,60 @@ def test_an_enum_with_auto_values_is_whole() -> None:
         "from settings_module import Settings\n\ndef radius():\n    return Settings.RADIUS\n",
     )
     assert before["radius"] != after["radius"]
+
+
+def test_a_module_read_by_attribute_is_that_attribute() -> None:
+    assert changed_by("FACTOR = 3\n", "FACTOR = 3\nOTHER = 1\n") == set()
+
+
+GENERATED = """
+from hamilton.function_modifiers import parameterize, value
+
+PARAMS = {"p_c": {"n": value(3)}}
+
+
+def make():
+    return {"p_d": {"n": value(4)}}
+
+
+@parameterize(p_a={"n": value(1)}, p_b={"n": value(2)})
+def p(n: int) -> int:
+    return n
+
+
+@parameterize(**PARAMS)
+def q(n: int) -> int:
+    return n
+
+
+@parameterize(**make())
+def r(n: int) -> int:
+    return n
+"""
+
+
+def generated(source: str, function: str, node: str) -> str:
+    files = {"gen.py": source}
+    prints = Fingerprinter(files.get, lambda importer, module, level: None)
+    return prints.function("gen.py", function, node=node)
+
+
+def test_a_generated_node_is_its_function_and_its_own_entry() -> None:
+    edited = GENERATED.replace('p_b={"n": value(2)}', 'p_b={"n": value(20)}')
+    assert generated(edited, "p", "p_a") == generated(GENERATED, "p", "p_a")
+    assert generated(edited, "p", "p_b") != generated(GENERATED, "p", "p_b")
+    edited = GENERATED.replace(
+        'PARAMS = {"p_c": {"n": value(3)}}', 'PARAMS = {"p_c": {"n": value(3)}, "p_e": {}}'
+    )
+    assert generated(edited, "q", "p_c") == generated(GENERATED, "q", "p_c")
+
+
+def test_a_renamed_entry_keeps_its_fingerprint() -> None:
+    renamed = GENERATED.replace("p_a=", "p_z=")
+    assert generated(renamed, "p", "p_z") == generated(GENERATED, "p", "p_a")
+
+
+def test_an_entry_that_cannot_be_told_statically_is_the_whole_decorator() -> None:
+    edited = GENERATED.replace('{"p_d": {"n": value(4)}}', '{"p_d": {"n": value(4)}, "p_f": {}}')
+    assert generated(edited, "r", "p_d") != generated(GENERATED, "r", "p_d")
+    assert generated(GENERATED, "p", "p_unknown") != generated(GENERATED, "p", "p_a")

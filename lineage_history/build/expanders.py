@@ -53,6 +53,21 @@ def _literal(node: ast.expr | None) -> object:
     return node.value if isinstance(node, ast.Constant) else None
 
 
+# The node's own name, left out of its entry so that a renamed entry is still recognisable.
+ANONYMOUS = ast.Constant("_")
+
+
+def _entry(value: ast.expr) -> ast.keyword:
+    return ast.keyword(arg="_", value=value)
+
+
+def _anonymous_key(key: ast.expr) -> ast.expr:
+    """`("name", "doc")` -> `("_", "doc")`; `"name"` -> `"_"`."""
+    if isinstance(key, ast.Tuple) and key.elts:
+        return ast.Tuple(elts=[ANONYMOUS, *key.elts[1:]], ctx=ast.Load())
+    return ANONYMOUS
+
+
 def _call(base: ast.Call, args: list[ast.expr], keywords: list[ast.keyword]) -> ast.Call:
     return ast.Call(func=base.func, args=args, keywords=keywords)
 
@@ -85,18 +100,18 @@ def _keyword_entries(call: ast.Call, node: str, skip: tuple[str, ...] = ()) -> _
     shared = [k for k in call.keywords if k.arg in skip]
     for keyword in call.keywords:
         if keyword.arg == node:
-            return _call(call, call.args, [*shared, keyword]), True
+            return _call(call, call.args, [*shared, _entry(keyword.value)]), True
     expansions = [k.value for k in call.keywords if k.arg is None]
     for expanded in expansions:
         if isinstance(expanded, ast.Dict):
             entry = _displayed_entry(expanded, node)
             if entry is not None:
-                return _call(call, call.args, [*shared, ast.keyword(arg=node, value=entry)]), True
+                return _call(call, call.args, [*shared, _entry(entry)]), True
     opaque = [e for e in expansions if not isinstance(e, ast.Dict)]
     if len(opaque) == 1:
         entry = _expanded_entry(opaque[0], node)
         if entry is not None:
-            return _call(call, call.args, [*shared, ast.keyword(arg=node, value=entry)]), True
+            return _call(call, call.args, [*shared, _entry(entry)]), True
     return None
 
 
@@ -133,7 +148,10 @@ def _parameterize_values(call: ast.Call, function: str, node: str) -> _Result:
     for key, value in zip(outputs.value.keys, outputs.value.values, strict=True):
         name = _literal(key.elts[0]) if isinstance(key, ast.Tuple) and key.elts else _literal(key)
         if name == node and key is not None:
-            entry = ast.keyword(arg="assigned_output", value=ast.Dict(keys=[key], values=[value]))
+            anonymous = _anonymous_key(key)
+            entry = ast.keyword(
+                arg="assigned_output", value=ast.Dict(keys=[anonymous], values=[value])
+            )
             shared = [k for k in call.keywords if k is not outputs]
             return _call(call, call.args, [*shared, entry]), True
     return None
@@ -165,7 +183,7 @@ def _extract_fields(call: ast.Call, function: str, node: str) -> _Result:
     if isinstance(fields, ast.Dict):
         for key, value in zip(fields.keys, fields.values, strict=True):
             if key is not None and _literal(key) == node:
-                return _call(call, [ast.Dict(keys=[key], values=[value])], options), True
+                return _call(call, [ast.Dict(keys=[ANONYMOUS], values=[value])], options), True
         return None
     found = _keyword_entries(call, node, skip=("fill_with",))
     return found if not call.args else None
@@ -233,9 +251,7 @@ def _subdag(call: ast.Call, function: str, node: str) -> _Result:
             return None
         if given is not None and inner in keys:
             entry = given.value.values[keys.index(inner)]  # type: ignore[attr-defined]
-            one = ast.keyword(
-                arg=option, value=ast.Dict(keys=[ast.Constant(inner)], values=[entry])
-            )
+            one = ast.keyword(arg=option, value=ast.Dict(keys=[ANONYMOUS], values=[entry]))
             return _call(call, call.args, [*shared, one]), False
     return _call(call, call.args, shared), False
 
