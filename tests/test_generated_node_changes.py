@@ -27,6 +27,7 @@ import pandas as pd
 from hamilton.function_modifiers import (
     extract_columns,
     extract_fields,
+    load_from,
     mutate,
     parameterize,
     parameterize_sources,
@@ -34,6 +35,7 @@ from hamilton.function_modifiers import (
     parameterized_subdag,
     pipe_input,
     pipe_output,
+    save_to,
     source,
     step,
     subdag,
@@ -109,6 +111,14 @@ def sd(shifted: int) -> int:
     return shifted
 
 
+@save_to.json(path=value("/tmp/a.json"), output_name_="save_a")
+@save_to.csv(path=value("/tmp/b.csv"), output_name_="save_b")
+@load_from.csv(path=source("path_x"), inject_="x")
+@load_from.csv(path=source("path_y"), inject_="y")
+def loaded(x: pd.DataFrame, y: pd.DataFrame) -> pd.DataFrame:
+    return x
+
+
 @parameterized_subdag(
     inner, one={"inputs": {"x": value(1)}}, two={"inputs": {"x": value(2)}}, config={"k": 3}
 )
@@ -167,6 +177,12 @@ EDITS: dict[str, tuple[str, str, dict[str, list[str]]]] = {
         'two={"inputs": {"x": value(22)}}',
         {"two.x": ["code"]},
     ),
+    "one loader": (
+        'source("path_y")',
+        'source("path_z")',
+        {"loaded.load_data.y": ["code", "dependencies"]},
+    ),
+    "one saver": ('value("/tmp/a.json")', 'value("/tmp/c.json")', {"save_a": ["code"]}),
     "a tag": (
         '@tag(owner="ds")',
         '@tag(owner="de")',

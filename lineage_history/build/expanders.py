@@ -15,6 +15,9 @@ rule, per decorator (by the name it is called by):
   siblings); `extract_fields`: the node's own field entry, none for the function's own node.
 - `pipe_input`, `pipe`, `pipe_output`, `flow`: the step the node is named after; the function's
   own nodes keep no step.
+- `load_from.X(inject_="p")`: the node `fn.load_data.p` only (`fn.select_data.p` keeps the
+  loader kind, other nodes nothing);
+  `save_to.X(output_name_="name")`: the saver node `name` only.
 - `subdag`: the node's own `inputs`/`config` entry; nodes of the inner functions keep only the
   shared arguments (modules, namespace, external inputs) and not the outer body.
   `parameterized_subdag`: the same, as a `subdag` namespaced by the node's parameterization
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 _PARAMETERIZE = frozenset({"parameterize", "parameterize_sources"})
 _PIPES = frozenset({"pipe_input", "pipe", "pipe_output", "flow"})
 _SUBDAG_OPTIONS = ("inputs", "config", "external_inputs")
+_ADAPTERS = frozenset({"load_from", "save_to"})
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,13 @@ class Narrowed:
 
 
 def _chain_name(decorator: ast.expr) -> str:
+    """The decorator's name: `fm.parameterize(...)` -> "parameterize"; the adapter families
+    by their family: `load_from.csv(...)` -> "load_from"."""
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
     if isinstance(target, ast.Attribute):
-        return target.attr
+        owner = target.value
+        family = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+        return family if family in _ADAPTERS else target.attr
     return target.id if isinstance(target, ast.Name) else ""
 
 
@@ -87,12 +95,15 @@ def narrow(decorators: list[ast.expr], function: str, node: str) -> Narrowed:
             out.append(decorator)
             continue
         expression, body = narrowed
-        out.append(expression)
+        if expression is not None:
+            out.append(expression)
         keeps_body = keeps_body and body
     return Narrowed(out, keeps_body)
 
 
-_Result = tuple[ast.expr, bool] | None
+# The narrowed decorator (None: not part of this node) and whether the body is; None: the
+# entry cannot be told (the whole decorator stays).
+_Result = tuple[ast.expr | None, bool] | None
 
 
 def _keyword_entries(call: ast.Call, node: str, skip: tuple[str, ...] = ()) -> _Result:
@@ -283,6 +294,34 @@ def _parameterized_subdag(call: ast.Call, function: str, node: str) -> _Result:
     return _subdag(synthetic, key, node)
 
 
+def _keyword_literal(call: ast.Call, name: str) -> object:
+    return next((_literal(k.value) for k in call.keywords if k.arg == name), None)
+
+
+def _load_from(call: ast.Call, function: str, node: str) -> _Result:
+    """`@load_from.X(..., inject_="p")` makes `fn.load_data.p` (from the whole decorator) and
+    `fn.select_data.p` (from the loader kind alone); other nodes are not made from it."""
+    injected = _keyword_literal(call, "inject_")
+    for stage in ("load_data", "select_data"):
+        prefix = f"{function}.{stage}."
+        if node.startswith(prefix):
+            if injected is None:
+                return None
+            if node[len(prefix) :] != injected:
+                return None, True
+            inject = [k for k in call.keywords if k.arg == "inject_"]
+            return (call if stage == "load_data" else _call(call, [], inject)), True
+    return None, True
+
+
+def _save_to(call: ast.Call, function: str, node: str) -> _Result:
+    """`@save_to.X(..., output_name_="name")` makes the node `name`."""
+    output = _keyword_literal(call, "output_name_")
+    if output is None:
+        return None
+    return (call if node == output else None), True
+
+
 _NARROWERS = {
     **dict.fromkeys(_PARAMETERIZE, _parameterize),
     "parameterize_values": _parameterize_values,
@@ -292,4 +331,6 @@ _NARROWERS = {
     **dict.fromkeys(_PIPES, _pipe),
     "subdag": _subdag,
     "parameterized_subdag": _parameterized_subdag,
+    "load_from": _load_from,
+    "save_to": _save_to,
 }
