@@ -213,3 +213,20 @@ def test_an_entry_that_cannot_be_told_statically_is_the_whole_decorator() -> Non
     edited = GENERATED.replace('{"p_d": {"n": value(4)}}', '{"p_d": {"n": value(4)}, "p_f": {}}')
     assert generated(edited, "r", "p_d") != generated(GENERATED, "r", "p_d")
     assert generated(GENERATED, "p", "p_unknown") != generated(GENERATED, "p", "p_a")
+
+
+FIELDS = """
+from hamilton.function_modifiers import extract_fields
+
+
+@extract_fields(dict(a=int, b=str))
+def record() -> dict:
+    return {"a": 1, "b": "x"}
+"""
+
+
+def test_a_field_written_as_dict_keywords_is_its_own_entry() -> None:
+    edited = FIELDS.replace("b=str", "b=object")
+    assert generated(edited, "record", "a") == generated(FIELDS, "record", "a")
+    assert generated(edited, "record", "b") != generated(FIELDS, "record", "b")
+    assert generated(edited, "record", "record") == generated(FIELDS, "record", "record")

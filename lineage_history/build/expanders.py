@@ -191,6 +191,16 @@ def _extract_fields(call: ast.Call, function: str, node: str) -> _Result:
     options = [k for k in call.keywords if k.arg == "fill_with"]
     if node == function:
         return _call(call, [], options), True
+    if (
+        isinstance(fields, ast.Call)
+        and getattr(fields.func, "id", "") == "dict"
+        and not fields.args
+        and all(k.arg for k in fields.keywords)
+    ):
+        fields = ast.Dict(
+            keys=[ast.Constant(k.arg) for k in fields.keywords],
+            values=[k.value for k in fields.keywords],
+        )
     if isinstance(fields, ast.Dict):
         for key, value in zip(fields.keys, fields.values, strict=True):
             if key is not None and _literal(key) == node:
