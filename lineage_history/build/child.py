@@ -230,26 +230,62 @@ def fingerprinter(root: Path, search: Sequence[str]) -> Fingerprinter:
     return Fingerprinter(read, resolve, _Metadata(root))
 
 
-def code_fingerprint(functions: tuple[Any, ...], root: Path, prints: Fingerprinter) -> str:
+def code_fingerprint(
+    functions: tuple[Any, ...], root: Path, prints: Fingerprinter, node: str | None = None
+) -> str:
+    """The node's originating functions, each as the node `node` sees it (the outermost,
+    last, by the node's full name; an inner function of a subdag by its name in the subdag),
+    plus the steps `@mutate` attached to it that made this node."""
     parts = []
-    for fn in functions:
+    for position, fn in enumerate(functions):
         fn = inspect.unwrap(fn)
-        code = getattr(fn, "__code__", None)
-        filename = code.co_filename if code else ""
-        relative = os.path.relpath(filename, root) if filename else ".."
-        try:
-            module = sys.modules.get(getattr(fn, "__module__", "") or "")
-            bound = tuple(
-                sorted(
-                    name
-                    for name, value in vars(module or object()).items()
-                    if getattr(value, "__wrapped__", value) is fn
-                )
-            )
-            parts.append(prints.function(relative, fn.__name__, code.co_firstlineno, bound))
-        except (LookupError, SyntaxError, AttributeError):
-            parts.append(source_fingerprint(inspect.getsource(fn)))
+        levels = len(functions) - 1 - position
+        own_name = node.split(".", levels)[-1] if node is not None else None
+        parts.append(_function_fingerprint(fn, root, prints, own_name))
+    if node is not None and functions:
+        for step in _mutating_steps(inspect.unwrap(functions[-1]), node):
+            parts.append(_function_fingerprint(step, root, prints, None))
     return parts[0] if len(parts) == 1 else "+".join(parts)
+
+
+def _function_fingerprint(fn: Any, root: Path, prints: Fingerprinter, node: str | None) -> str:
+    code = getattr(fn, "__code__", None)
+    filename = code.co_filename if code else ""
+    relative = os.path.relpath(filename, root) if filename else ".."
+    try:
+        module = sys.modules.get(getattr(fn, "__module__", "") or "")
+        bound = tuple(
+            sorted(
+                name
+                for name, value in vars(module or object()).items()
+                if getattr(value, "__wrapped__", value) is fn
+            )
+        )
+        return prints.function(relative, fn.__name__, code.co_firstlineno, bound, node)
+    except (LookupError, SyntaxError, AttributeError):
+        return source_fingerprint(inspect.getsource(fn))
+
+
+def _mutating_steps(fn: Any, node: str) -> list[Any]:
+    """Functions of the `pipe_output` steps of `fn` that made the node `node`. `@mutate` puts
+    its function there, and the target's source does not name it (an inline step is named in
+    the decorator too: counting it twice changes nothing)."""
+    from hamilton.function_modifiers.macros import pipe_output
+
+    steps = []
+    for decorator in getattr(fn, "transform", None) or ():
+        if not isinstance(decorator, pipe_output):
+            continue
+        counts: dict[str, int] = {}
+        for applicable in decorator.transforms:
+            step = getattr(applicable, "fn", None)
+            name = getattr(step, "__name__", "")
+            postfix = f"_{counts[name]}" if counts.get(name) else ""
+            counts[name] = counts.get(name, 0) + 1
+            default = "with" + ("" if name.startswith("_") else "_") + name + postfix
+            if (applicable.name or default) == node.rsplit(".", 1)[-1] and step is not None:
+                steps.append(step)
+    return steps
 
 
 def build_snapshot(request: dict[str, Any]) -> dict[str, Any]:
@@ -281,7 +317,7 @@ def build_snapshot(request: dict[str, Any]) -> dict[str, Any]:
             dependencies=(*node.required_dependencies, *node.optional_dependencies),
             tags=node.tags,
             doc=(node.documentation or "").strip(),
-            code=None if is_input else code_fingerprint(functions, root, prints),
+            code=None if is_input else code_fingerprint(functions, root, prints, node.name),
             module=getattr(first, "__module__", None),
             function=getattr(first, "__name__", None),
         )

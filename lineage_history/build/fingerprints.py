@@ -9,8 +9,21 @@ import hashlib
 import re
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
+
+from lineage_history.build.code_uses import (
+    Access,
+    Import,
+    ModuleIndex,
+    Uses,
+    class_members,
+    container_entries,
+    index_module,
+    sibling_reads,
+    uses_of,
+)
+from lineage_history.build.expanders import narrow
 
 # Decorators that only attach metadata, by name: the fallback when the build cannot tell
 # what a decorator is (the build child recognizes Hamilton's `tag` subclasses by type).
@@ -52,122 +65,9 @@ def _strip_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
     return body
 
 
-@dataclass(frozen=True)
-class _Import:
-    module: str
-    level: int
-    attr: str | None  # None: the name is bound to the module itself
-
-
-@dataclass
-class _ModuleIndex:
-    """Module-level definitions of one source file, by the name they bind."""
-
-    tree: ast.Module
-    definitions: dict[str, list[_Definition]] = field(default_factory=dict)
-    assignments: dict[str, ast.stmt] = field(default_factory=dict)
-    imports: dict[str, _Import] = field(default_factory=dict)
-    star_imports: list[_Import] = field(default_factory=list)
-
-
-def _bind_imports(stmt: ast.Import | ast.ImportFrom, into: dict[str, _Import]) -> list[_Import]:
-    """Record what an import statement binds; returns its star imports."""
-    stars = []
-    if isinstance(stmt, ast.Import):
-        for alias in stmt.names:
-            if alias.asname:
-                into[alias.asname] = _Import(alias.name, 0, None)
-            else:
-                top = alias.name.split(".")[0]
-                into[top] = _Import(top, 0, None)
-        return stars
-    for alias in stmt.names:
-        target = _Import(stmt.module or "", stmt.level, alias.name)
-        if alias.name == "*":
-            stars.append(target)
-        else:
-            into[alias.asname or alias.name] = target
-    return stars
-
-
 @lru_cache(maxsize=512)
-def _index(source: str) -> _ModuleIndex:
-    index = _ModuleIndex(ast.parse(source))
-    for stmt in _flatten(index.tree.body):
-        if isinstance(stmt, _Definition):
-            index.definitions.setdefault(stmt.name, []).append(stmt)
-        elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            for target in targets:
-                for node in ast.walk(target):
-                    if isinstance(node, ast.Name):
-                        index.assignments[node.id] = stmt
-        elif isinstance(stmt, ast.Import | ast.ImportFrom):
-            index.star_imports.extend(_bind_imports(stmt, index.imports))
-    return index
-
-
-def _flatten(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Module-level statements, looking into `if`/`try` blocks (guarded imports)."""
-    out: list[ast.stmt] = []
-    for stmt in body:
-        if isinstance(stmt, ast.If | ast.Try):
-            nested = [*stmt.body, *stmt.orelse]
-            if isinstance(stmt, ast.Try):
-                nested += [s for handler in stmt.handlers for s in handler.body]
-                nested += stmt.finalbody
-            out.extend(_flatten(nested))
-        else:
-            out.append(stmt)
-    return out
-
-
-def _bound_locally(node: ast.AST) -> set[str]:
-    """Names a definition binds itself: parameters, assignments, nested definitions."""
-    bound: set[str] = set()
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.arg):
-            bound.add(inner.arg)
-        elif isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
-            bound.add(inner.id)
-        elif (isinstance(inner, _Definition) and inner is not node) or (
-            isinstance(inner, ast.ExceptHandler) and inner.name
-        ):
-            bound.add(inner.name)  # type: ignore[union-attr, arg-type]
-        elif isinstance(inner, ast.Import | ast.ImportFrom) and not isinstance(node, ast.Module):
-            for alias in inner.names:
-                bound.add((alias.asname or alias.name).split(".")[0])
-    return bound
-
-
-@dataclass(frozen=True)
-class _Uses:
-    """The module-level names a piece of code reads, and the attributes it reads on them."""
-
-    names: frozenset[str]
-    attributes: frozenset[tuple[str, str]]
-    local_imports: tuple[tuple[str, _Import], ...] = ()
-
-
-def _uses(node: ast.AST) -> _Uses:
-    local = _bound_locally(node) if isinstance(node, _Definition) else set()
-    local_imports: dict[str, _Import] = {}
-    if isinstance(node, _Definition):
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Import | ast.ImportFrom):
-                _bind_imports(inner, local_imports)
-    names = {
-        n.id
-        for n in ast.walk(node)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in local
-    }
-    names |= set(local_imports)
-    attributes = {
-        (n.value.id, n.attr)
-        for n in ast.walk(node)
-        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in names
-    }
-    return _Uses(frozenset(names), frozenset(attributes), tuple(sorted(local_imports.items())))
+def _index(source: str) -> ModuleIndex:
+    return index_module(source)
 
 
 @dataclass(frozen=True)
@@ -175,15 +75,22 @@ class _Part:
     """One definition or assignment as compared: its dump and what it uses."""
 
     dump: str
-    uses: _Uses
+    uses: Uses
 
 
 def _part(
-    node: ast.stmt, path: str, is_metadata: MetadataTest, *, anonymous: bool = False
+    node: ast.stmt,
+    path: str,
+    is_metadata: MetadataTest,
+    *,
+    anonymous: bool = False,
+    as_node: str | None = None,
 ) -> _Part:
     """Dump `node` without docstrings and metadata decorators (what those use is compared as
-    tags, not as code). The parsed module is shared, so it is edited in place and restored
-    rather than copied (a copy costs more than the dump)."""
+    tags, not as code); `as_node`: a function as the node of that name sees it (decorators
+    that generate several nodes narrowed to that node's entry). The parsed module is shared,
+    so it is edited in place and restored rather than copied (a copy costs more than the
+    dump)."""
     saved: list[tuple[_Definition, list[ast.stmt], list[ast.expr], str]] = []
     for inner in ast.walk(node):
         if isinstance(inner, _Definition):
@@ -191,9 +98,14 @@ def _part(
             inner.body = _strip_docstring(inner.body)
             inner.decorator_list = [d for d in inner.decorator_list if not is_metadata(path, d)]
     try:
+        if as_node is not None and isinstance(node, _FunctionDef):
+            narrowed = narrow(node.decorator_list, node.name, as_node)
+            node.decorator_list = narrowed.decorators
+            if not narrowed.keeps_body:
+                node.body = [ast.Pass()]
         if anonymous and isinstance(node, _Definition):
             node.name = "_"
-        return _Part(ast.dump(node, annotate_fields=False), _uses(node))
+        return _Part(ast.dump(node, annotate_fields=False), uses_of(node))
     finally:
         for inner, body, decorators, name in saved:
             inner.body, inner.decorator_list, inner.name = body, decorators, name
@@ -221,17 +133,23 @@ class Fingerprinter:
         self._resolved: dict[tuple[str, str, int], str | None] = {}
 
     def function(
-        self, path: str, name: str, first_line: int | None = None, bound_as: tuple[str, ...] = ()
+        self,
+        path: str,
+        name: str,
+        first_line: int | None = None,
+        bound_as: tuple[str, ...] = (),
+        node: str | None = None,
     ) -> str:
         """Fingerprint of the function `name` defined at `first_line` of `path`; its own name
         is left out so that a rename with an unchanged body is recognisable. A function made
-        by a factory also covers the factory and the module-level names `bound_as` it."""
+        by a factory also covers the factory and the module-level names `bound_as` it. `node`:
+        the node this is for, when the function generates several (see `expanders`)."""
         source = self._read(path)
         if source is None:
             raise LookupError(f"{path} is not a file of this build")
         index = _index(source)
         func = self._locate(index, name, first_line)
-        own = _part(func, path, self._is_metadata, anonymous=True)
+        own = _part(func, path, self._is_metadata, anonymous=True, as_node=node)
         parts: dict[str, str] = {}
         module_level = func in index.definitions.get(name, [])
         seen = {(path, name)} if module_level else set()
@@ -251,7 +169,7 @@ class Fingerprinter:
             self._resolved[key] = self._resolve(importer, module, level)
         return self._resolved[key]
 
-    def _locate(self, index: _ModuleIndex, name: str, first_line: int | None) -> _Definition:
+    def _locate(self, index: ModuleIndex, name: str, first_line: int | None) -> _Definition:
         candidates = [d for d in index.definitions.get(name, []) if isinstance(d, _FunctionDef)]
         if not candidates:  # not at module level: find the nested definition by its line
             candidates = [
@@ -263,7 +181,7 @@ class Fingerprinter:
             return candidates[-1]
         return min(candidates, key=lambda f: abs(_first_line(f) - first_line))
 
-    def _enclosing(self, index: _ModuleIndex, func: _Definition) -> _Definition | None:
+    def _enclosing(self, index: ModuleIndex, func: _Definition) -> _Definition | None:
         for definitions in index.definitions.values():
             for candidate in definitions:
                 if candidate is not func and any(n is func for n in ast.walk(candidate)):
@@ -271,13 +189,20 @@ class Fingerprinter:
         return None
 
     def _visit(
-        self, path: str, name: str, parts: dict[str, str], seen: set[tuple[str, str]]
+        self,
+        path: str,
+        name: str,
+        parts: dict[str, str],
+        seen: set[tuple[str, str]],
+        accesses: frozenset[Access] | None = None,
     ) -> str | None:
-        """Add the definition `name` of file `path` and what it uses; returns the file of a
+        """Add the definition `name` of file `path` and what it uses (only the attributes or
+        entries in `accesses`, when given and they can be told apart); returns the file of a
         module when `name` is bound to one (its attributes are followed by the caller)."""
-        if (path, name) in seen:
+        mark = (path, name if accesses is None else f"{name}{sorted(map(repr, accesses))}")
+        if (path, name) in seen or mark in seen:
             return None
-        seen.add((path, name))
+        seen.add(mark)
         source = self._read(path)
         if source is None:
             return None
@@ -285,28 +210,120 @@ class Fingerprinter:
             index = _index(source)
         except SyntaxError:
             return None
-        key = path + ":" + name
         if name in index.definitions:
             node: ast.stmt = index.definitions[name][-1]
         elif name in index.assignments:
             node = index.assignments[name]
         elif name in index.imports:
-            return self._visit_import(path, index.imports[name], parts, seen)
+            return self._visit_import(path, index.imports[name], parts, seen, accesses)
         else:
             for star in index.star_imports:
                 target = self._resolve_cached(path, star.module, star.level)
                 if target is not None:
-                    self._visit(target, name, parts, seen)
+                    self._visit(target, name, parts, seen, accesses)
             return None
-        part = self._memo.get(key)
-        if part is None:
-            part = self._memo[key] = _part(node, path, self._is_metadata)
-        parts[key] = part.dump
-        self._follow(path, index, part.uses, parts, seen)
+        if accesses and self._visit_narrowly(path, index, name, node, accesses, parts, seen):
+            return None
+        seen.add((path, name))
+        self._add(path, index, name, node, parts, seen)
         return None
 
+    def _add(
+        self,
+        path: str,
+        index: ModuleIndex,
+        key: str,
+        node: ast.stmt,
+        parts: dict[str, str],
+        seen: set[tuple[str, str]],
+        ignore: frozenset[str] = frozenset(),
+    ) -> Uses:
+        """Add one statement as part `path:key` and follow what it uses (but `ignore`)."""
+        memo_key = path + ":" + key
+        part = self._memo.get(memo_key)
+        if part is None:
+            part = self._memo[memo_key] = _part(node, path, self._is_metadata)
+        parts[memo_key] = part.dump
+        self._follow(path, index, part.uses.without(set(ignore)), parts, seen)
+        return part.uses
+
+    def _visit_narrowly(
+        self,
+        path: str,
+        index: ModuleIndex,
+        name: str,
+        node: ast.stmt,
+        accesses: frozenset[Access],
+        parts: dict[str, str],
+        seen: set[tuple[str, str]],
+    ) -> bool:
+        """Add only the read class attributes or container entries; False when they cannot be
+        told apart (the caller then adds the whole definition)."""
+        keys = {key for kind, key in accesses}
+        if isinstance(node, ast.ClassDef):
+            members = class_members(node)
+            if members is None or {kind for kind, _ in accesses} != {"attr"}:
+                return False
+            if not keys <= set(members):
+                return False
+            return self._add_members(path, index, node, members, keys, parts, seen)
+        if {kind for kind, _ in accesses} != {"key"}:
+            return False
+        entries = container_entries(node, keys)
+        if entries is None:
+            return False
+        for key, value in sorted(entries.items(), key=lambda item: repr(item[0])):
+            entry = f"{name}[{key!r}]"
+            if (path, entry) not in seen:
+                seen.add((path, entry))
+                self._add(path, index, entry, ast.Expr(value), parts, seen)
+        return True
+
+    def _add_members(
+        self,
+        path: str,
+        index: ModuleIndex,
+        cls: ast.ClassDef,
+        members: dict[str, ast.stmt],
+        wanted: set[object],
+        parts: dict[str, str],
+        seen: set[tuple[str, str]],
+    ) -> bool:
+        """Add the class attributes `wanted`, the siblings they read, and the class header
+        (bases, keywords, decorators) when it has one."""
+        if cls.bases or cls.keywords or cls.decorator_list:
+            header = ast.ClassDef(
+                name=cls.name,
+                bases=cls.bases,
+                keywords=cls.keywords,
+                body=[ast.Pass()],
+                decorator_list=cls.decorator_list,
+                type_params=[],
+            )
+            self._add(path, index, cls.name + "()", header, parts, seen)
+        queue = sorted(map(str, wanted))
+        while queue:
+            member = queue.pop()
+            if (path, f"{cls.name}.{member}") in seen:
+                continue
+            seen.add((path, f"{cls.name}.{member}"))
+            stmt = members[member]
+            siblings = sibling_reads(cls, stmt, members)
+            if siblings is None:  # a method that uses its class or instance as a whole
+                self._visit(path, cls.name, parts, seen)
+                return True
+            ignore = frozenset({*siblings, cls.name})
+            self._add(path, index, f"{cls.name}.{member}", stmt, parts, seen, ignore)
+            queue.extend(sorted(siblings))
+        return True
+
     def _visit_import(
-        self, path: str, bound: _Import, parts: dict[str, str], seen: set[tuple[str, str]]
+        self,
+        path: str,
+        bound: Import,
+        parts: dict[str, str],
+        seen: set[tuple[str, str]],
+        accesses: frozenset[Access] | None = None,
     ) -> str | None:
         if bound.attr is None:
             return self._resolve_cached(path, bound.module, bound.level)
@@ -316,14 +333,14 @@ class Fingerprinter:
             return submodule
         target = self._resolve_cached(path, bound.module, bound.level)
         if target is not None:
-            return self._visit(target, bound.attr, parts, seen)
+            return self._visit(target, bound.attr, parts, seen, accesses)
         return None
 
     def _follow(
         self,
         path: str,
-        index: _ModuleIndex,
-        uses: _Uses,
+        index: ModuleIndex,
+        uses: Uses,
         parts: dict[str, str],
         seen: set[tuple[str, str]],
     ) -> None:
@@ -332,7 +349,7 @@ class Fingerprinter:
             if name in local_imports:
                 module_file = self._visit_import(path, local_imports[name], parts, seen)
             else:
-                module_file = self._visit(path, name, parts, seen)
+                module_file = self._visit(path, name, parts, seen, uses.accesses(name))
             if module_file is not None:
                 for base, attr in sorted(uses.attributes):
                     if base == name:
