@@ -18,7 +18,8 @@ from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.repo.tree import FileEntry, Reads, Tree, glob
 
 # Bump when extraction changes what it records, so every commit is rebuilt once.
-EXTRACTOR_VERSION = "3"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text
+EXTRACTOR_VERSION = "4"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text;
+# 4: stand-ins as exception classes, own distribution metadata, column types of plugins
 
 
 @cache
