@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 
 from lineage_history.build.fingerprints import imported_top_level_names
 from lineage_history.build.pool import BuildRequest
+from lineage_history.build.project import ProjectMetadata, read_projects
 from lineage_history.dag.model import canonical_json, sha256_hex
 from lineage_history.definitions.imports import closure, import_root, search_path
 from lineage_history.definitions.toml_files import DagDefinition
@@ -46,6 +47,7 @@ class BuildPlan:
     search: tuple[str, ...]  # directories put first on the build's sys.path
     local_names: tuple[str, ...]  # top-level names that always come from the commit
     key: str
+    projects: tuple[ProjectMetadata, ...] = ()  # its distribution, its Python versions
 
 
 def plan(
@@ -67,6 +69,7 @@ def plan(
         files.update(glob(tree, pattern))
     entries = tuple(sorted(files.items()))
     modules = tuple((m, import_root(tree, m)[1]) for m in definition.modules)
+    projects = read_projects(tree.read_path, search)
     key = sha256_hex(
         canonical_json(
             {
@@ -77,10 +80,11 @@ def plan(
                 "modules": modules,
                 "search": search,
                 "local": seen.local_names,
+                "projects": [project.to_dict() for project in projects],
             }
         )
     )
-    return BuildPlan(definition, entries, modules, search, seen.local_names, key)
+    return BuildPlan(definition, entries, modules, search, seen.local_names, key, projects)
 
 
 class Planner:
@@ -148,4 +152,5 @@ def build_request(build_plan: BuildPlan, read_blob: Callable[[str], bytes]) -> B
         builder_options=definition.builder_options,
         preload=preload_names(build_plan, contents),
         forced_stand_ins=definition.stub,
+        projects=tuple(project.to_dict() for project in build_plan.projects),
     )
