@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from lineage_history.build.interpreter import syntax_error_hint
 from tests.fixtures import Repo, run_cli
 
 pytestmark = pytest.mark.skipif(
@@ -150,3 +151,20 @@ def test_python_312_accepts_what_the_hint_calls_newer_syntax(indexed: Repo) -> N
             text=True,
         )
         assert compiled.returncode == 0, compiled.stderr
+
+
+@pytest.mark.parametrize(
+    ("declared", "suggested"),
+    [(">=3.12", "python3.12"), ("==3.13.11", "python3.13"), (">=3.8,<3.11", "python3.10")],
+)
+def test_the_suggested_interpreter_is_the_nearest_the_commit_admits(
+    declared: str, suggested: str
+) -> None:
+    try:
+        compile("def f(:\n    pass\n", "m.py", "exec")
+    except SyntaxError as exc:
+        error = exc
+    projects = [{"requires_python": declared, "requires_python_in": "pyproject.toml"}]
+    hint = syntax_error_hint(error, projects)
+    assert hint.startswith(f": this commit requires Python {declared} (pyproject.toml)")
+    assert hint.endswith(f"{suggested} -m lineage_history index")

@@ -29,6 +29,7 @@ _NEWER_SYNTAX = (
     ),
 )
 _MINORS = range(6, 20)
+_PATCHES = range(40)  # `==3.13.11` admits 3.13, though not 3.13.0
 
 
 def newer_syntax(line: str) -> str | None:
@@ -42,8 +43,9 @@ def newer_syntax(line: str) -> str | None:
 def _matching_python(requires: SpecifierSet) -> str | None:
     """The `3.N` nearest the running Python that `requires` admits (a newer one first)."""
     running = sys.version_info.minor
-    newer = [m for m in _MINORS if m > running and requires.contains(f"3.{m}.0", True)]
-    older = [m for m in _MINORS if m < running and requires.contains(f"3.{m}.0", True)]
+    admitted = [m for m in _MINORS if any(requires.contains(f"3.{m}.{p}", True) for p in _PATCHES)]
+    newer = [m for m in admitted if m > running]
+    older = [m for m in admitted if m < running]
     if newer:
         return f"3.{newer[0]}"
     return f"3.{older[-1]}" if older else None
