@@ -14,11 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import Repo
+from tests.fixtures import Repo, count
 
 TOML = """
 [dags.main]
 modules = ["verpkg/pipeline.py"]
+
+[dags.plain]
+modules = ["plain/pipeline.py"]
+"""
+
+PLAIN = """
+def answer(question: str) -> int:
+    return 42
 """
 
 INIT = """
@@ -86,6 +94,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, dict[str, s
             "pyproject.toml": PYPROJECT.format(version="2.5.0"),
             "verpkg/__init__.py": INIT,
             "verpkg/pipeline.py": PIPELINE,
+            "plain/pipeline.py": PLAIN,
         },
     )
     shas["bumped"] = repo.commit("bump", {"pyproject.toml": PYPROJECT.format(version="2.6.0")})
@@ -102,7 +111,18 @@ def _at(repo: Repo, db: Path) -> tuple[str, ...]:
 def _tags(python: str, repo: Repo, db: Path, sha: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
     shown = subprocess.run(
-        [python, "-m", "lineage_history", "show", sha, "--format", "json", *_at(repo, db)],
+        [
+            python,
+            "-m",
+            "lineage_history",
+            "show",
+            sha,
+            "--dag",
+            "main",
+            "--format",
+            "json",
+            *_at(repo, db),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -188,3 +208,12 @@ def test_an_installed_copy_of_the_same_distribution_does_not_win(
             assert tags == {"version": version, "resources_version": version}, label
     finally:
         subprocess.run([str(venv), "-m", "pip", "uninstall", "-q", "-y", "verpkg"], check=True)
+
+
+def test_a_version_bump_rebuilds_only_what_can_read_it(project, tmp_path: Path) -> None:
+    repo, _ = project
+    db = tmp_path / "lineage.sqlite"
+    _index(sys.executable, repo, db)
+    builds = "SELECT count(DISTINCT build_id) FROM commit_dags WHERE dag = '{}'"
+    assert count(db, builds.format("main")) == len(EXPECTED)
+    assert count(db, builds.format("plain")) == 1  # nothing in its closure reads metadata

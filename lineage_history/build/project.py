@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from lineage_history.repo.tree import Tree
+
 try:
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
@@ -58,26 +60,39 @@ def project_directories(search: Sequence[str]) -> list[str]:
     return directories
 
 
-def read_projects(
-    read: Callable[[str], bytes | None], search: Sequence[str]
-) -> tuple[ProjectMetadata, ...]:
+def read_projects(tree: Tree, search: Sequence[str]) -> tuple[ProjectMetadata, ...]:
     """The projects declared next to the build's import roots, nearest root first."""
-    found = (read_project(read, directory) for directory in project_directories(search))
+    found = (read_project(tree, directory) for directory in project_directories(search))
     return tuple(project for project in found if project is not None)
 
 
-def read_project(read: Callable[[str], bytes | None], directory: str) -> ProjectMetadata | None:
+_PARSED: dict[tuple[str, str], dict[str, str | None]] = {}  # (file name, blob id) -> fields
+
+
+def _declared(tree: Tree, path: str) -> dict[str, str | None] | None:
+    """What one project file declares (parsed once per blob), None when it is absent."""
+    blob_id = tree.blob(path)
+    if blob_id is None:
+        return None
+    file = posixpath.basename(path)
+    fields = _PARSED.get((file, blob_id))
+    if fields is None:
+        text = tree.read(blob_id).decode("utf-8", "replace")
+        fields = _PARSED[(file, blob_id)] = _PARSERS[file](text)
+    return fields
+
+
+def read_project(tree: Tree, directory: str) -> ProjectMetadata | None:
     """The project one directory's files declare, or None when it has no project file."""
     fields: dict[str, str | None] = {}
     requires_in: str | None = None
     present = False
     for file in PROJECT_FILES:
         path = posixpath.join(directory, file) if directory else file
-        data = read(path)
-        if data is None:
+        declared = _declared(tree, path)
+        if declared is None:
             continue
         present = True
-        declared = _PARSERS[file](data.decode("utf-8", "replace"))
         for key, value in declared.items():
             if value is not None and fields.get(key) is None:
                 fields[key] = value
@@ -92,6 +107,16 @@ def read_project(read: Callable[[str], bytes | None], directory: str) -> Project
         requires_python=fields.get("requires_python"),
         requires_python_in=requires_in,
     )
+
+
+_READS_METADATA = re.compile(
+    rb"importlib[._]metadata|from\s+importlib\s+import\s+[^\n]*\bmetadata\b|pkg_resources"
+)
+
+
+def reads_metadata(source: bytes) -> bool:
+    """Whether Python source may read distribution metadata (its own version, say)."""
+    return _READS_METADATA.search(source) is not None
 
 
 def _text(value: Any) -> str | None:
