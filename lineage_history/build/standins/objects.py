@@ -164,6 +164,9 @@ class StandInBehaviour:
     def __repr__(self) -> str:
         return f"<stand-in {_qualified(type(self))}>"
 
+    def __reduce__(self) -> Any:  # copies are made as instances are, never by calling
+        return (_blank, (type(self), getattr(self, "args", ())), self.__dict__ or None)
+
     def __str__(self) -> str:
         if getattr(self, "args", None):  # raised with a message
             return str(self.args[0]) if len(self.args) == 1 else str(self.args)
@@ -173,6 +176,10 @@ class StandInBehaviour:
         return False
 
     __le__ = __gt__ = __ge__ = __lt__
+
+
+def _blank(cls: type, args: tuple[Any, ...]) -> Any:
+    return cls.__new__(cls, *args)
 
 
 def _derived(self: Any, *_: Any) -> Any:
