@@ -129,10 +129,11 @@ def isolate(root: Path, search: Sequence[str], local_names: Sequence[str]) -> li
 def own_distributions(root: Path, projects: Sequence[dict[str, Any]], local: Sequence[str]) -> None:
     """Make the commit's own distribution metadata the one `importlib.metadata` (and
     `pkg_resources`) find first: a package that reads its own version gets the commit's."""
-    if not projects:
+    named = [ProjectMetadata.from_dict(p) for p in projects if p.get("name")]
+    if not named:
         return
     directory = root.parent / "distributions"
-    write_distributions(directory, [ProjectMetadata.from_dict(p) for p in projects], local)
+    write_distributions(directory, named, local)
     sys.path.insert(0, str(directory))
     importlib.invalidate_caches()
     resources = sys.modules.get("pkg_resources")  # imported by the build server already
