@@ -27,6 +27,7 @@ from lineage_history.build.fingerprints import (
     metadata_by_name,
     source_fingerprint,
 )
+from lineage_history.build.project import ProjectMetadata, write_distributions
 from lineage_history.dag.model import ROLE_FUNCTION, ROLE_INPUT, Node
 from lineage_history.definitions.imports import PROTECTED, resolve_module, resolve_relative
 from lineage_history.repo.tree import DirectoryTree
@@ -123,6 +124,24 @@ def isolate(root: Path, search: Sequence[str], local_names: Sequence[str]) -> li
     sys.meta_path.append(_InstalledThenTree(roots))
     importlib.invalidate_caches()
     return roots
+
+
+def own_distributions(root: Path, projects: Sequence[dict[str, Any]], local: Sequence[str]) -> None:
+    """Make the commit's own distribution metadata the one `importlib.metadata` (and
+    `pkg_resources`) find first: a package that reads its own version gets the commit's."""
+    named = [ProjectMetadata.from_dict(p) for p in projects if p.get("name")]
+    if not named:
+        return
+    directory = root.parent / "distributions"
+    write_distributions(directory, named, local)
+    sys.path.insert(0, str(directory))
+    importlib.invalidate_caches()
+    resources = sys.modules.get("pkg_resources")  # imported by the build server already
+    if resources is not None:
+        try:
+            resources._initialize_master_working_set()  # type: ignore[attr-defined]
+        except Exception:
+            pass
 
 
 def import_modules(root: Path, modules: Sequence[tuple[str, str]]) -> list[ModuleType]:
@@ -295,6 +314,7 @@ def build_snapshot(request: dict[str, Any]) -> dict[str, Any]:
 
     root = Path(request["workdir"]).resolve()
     isolate(root, request["search"], request["local_names"])
+    own_distributions(root, request.get("projects") or (), request["local_names"])
     loaded = import_modules(root, [tuple(m) for m in request["modules"]])
     builder = driver.Builder().with_modules(*loaded)
     builder = builder.with_config(typed_config(request["config"], request["config_types"]))

@@ -5,13 +5,19 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePosixPath
 
 from lineage_history.build.fingerprints import imported_top_level_names
 from lineage_history.build.pool import BuildRequest
+from lineage_history.build.project import (
+    UNKNOWN_VERSION,
+    ProjectMetadata,
+    read_projects,
+    reads_metadata,
+)
 from lineage_history.dag.model import canonical_json, sha256_hex
 from lineage_history.definitions.imports import closure, import_root, search_path
 from lineage_history.definitions.toml_files import DagDefinition
@@ -19,7 +25,8 @@ from lineage_history.repo.tree import FileEntry, Reads, Tree, glob
 
 # Bump when extraction changes what it records, so every commit is rebuilt once.
 EXTRACTOR_VERSION = "4"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text;
-# 4: fingerprints of what a node uses (class attributes, dict entries, its decorator entry)
+# 4: fingerprints of what a node uses (class attributes, dict entries, its decorator entry);
+#    stand-ins as exception classes, own distribution metadata, column types of plugins
 
 
 @cache
@@ -46,6 +53,8 @@ class BuildPlan:
     search: tuple[str, ...]  # directories put first on the build's sys.path
     local_names: tuple[str, ...]  # top-level names that always come from the commit
     key: str
+    projects: tuple[ProjectMetadata, ...] = ()  # its distribution, its Python versions
+    reads_metadata: bool = False  # whether a file of the closure may read them
 
 
 def plan(
@@ -54,9 +63,18 @@ def plan(
     """The build plan of a DAG at a commit, or None when none of its modules exists yet.
 
     The key covers the closure's blobs, the definition, the environment variables passed to
-    builds and the versions of Hamilton, Python and the extractor: a change anywhere else in
-    the repository leaves it as it was.
+    builds, the versions of Hamilton, Python and the extractor, and what the commit's project
+    files declare that the build can see: a change anywhere else in the repository leaves it
+    as it was.
     """
+    found = _files_plan(tree, definition, passed_env)
+    return None if found is None else with_projects(tree, found)
+
+
+def _files_plan(
+    tree: Tree, definition: DagDefinition, passed_env: Mapping[str, str] | None
+) -> BuildPlan | None:
+    """The plan from the DAG's own files, before the project files are read."""
     present = [m for m in definition.modules if tree.blob(m) is not None]
     if not present:
         return None
@@ -80,7 +98,33 @@ def plan(
             }
         )
     )
-    return BuildPlan(definition, entries, modules, search, seen.local_names, key)
+    metadata = any(
+        _blob_reads_metadata(tree, blob) for path, blob in entries if path.endswith(".py")
+    )
+    return BuildPlan(definition, entries, modules, search, seen.local_names, key, (), metadata)
+
+
+def with_projects(tree: Tree, files_plan: BuildPlan) -> BuildPlan:
+    """The plan with the commit's project declarations, and their part in its key: the
+    Python versions always (they explain a failure), the distribution's name and version
+    only when the closure may read them (a version bump rebuilds nothing else)."""
+    projects = read_projects(tree, files_plan.search)
+    if not projects:
+        return files_plan
+    if not files_plan.reads_metadata:
+        projects = tuple(replace(p, name=None, version=UNKNOWN_VERSION) for p in projects)
+    keyed = {"files": files_plan.key, "projects": [p.to_dict() for p in projects]}
+    return replace(files_plan, projects=projects, key=sha256_hex(canonical_json(keyed)))
+
+
+_METADATA_READERS: dict[str, bool] = {}
+
+
+def _blob_reads_metadata(tree: Tree, blob_id: str) -> bool:
+    found = _METADATA_READERS.get(blob_id)
+    if found is None:
+        found = _METADATA_READERS[blob_id] = reads_metadata(tree.read(blob_id))
+    return found
 
 
 class Planner:
@@ -96,11 +140,12 @@ class Planner:
         digest = definition.digest
         memo = self._last.get(digest)
         if memo is not None and tree.still_holds(memo[0]):
-            return memo[1]
-        with tree.recording() as reads:
-            result = plan(tree, definition, self.passed_env)
-        self._last[digest] = (reads, result)
-        return result
+            result = memo[1]
+        else:
+            with tree.recording() as reads:
+                result = _files_plan(tree, definition, self.passed_env)
+            self._last[digest] = (reads, result)
+        return None if result is None else with_projects(tree, result)
 
 
 @cache
@@ -148,4 +193,5 @@ def build_request(build_plan: BuildPlan, read_blob: Callable[[str], bytes]) -> B
         builder_options=definition.builder_options,
         preload=preload_names(build_plan, contents),
         forced_stand_ins=definition.stub,
+        projects=tuple(project.to_dict() for project in build_plan.projects),
     )

@@ -53,6 +53,7 @@ class BuildRequest:
     builder_options: dict[str, bool] = field(default_factory=dict)
     preload: tuple[str, ...] = ()
     forced_stand_ins: tuple[str, ...] = ()  # packages to stand in for even when installed
+    projects: tuple[dict[str, Any], ...] = ()  # the commit's own project declarations
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class ExtractorPool:
                     "builder_options": request.builder_options,
                     "preload": list(request.preload),
                     "forced_stand_ins": list(request.forced_stand_ins),
+                    "projects": list(request.projects),
                     "timeout": self.timeout,
                     "memory_mb": self.memory_mb,
                     "result_path": str(workdir / "result.json"),

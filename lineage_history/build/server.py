@@ -20,6 +20,7 @@ import time
 import traceback
 from typing import Any
 
+from lineage_history.build.interpreter import syntax_error_hint
 from lineage_history.errors import describe_error
 
 _PR_SET_PDEATHSIG = 1
@@ -169,6 +170,7 @@ def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
             rel = os.path.relpath(user[-1].filename, request["workdir"])
             where = f" ({rel}, line {user[-1].lineno})"
         text = describe_error(exc) + where + _include_hint(exc, request["workdir"])
+        text += syntax_error_hint(exc, request.get("projects") or ())
         result = {"ok": False, "error": text}
     tmp_path = request["result_path"] + ".tmp"
     with open(tmp_path, "w", encoding="utf-8") as handle:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lineage_history.dag.graph import consumers_by_node
-from lineage_history.dag.model import Node, Snapshot, tag_text
+from lineage_history.dag.model import UNKNOWN_TYPE, Node, Snapshot, tag_text
 
 CHANGE_KINDS = ("code", "type", "dependencies", "tags", "doc", "role")
 # Changes that alter the data a node produces; `tags` and `doc` move no data.
@@ -111,9 +111,11 @@ def types_agree(
 ) -> bool:
     """Equal types, or a difference that only a stand-in makes: a side whose type names a
     module stubbed on that side cannot know the real type's text (`polars.DataFrame` as
-    written against `polars.dataframe.frame.DataFrame` as imported)."""
+    written against `polars.dataframe.frame.DataFrame` as imported), and a side whose type
+    is `unknown` knows nothing of it."""
     return (
         before == after
+        or UNKNOWN_TYPE in (before, after)
         or names_stubbed(before, before_stubbed)
         or names_stubbed(after, after_stubbed)
     )

@@ -10,6 +10,9 @@ from typing import Any
 
 ROLE_FUNCTION = "function"
 ROLE_INPUT = "input"
+# The type of a node whose real type a stand-in build cannot know (a column of a stand-in
+# dataframe no Hamilton plugin describes); never a change in a diff.
+UNKNOWN_TYPE = "unknown"
 
 TagValue = str | tuple[str, ...]
 

@@ -109,6 +109,7 @@ class _StopRequested:
         self.requested = threading.Event()
         self.indexer: Indexer | None = None
         self._previous: dict[int, Any] = {}
+        self._closed = False  # our output lost its reader
 
     def __enter__(self) -> _StopRequested:
         if threading.current_thread() is threading.main_thread():
@@ -117,10 +118,31 @@ class _StopRequested:
         return self
 
     def _handle(self, signum: int, _frame: Any) -> None:
-        self.notify(f"stopping ({signal.Signals(signum).name}) ...")
+        self.request()
+        with contextlib.suppress(OSError):  # the reader of our output may be gone too
+            self.notify(f"stopping ({signal.Signals(signum).name}) ...")
+
+    def request(self) -> None:
+        """Stop the running indexer (and a watch loop) as a signal does."""
         self.requested.set()
         if self.indexer is not None:
             self.indexer.cancel()
+
+    def unless_closed(self, write: Callable[..., None]) -> Callable[..., None]:
+        """`write` (a progress or message callback) that stops the run, as a signal does,
+        when its output has no reader any more (`index 2>&1 | head -1`) instead of raising
+        out of the indexer."""
+
+        def guarded(*args: Any) -> None:
+            if self.requested.is_set() and self._closed:
+                return
+            try:
+                write(*args)
+            except OSError:  # BrokenPipeError, EIO: nobody reads what we write
+                self._closed = True
+                self.request()
+
+        return guarded
 
     def __exit__(self, *exc_info: object) -> None:
         for signum, handler in self._previous.items():
@@ -142,6 +164,7 @@ def index_once(
     with contextlib.ExitStack() as stack:
         if stop is None:
             stop = stack.enter_context(_StopRequested(notify))
+        notify = stop.unless_closed(notify)
         stack.enter_context(index_lock(handle, notify))
         indexer = Indexer(
             handle.repo,
@@ -149,7 +172,7 @@ def index_once(
             handle.repository_id,
             options,
             work_root(handle.repo),
-            progress,
+            stop.unless_closed(progress) if progress is not None else None,
             notify,
         )
         stop.indexer = indexer
@@ -160,7 +183,10 @@ def index_once(
             try:
                 result = indexer.run()
             except BaseException as exc:
-                handle.store.finish_failed_run(run_id, exc)
+                if stop.requested.is_set():  # what the stop itself raised is no failure
+                    handle.store.finish_stopped_run(run_id, exc)
+                else:
+                    handle.store.finish_failed_run(run_id, exc)
                 raise
             finally:
                 stop.indexer = None

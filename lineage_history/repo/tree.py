@@ -206,8 +206,16 @@ class CommitTree(Tree):
         return self._read_object(blob_id)
 
     def _link_target(self, link_id: str) -> str:
-        return self._read_object(link_id).decode("utf-8", "surrogateescape")
+        target = _LINK_TARGETS.get(link_id)
+        if target is None:
+            target = self._read_object(link_id).decode("utf-8", "surrogateescape")
+            _LINK_TARGETS[link_id] = target
+        return target
 
+
+# Symlink texts by blob id (content-addressed, so the same in every repository): a path
+# through a symlinked directory is resolved at every commit.
+_LINK_TARGETS: dict[str, str] = {}
 
 _MODE_KINDS = {"40000": _DIR, "100644": _FILE, "100755": _FILE, "100664": _FILE, "120000": _LINK}
 

@@ -384,6 +384,11 @@ class Store:
                 .values(finished_at=time.time(), status=status, message=message, **counts)
             )
 
+    def finish_stopped_run(self, run_id: int, exc: BaseException) -> None:
+        """Mark a run interrupted that a stop (a signal, a closed output) ended with `exc`."""
+        with contextlib.suppress(SQLAlchemyError):
+            self.finish_run(run_id, "interrupted", {}, f"interrupted ({describe_error(exc)})")
+
     def finish_failed_run(self, run_id: int, exc: BaseException) -> None:
         """Mark a run failed with why, when the database still takes it (not when the disk is
         full)."""

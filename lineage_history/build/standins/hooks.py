@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lineage_history.build.standins import lenient_hamilton
+from lineage_history.build.standins import classes, lenient_hamilton
 from lineage_history.build.standins.objects import StandInModule, stand_in_class
 
 # The interpreter's own import functions, taken before the stand-ins' hooks replace them.
@@ -108,6 +108,7 @@ def install_stand_ins(workdir: str, forced: Iterable[str] = ()) -> StandIns:
     stand_ins = StandIns(os.path.realpath(workdir), tuple(sorted(set(forced))))
     builtins.__import__ = stand_ins.import_hook
     importlib.import_module = stand_ins.import_module
+    classes.install()
     lenient_hamilton.install(stand_ins)
     return stand_ins
 

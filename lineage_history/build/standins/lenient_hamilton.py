@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from lineage_history.build.standins.objects import StandInMeta, is_stand_in, stand_in_class
+from lineage_history.build.standins.column_types import column_stand_in
+from lineage_history.build.standins.objects import StandInMeta, is_stand_in
 
 
 class StandInRecord(Protocol):
@@ -55,23 +56,6 @@ def _origin(value: Any) -> Any:
 
 def _top(value: Any) -> str:
     return str(getattr(value, "__module__", "") or "").partition(".")[0]
-
-
-def column_stand_in(dataframe_type: Any) -> type:
-    """The column type of a stand-in dataframe: the library's registered column type's name
-    (`pandas.Series`, `polars.Series`) next to the dataframe's, else `Series`."""
-    from hamilton import registry
-
-    frame = _origin(dataframe_type)
-    column_name = "Series"
-    for type_map in registry.DF_TYPE_AND_COLUMN_TYPES.values():
-        real_frame = type_map.get(registry.DATAFRAME_TYPE)
-        real_column = type_map.get(registry.COLUMN_TYPE)
-        if real_column is not None and _top(real_frame) == _top(frame):
-            column_name = real_column.__name__
-            break
-    scope = frame.__qualname__.rpartition(".")[0]
-    return stand_in_class(frame.__module__, f"{scope}.{column_name}" if scope else column_name)
 
 
 def _patch_column_types() -> None:
