@@ -191,6 +191,9 @@ if READ == 1 and not isinstance(1, pd.DataFrame):
 TOML = """
 [dags.idioms]
 modules = ["app/idioms.py"]
+# Stand-ins whether or not the indexer's environment has these (PyYAML comes with the
+# OpenLineage client, for one).
+stub = ["flask", "pydantic", "tenacity", "yaml"]
 
 [dags.pandas_real]
 modules = ["app/pandas_idioms.py"]
