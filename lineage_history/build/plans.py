@@ -13,12 +13,13 @@ from pathlib import PurePosixPath
 from lineage_history.build.fingerprints import imported_top_level_names
 from lineage_history.build.pool import BuildRequest
 from lineage_history.dag.model import canonical_json, sha256_hex
-from lineage_history.definitions.imports import closure, import_root, search_path
+from lineage_history.definitions.imports import closure, module_names, search_path
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.repo.tree import FileEntry, Reads, Tree, glob
 
 # Bump when extraction changes what it records, so every commit is rebuilt once.
-EXTRACTOR_VERSION = "3"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text
+EXTRACTOR_VERSION = "4"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text;
+# 4: modules named as their driver imports them
 
 
 @cache
@@ -59,13 +60,13 @@ def plan(
     present = [m for m in definition.modules if tree.blob(m) is not None]
     if not present:
         return None
-    search = search_path(tree, definition.modules)
-    seen = closure(tree, definition.modules, search)
+    modules = module_names(tree, definition.modules, definition.import_names)
+    search = search_path(tree, modules)
+    seen = closure(tree, modules, search)
     files = dict(seen.files)
     for pattern in definition.include:
         files.update(glob(tree, pattern))
     entries = tuple(sorted(files.items()))
-    modules = tuple((m, import_root(tree, m)[1]) for m in definition.modules)
     key = sha256_hex(
         canonical_json(
             {

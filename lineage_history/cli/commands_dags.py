@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lineage_history.cli._common import DB, REPO, arg, command, echo, echo_json, output_format
+from lineage_history.cli._common import DB, REPO, arg, command, echo, echo_json, info, output_format
 
 
 @command(
@@ -22,6 +22,8 @@ def dags(
     from lineage_history.output import contract, tables
 
     listings = dags_at(repo, db, rev, config)
+    for warning in tables.dags_warnings(listings):
+        info(warning)
     if output_format == "json":
         echo_json(contract.dags_json(listings))
     else:

@@ -9,6 +9,7 @@ from typing import Any
 from lineage_history.definitions.static_names import (
     MAX_DEPTH,
     SELF,
+    ConfigFile,
     ModuleRef,
     Resolver,
     Scope,
@@ -18,6 +19,7 @@ from lineage_history.definitions.static_names import (
 __all__ = [
     "PARSER_VERSION",
     "SELF",
+    "ConfigFile",
     "DriverCall",
     "ModuleRef",
     "driver_calls",
@@ -25,7 +27,7 @@ __all__ = [
 ]
 
 # Bump when what `driver_calls` finds changes, so cached parse results are parsed again.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: config files
 
 BUILDERS = frozenset({"hamilton.driver.Builder", "hamilton.async_driver.Builder"})
 DRIVERS = frozenset(
@@ -46,6 +48,7 @@ class DriverCall:
     config: dict[str, Any] = field(default_factory=dict)
     config_literal: bool = True
     options: tuple[str, ...] = ()  # Builder methods / Driver keywords used, sorted
+    config_files: tuple[ConfigFile, ...] = ()  # files loaded into the config, in order
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class DriverCall:
             "config": self.config,
             "config_literal": self.config_literal,
             "options": list(self.options),
+            "config_files": [f.to_json() for f in self.config_files],
         }
 
     @classmethod
@@ -64,6 +68,7 @@ class DriverCall:
             config=data["config"],
             config_literal=data["config_literal"],
             options=tuple(data["options"]),
+            config_files=tuple(ConfigFile(*f) for f in data.get("config_files", ())),
         )
 
 
@@ -81,11 +86,13 @@ class _Found:
     config: dict[str, Any] = field(default_factory=dict)
     config_literal: bool = True
     options: set[str] = field(default_factory=set)
+    config_files: list[ConfigFile] = field(default_factory=list)
 
     def add_config(self, resolver: Resolver, expr: ast.expr) -> None:
-        literal, complete = resolver.config_of(expr)
+        literal, complete, files = resolver.config_of(expr)
         self.config.update(literal)
         self.config_literal = self.config_literal and complete
+        self.config_files.extend(f for f in files if f not in self.config_files)
 
 
 class _CallFinder(ast.NodeVisitor):
@@ -124,6 +131,7 @@ class _CallFinder(ast.NodeVisitor):
                     dict(sorted(found.config.items())),
                     found.config_literal,
                     tuple(sorted(found.options)),
+                    tuple(found.config_files),
                 )
                 self.calls.append(call)
         self.generic_visit(node)

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineage_history.definitions.static_paths import ConfigFile, ConfigFiles
+
 MAX_DEPTH = 8  # how far names are followed through assignments
 
 
@@ -25,6 +27,10 @@ class ModuleRef:
 
 
 SELF = ModuleRef("", 0)
+
+
+# (literal values, whether they are all of it, the files loaded into it)
+Config = tuple[dict[str, Any], bool, tuple[ConfigFile, ...]]
 IMPORT_MODULE = ModuleRef("importlib.import_module")
 
 
@@ -108,6 +114,10 @@ def scope_of(body: list[ast.stmt], parent: Scope | None) -> Scope:
                 bind(statement.target.id, statement.value)
         elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             scope.statement_calls.append((line, statement.value))
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            for item in statement.items:  # `with open(path) as handle:`
+                if isinstance(item.optional_vars, ast.Name):
+                    bind(item.optional_vars.id, item.context_expr)
     return scope
 
 
@@ -206,33 +216,38 @@ class Resolver:
             return value
         return None
 
-    def config_of(self, expr: ast.expr, depth: int = 0) -> tuple[dict[str, Any], bool]:
-        """The literal part of a config (a dict display, `dict(...)`, or a name bound to one)
-        and whether that is all of it: `{"mode": "online", "client": client}` gives
-        `({"mode": "online"}, False)`, so the `@config.when` switches it names still apply."""
+    def config_of(self, expr: ast.expr, depth: int = 0) -> Config:
+        """The literal part of a config (a dict display, `dict(...)`, a file loaded with
+        `json`, `yaml` or `tomllib`, or a name bound to one of those) and whether that is all
+        of it: `{"mode": "online", "client": client}` gives `({"mode": "online"}, False)`, so
+        the `@config.when` switches it names still apply."""
         if depth > MAX_DEPTH:
-            return {}, False
+            return {}, False, ()
         if isinstance(expr, ast.Name):
             bound = self.scope.lookup(expr.id, expr.lineno)
             if not isinstance(bound, ast.expr):
-                return {}, False
+                return {}, False, ()
             return self.config_of(bound, depth + 1)
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
             if expr.func.id != "dict" or self.scope.lookup("dict", expr.lineno) is not None:
-                return {}, False
+                return {}, False, ()
             merged: dict[str, Any] = {}
-            complete = len(expr.args) <= 1
+            complete, files = len(expr.args) <= 1, ()
             if len(expr.args) == 1:
-                merged, complete = self.config_of(expr.args[0], depth + 1)
+                merged, complete, files = self.config_of(expr.args[0], depth + 1)
             pairs = [(k.arg, k.value) for k in expr.keywords]
-            return _literal_entries(merged, pairs, complete)
+            return (*_literal_entries(merged, pairs, complete), files)
         if isinstance(expr, ast.Dict):
             pairs = [
                 (k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None, v)
                 for k, v in zip(expr.keys, expr.values, strict=True)
             ]
-            return _literal_entries({}, pairs, True)
-        return {}, False
+            return (*_literal_entries({}, pairs, True), ())
+        if isinstance(expr, ast.Call):
+            loaded = ConfigFiles(self).loaded(expr, depth + 1)
+            if loaded is not None:
+                return {}, True, (loaded,)
+        return {}, False, ()
 
 
 def _literal_entries(

@@ -48,6 +48,13 @@ class DagDefinition:
     allow_module_overrides: bool = False
     dynamic_execution: bool = False
     stub: tuple[str, ...] = ()  # packages the DAG's own imports always get stand-ins for
+    # Discovered DAGs: the dotted name the driver imports each module by (aligned with
+    # `modules`); a defined DAG's names come from its `__init__.py` files.
+    import_names: tuple[str, ...] = ()
+    # Files the driver reads its config from: (path, blob id), part of what is built.
+    config_files: tuple[tuple[str, str], ...] = ()
+    # What a reader should know about how this DAG was found (not part of what is built).
+    notes: tuple[str, ...] = field(default=(), compare=False)
     # Where it was found (`path:line` of a driver call, or the config file) and whether its
     # config was a literal there; neither is part of what is built.
     source: str = field(default="", compare=False)
@@ -70,6 +77,10 @@ class DagDefinition:
             body["dynamic_execution"] = True
         if self.stub:
             body["stub"] = list(self.stub)
+        if self.import_names:
+            body["import_names"] = list(self.import_names)
+        if self.config_files:
+            body["config_files"] = [list(pair) for pair in self.config_files]
         return body
 
     @property
@@ -123,7 +134,7 @@ def _definition(name: str, table: Any, source: str) -> DagDefinition:
     )
     preload = _string_list(table.get("preload", []), where + ".preload")
     types: list[tuple[str, str]] = []
-    plain = _json_safe(config, "", types)
+    plain = json_safe(config, "", types)
     options = {}
     for option in ("allow_module_overrides", "dynamic_execution"):
         value = table.get(option, False)
@@ -142,12 +153,12 @@ def _definition(name: str, table: Any, source: str) -> DagDefinition:
     )
 
 
-def _json_safe(value: Any, path: str, types: list[tuple[str, str]]) -> Any:
+def json_safe(value: Any, path: str, types: list[tuple[str, str]]) -> Any:
     """A TOML value as JSON: dates and times become ISO text, their types noted by path."""
     if isinstance(value, dict):
-        return {k: _json_safe(v, f"{path}.{k}" if path else k, types) for k, v in value.items()}
+        return {k: json_safe(v, f"{path}.{k}" if path else k, types) for k, v in value.items()}
     if isinstance(value, list):
-        return [_json_safe(v, f"{path}[{i}]", types) for i, v in enumerate(value)]
+        return [json_safe(v, f"{path}[{i}]", types) for i, v in enumerate(value)]
     for kind, name in _TEMPORAL.items():
         if type(value) is kind:
             types.append((path, name))
@@ -203,12 +214,33 @@ def load_override(path: str) -> Definitions:
     return definitions
 
 
-def defined_at_commit(read_file: Callable[[str], bytes | None]) -> Definitions | None:
-    """The definitions a commit's own files give (first match wins), or None without any."""
+def _broken_pyproject(data: bytes) -> str | None:
+    """Why a commit's `pyproject.toml` cannot be read at all, or None when it can: such a
+    file is the project's business, so it only sends the commit on to discovery."""
+    try:
+        tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return f"{PYPROJECT} is not UTF-8 text"
+    except tomllib.TOMLDecodeError as exc:
+        return f"{PYPROJECT} is not valid TOML ({exc})"
+    return None
+
+
+def defined_at_commit(
+    read_file: Callable[[str], bytes | None], notes: list[str] | None = None
+) -> Definitions | None:
+    """The definitions a commit's own files give (first match wins), or None without any.
+    A `pyproject.toml` that is not TOML defines nothing: why is added to `notes`."""
     for filename, in_pyproject in ((OWN_FILE, False), (PYPROJECT, True)):
         data = read_file(filename)
         if data is None:
             continue
+        if in_pyproject:
+            broken = _broken_pyproject(data)
+            if broken is not None:
+                if notes is not None:
+                    notes.append(f"{broken}: its [tool.lineage-history] is not read")
+                continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
