@@ -135,7 +135,10 @@ def test_toml_and_yaml_config_files(tmp_path: Path) -> None:
         )
         .replace("json.load", "tomllib.load")
     )
-    yaml_driver = 'import yaml\nfrom hamilton import driver\nimport functions\n\ndr = driver.Driver(yaml.safe_load(open("config.yaml")), functions)\n'
+    yaml_driver = (
+        "import yaml\nfrom hamilton import driver\nimport functions\n\n"
+        'dr = driver.Driver(yaml.safe_load(open("config.yaml")), functions)\n'
+    )
     repo = Repo(tmp_path / "formats")
     repo.commit(
         "two drivers",

@@ -10,7 +10,7 @@ import json
 import posixpath
 import sys
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from lineage_history.definitions.config_files import load_config_files
@@ -215,7 +215,13 @@ def _read_calls(tree: Tree, blob: str, *, notebook: bool) -> Calls:
         data = tree.read(blob)
     except Exception:
         return ()  # a notebook whose blob cannot be read (too large for a partial mirror)
-    return tuple(driver_calls(notebook_source(data))) if mentions_driver(data) else ()
+    if not mentions_driver(data):
+        return ()
+    source, origins = notebook_source(data)
+    return tuple(
+        replace(call, cell=origins[call.line - 1][0], line=origins[call.line - 1][1])
+        for call in driver_calls(source)
+    )
 
 
 Dependencies = tuple[tuple[str, str | None], ...]  # (directory, its tree id when resolved)
@@ -297,7 +303,7 @@ def _definition(
         import_names=tuple(modules.values()),
         config_files=tuple(loaded.files),
         notes=tuple(loaded.notes),
-        source=f"{script}:{call.line}",
+        source=f"{script}:{call.place}",
         config_literal=call.config_literal and loaded.complete,
     )
 

@@ -49,6 +49,12 @@ class DriverCall:
     config_literal: bool = True
     options: tuple[str, ...] = ()  # Builder methods / Driver keywords used, sorted
     config_files: tuple[ConfigFile, ...] = ()  # files loaded into the config, in order
+    cell: int = 0  # in a notebook: the cell of `line` (1-based); 0 in a script
+
+    @property
+    def place(self) -> str:
+        """Where the call is in its file: `12`, or `cell 4, line 3` in a notebook."""
+        return f"cell {self.cell}, line {self.line}" if self.cell else str(self.line)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +64,7 @@ class DriverCall:
             "config_literal": self.config_literal,
             "options": list(self.options),
             "config_files": [f.to_json() for f in self.config_files],
+            "cell": self.cell,
         }
 
     @classmethod
@@ -69,6 +76,7 @@ class DriverCall:
             config_literal=data["config_literal"],
             options=tuple(data["options"]),
             config_files=tuple(ConfigFile(*f) for f in data.get("config_files", ())),
+            cell=data.get("cell", 0),
         )
 
 

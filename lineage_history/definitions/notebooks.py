@@ -37,20 +37,23 @@ def _parses(lines: list[str]) -> bool:
     return True
 
 
-def notebook_source(data: bytes) -> str:
+def notebook_source(data: bytes) -> tuple[str, list[tuple[int, int]]]:
     """The notebook's code cells joined into one script (cells that do not parse left out,
-    so that one broken cell hides only itself); "" when it is not a notebook."""
+    so that one broken cell hides only itself), and for each of its lines (1-based, at index
+    line - 1) the cell (1-based, markdown cells counted) and line in the cell it comes from;
+    ("", []) when it is not a notebook."""
     try:
         document = json.loads(data)
     except (ValueError, RecursionError):
-        return ""
+        return "", []
     cells = document.get("cells") if isinstance(document, dict) else None
     if not isinstance(cells, list):
-        return ""
+        return "", []
     kept: list[str] = []
-    for cell in cells:
+    origins: list[tuple[int, int]] = []
+    for number, cell in enumerate(cells, start=1):
         lines = _cell_lines(cell)
         if lines is not None and _parses(lines):
-            kept.extend(lines)
-            kept.append("")
-    return "\n".join(kept)
+            kept.extend([*lines, ""])
+            origins.extend((number, line) for line in range(1, len(lines) + 2))
+    return "\n".join(kept), origins
