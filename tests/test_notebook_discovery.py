@@ -88,3 +88,54 @@ def test_a_notebook_driver_is_a_dag_named_after_the_notebook(tmp_path: Path) -> 
     real = hamilton_on_checkout(repo.path, sha, ["functions"], ["tutorials"], {"seed": 1})
     assert dependencies(repo.nodes("HEAD", "tutorials/intro")) == real
     assert set(repo.nodes("HEAD", "tutorials/intro#2")) == {"tripled", "seed"}
+
+
+CELL_MODULE = """
+from hamilton.function_modifiers import config
+
+
+def spend(seed: int) -> int:
+    return seed * 10
+
+
+@config.when(region="eu")
+def tax__eu(spend: int) -> float:
+    return spend * 0.2
+"""
+WRITING = notebook(
+    ("code", "%load_ext hamilton.plugins.jupyter_magic\nfrom hamilton import driver"),
+    ("code", "%%writefile spend_funcs.py\n" + CELL_MODULE),
+    ("code", "%aimport spend_funcs\ndr = driver.Builder().with_modules(spend_funcs).build()"),
+    ("code", "settings = {'region': 'eu'}"),
+    ("code", "%%cell_to_module taxes -c settings --display\n" + CELL_MODULE),
+)
+
+
+def test_modules_written_by_notebook_cells_are_built(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "written")
+    repo.commit("a notebook that writes its modules", {"lab/explore.ipynb": WRITING})
+    listed = repo.cli("dags", "--format", "json")
+    assert [(d["name"], d["modules"], d["config"], d["source"]) for d in listed] == [
+        ("lab/explore", ["lab/spend_funcs.py"], {}, "lab/explore.ipynb:cell 3, line 2"),
+        ("lab/explore#2", ["lab/taxes.py"], {"region": "eu"}, "lab/explore.ipynb:cell 5, line 1"),
+    ]
+    repo.index()
+    assert repo.cli("dags", "--format", "json")[1]["status"] == "ok"
+
+    # What Hamilton builds from the cells' text written as files, as the notebook does.
+    truth = Repo(tmp_path / "truth")
+    sha = truth.commit("as files", {"spend_funcs.py": CELL_MODULE, "taxes.py": CELL_MODULE})
+    plain = hamilton_on_checkout(truth.path, sha, ["spend_funcs"], [""])
+    assert dependencies(repo.nodes("HEAD", "lab/explore")) == plain
+    eu = hamilton_on_checkout(truth.path, sha, ["taxes"], [""], {"region": "eu"})
+    assert dependencies(repo.nodes("HEAD", "lab/explore#2")) == eu
+    assert repo.nodes("HEAD", "lab/explore#2")["tax"]["tags"]["module"] == "taxes"
+
+    # Editing the cell is a change of the DAG at that commit.
+    edited = WRITING.replace("seed * 10", "seed * 10 + bonus")
+    repo.commit(
+        "a bonus", {"lab/explore.ipynb": edited.replace("seed: int", "seed: int, bonus: int")}
+    )
+    repo.index()
+    diff = repo.diff("HEAD~1", "HEAD", "lab/explore")
+    assert [node["name"] for node in diff["nodes"]["added"]] == ["bonus"]

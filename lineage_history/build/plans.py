@@ -14,6 +14,7 @@ from lineage_history.build.fingerprints import imported_top_level_names
 from lineage_history.build.pool import BuildRequest
 from lineage_history.dag.model import canonical_json, sha256_hex
 from lineage_history.definitions.imports import closure, module_names, search_path
+from lineage_history.definitions.notebooks import read_file_id
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.repo.tree import FileEntry, Reads, Tree, glob
 
@@ -57,13 +58,14 @@ def plan(
     builds and the versions of Hamilton, Python and the extractor: a change anywhere else in
     the repository leaves it as it was.
     """
-    present = [m for m in definition.modules if tree.blob(m) is not None]
+    written = {path: file_id for path, file_id in definition.written_files}
+    present = [m for m in definition.modules if m in written or tree.blob(m) is not None]
     if not present:
         return None
     modules = module_names(tree, definition.modules, definition.import_names)
     search = search_path(tree, modules)
-    seen = closure(tree, modules, search)
-    files = dict(seen.files)
+    seen = closure(tree, modules, search, written)
+    files = {**seen.files, **written}
     for pattern in definition.include:
         files.update(glob(tree, pattern))
     entries = tuple(sorted(files.items()))
@@ -136,7 +138,7 @@ def preload_names(build_plan: BuildPlan, files: dict[str, tuple[str, bytes]]) ->
 
 def build_request(build_plan: BuildPlan, read_blob: Callable[[str], bytes]) -> BuildRequest:
     """What the build child needs for a plan: the files' contents and how to import them."""
-    contents = {path: (blob, read_blob(blob)) for path, blob in build_plan.files}
+    contents = {path: (blob, read_file_id(read_blob, blob)) for path, blob in build_plan.files}
     definition = build_plan.definition
     return BuildRequest(
         files=tuple((path, content) for path, (_, content) in contents.items()),

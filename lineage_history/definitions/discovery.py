@@ -28,9 +28,14 @@ from lineage_history.definitions.imports import (
     resolve_relative,
     script_search_path,
 )
-from lineage_history.definitions.notebooks import NOTEBOOK_SUFFIX, notebook_source
+from lineage_history.definitions.notebooks import (
+    NOTEBOOK_SUFFIX,
+    cell_file_id,
+    cell_modules,
+    notebook_source,
+)
 from lineage_history.definitions.toml_files import DagDefinition
-from lineage_history.repo.tree import Tree
+from lineage_history.repo.tree import Tree, normalize
 
 Calls = tuple[DriverCall, ...]
 # (path relative to the scanned directory, parse key: the blob id, `ipynb:` + blob id for a
@@ -233,9 +238,34 @@ def _still_valid(tree: Tree, dependencies: Dependencies) -> bool:
     return all(tree_id is not None and tree.tree_id(d) == tree_id for d, tree_id in dependencies)
 
 
-def _module(tree: Tree, script: str, ref: ModuleRef, looked: set[str]) -> tuple[str, str] | None:
+Written = dict[str, tuple[str, str]]  # module name -> (path, file id) of notebook cells
+
+
+def _written(tree: Tree, script: str) -> Written:
+    """The modules a notebook's cells write into its folder (none for a script)."""
+    blob = tree.blob(script) if script.endswith(NOTEBOOK_SUFFIX) else None
+    if blob is None:
+        return {}
+    try:
+        modules = cell_modules(tree.read(blob))
+    except Exception:
+        return {}  # unreadable: its driver calls were not read either
+    folder = posixpath.dirname(script)
+    found = {}
+    for name, module in modules.items():
+        path = normalize(posixpath.join(folder, module.path))
+        if not path.startswith(".."):
+            found[name] = (path, cell_file_id(blob, module.cell))
+    return found
+
+
+def _module(
+    tree: Tree, script: str, ref: ModuleRef, looked: set[str], written: Written
+) -> tuple[str, str] | None:
     """The file a module reference names and the dotted name the driver imports it by (the
     one Hamilton records as the `module` tag), noting the directories the answer depends on."""
+    if not ref.level and ref.dotted in written:
+        return written[ref.dotted][0], ref.dotted
     if ref == SELF:  # run as `python script.py` it is `__main__`; imported, it is its stem
         if script.endswith(NOTEBOOK_SUFFIX):
             return None  # a notebook's own functions are no module file to build
@@ -267,16 +297,20 @@ def _script_definitions(
     base = posixpath.splitext(script)[0]
     looked: set[str] = set()
     definitions: list[DagDefinition] = []
+    written = _written(tree, script) if calls else {}
+    cell_files = tuple(sorted(set(written.values())))
     for call in calls:
         modules: dict[str, str] = {}  # path -> dotted name
         for ref in call.modules:
-            found = _module(tree, script, ref, looked)
+            found = _module(tree, script, ref, looked, written)
             if found is not None and found[0] not in modules:
                 modules[found[0]] = found[1]
         if not modules:
             continue  # modules we cannot name, or not the repository's own
         name = base if not definitions else f"{base}#{len(definitions) + 1}"
         candidate = _definition(tree, name, script, call, modules, looked)
+        if any(written.get(dotted, ("",))[0] == path for path, dotted in modules.items()):
+            candidate = replace(candidate, written_files=cell_files)
         if not any(_same_dag(candidate, seen) for seen in definitions):
             definitions.append(candidate)
     dependencies = tuple((d, tree.tree_id(d)) for d in sorted(looked))

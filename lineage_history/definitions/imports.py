@@ -9,10 +9,11 @@ import keyword
 import os
 import posixpath
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from lineage_history.definitions.notebooks import read_file_id
 from lineage_history.repo.tree import Tree, normalize
 
 # Never taken from the repository: the builder itself runs on the installed copies (a
@@ -50,10 +51,10 @@ def import_refs(source: bytes) -> tuple[ImportRef, ...]:
 
 
 def import_refs_of_blob(tree: Tree, blob_id: str) -> tuple[ImportRef, ...]:
-    """`import_refs` of a blob, parsed once per blob id in this process."""
+    """`import_refs` of a blob (or notebook cell), parsed once per id in this process."""
     refs = _REFS_BY_BLOB.get(blob_id)
     if refs is None:
-        refs = import_refs(tree.read(blob_id))
+        refs = import_refs(read_file_id(tree.read, blob_id))
         _REFS_BY_BLOB[blob_id] = refs
     return refs
 
@@ -257,9 +258,16 @@ class Closure:
     local_names: tuple[str, ...]
 
 
-def closure(tree: Tree, modules: Sequence[tuple[str, str]], search: Sequence[str]) -> Closure:
+def closure(
+    tree: Tree,
+    modules: Sequence[tuple[str, str]],
+    search: Sequence[str],
+    written: Mapping[str, str] | None = None,
+) -> Closure:
     """The DAG modules (path, dotted name) and every repository module they import,
-    transitively, with the `__init__.py` of each package on the way."""
+    transitively, with the `__init__.py` of each package on the way. `written`: files that
+    the driver writes before it builds (a notebook's `%%writefile` cells), path -> file id."""
+    written = written or {}
     files: dict[str, str] = {}
     names = {dotted.split(".")[0] for _, dotted in modules}
     pending = [path for path, _ in modules]
@@ -267,7 +275,7 @@ def closure(tree: Tree, modules: Sequence[tuple[str, str]], search: Sequence[str
         path = normalize(pending.pop())
         if path in files:
             continue
-        blob_id = tree.blob(path)
+        blob_id = written.get(path) or tree.blob(path)
         if blob_id is None:
             continue
         files[path] = blob_id

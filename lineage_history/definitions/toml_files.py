@@ -53,6 +53,9 @@ class DagDefinition:
     import_names: tuple[str, ...] = ()
     # Files the driver reads its config from: (path, blob id), part of what is built.
     config_files: tuple[tuple[str, str], ...] = ()
+    # Module files a notebook's cells write (`%%writefile`, `%%cell_to_module`): (path, id
+    # from `notebooks.cell_file_id`), put in the build over the commit's files.
+    written_files: tuple[tuple[str, str], ...] = ()
     # What a reader should know about how this DAG was found (not part of what is built).
     notes: tuple[str, ...] = field(default=(), compare=False)
     # Where it was found (`path:line` of a driver call, or the config file) and whether its
@@ -81,6 +84,8 @@ class DagDefinition:
             body["import_names"] = list(self.import_names)
         if self.config_files:
             body["config_files"] = [list(pair) for pair in self.config_files]
+        if self.written_files:
+            body["written_files"] = [list(pair) for pair in self.written_files]
         return body
 
     @property
