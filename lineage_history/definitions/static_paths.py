@@ -6,10 +6,16 @@ from __future__ import annotations
 import ast
 import posixpath
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from lineage_history.definitions.static_names import Resolver
+
+class Resolver(Protocol):
+    """What names mean in the script's scope (`static_names.Resolver`)."""
+
+    scope: Any  # has `lookup(name, line)`
+
+    def qualname(self, expr: ast.expr, depth: int = 0) -> Any: ...
+
 
 _DEPTH = 8
 
