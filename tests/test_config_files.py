@@ -163,3 +163,40 @@ def test_toml_and_yaml_config_files(tmp_path: Path) -> None:
         ]
         result = repo.cli("dags")
         assert "PyYAML is not installed" in result.stderr
+
+
+def test_a_helper_that_loads_the_config_file_named_by_a_command_line_default() -> None:
+    source = """
+import json
+import os
+
+import click
+from hamilton import driver
+import functions
+
+BASE = os.path.join(os.path.dirname(__file__), "config")
+
+
+def _load_config(name):
+    if name is None:
+        return {}
+    with open(os.path.join(BASE, name + ".json")) as handle:
+        return json.load(handle)
+
+
+@click.command()
+@click.option("--config", required=False, default="config")
+def run(config: str = None):
+    loaded = _load_config(config)
+    dr = driver.Builder().with_config(loaded).with_modules(functions).build()
+
+
+def load_settings():
+    return json.load(open("settings.json"))
+
+
+dr = driver.Driver(load_settings(), functions)
+"""
+    first, second = driver_calls(source)
+    assert first.config_files == (ConfigFile("config/config.json", "script", "json"),)
+    assert second.config_files == (ConfigFile("settings.json", "cwd", "json"),)

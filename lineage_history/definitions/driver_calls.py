@@ -13,6 +13,8 @@ from lineage_history.definitions.static_names import (
     ModuleRef,
     Resolver,
     Scope,
+    cli_defaults,
+    function_scope,
     scope_of,
 )
 
@@ -27,7 +29,7 @@ __all__ = [
 ]
 
 # Bump when what `driver_calls` finds changes, so cached parse results are parsed again.
-PARSER_VERSION = "2"  # 2: config files
+PARSER_VERSION = "3"  # 2: config files; 3: helper functions, command-line defaults
 
 BUILDERS = frozenset({"hamilton.driver.Builder", "hamilton.async_driver.Builder"})
 DRIVERS = frozenset(
@@ -112,13 +114,7 @@ class _CallFinder(ast.NodeVisitor):
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         outer = self.resolver
-        body = node.body if isinstance(node.body, list) else []
-        scope = scope_of(body, outer.scope)
-        arguments = node.args
-        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-        every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
-        for argument in every:  # parameters hide outer names; their values are unknown
-            scope.bindings.setdefault(argument.arg, []).insert(0, (0, ast.Constant(None)))
+        scope = function_scope(node, outer.scope, cli_defaults(node, outer))
         self.resolver = Resolver(scope)
         self.generic_visit(node)
         self.resolver = outer

@@ -17,7 +17,7 @@ class Resolver(Protocol):
     def qualname(self, expr: ast.expr, depth: int = 0) -> Any: ...
 
 
-_DEPTH = 8
+_DEPTH = 32  # nesting of path expressions and names followed
 
 # loader function -> the format of the file it reads
 LOADERS = {
@@ -113,11 +113,30 @@ class ConfigFiles:
             bound = self._bound(expr)
             return None if bound is None else self.path_of(bound, depth + 1)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
-            return _joined(self.path_of(expr.left, depth + 1), [expr.right])
+            return _joined(self.path_of(expr.left, depth + 1), [self.text_of(expr.right, depth)])
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):  # "config" + ".json"
+            left, right = self.path_of(expr.left, depth + 1), self.text_of(expr.right, depth)
+            if left is None or left[0] == _FILE or right is None or "/" in right:
+                return None
+            return (left[0], left[1] + right)
         if isinstance(expr, ast.Attribute) and expr.attr == "parent":
             return _parent(self.path_of(expr.value, depth + 1))
         if isinstance(expr, ast.Call):
             return self._path_call(expr, depth)
+        return None
+
+    def text_of(self, expr: ast.expr, depth: int) -> str | None:
+        """A string made of literals: `"config"`, `name + ".json"`, a name bound to one."""
+        if depth > _DEPTH:
+            return None
+        if isinstance(expr, ast.Constant):
+            return expr.value if isinstance(expr.value, str) else None
+        if isinstance(expr, ast.Name):
+            bound = self._bound(expr)
+            return None if bound is None else self.text_of(bound, depth + 1)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left, right = self.text_of(expr.left, depth + 1), self.text_of(expr.right, depth + 1)
+            return None if left is None or right is None else left + right
         return None
 
     def _path_call(self, call: ast.Call, depth: int) -> Place | None:
@@ -127,7 +146,8 @@ class ConfigFiles:
             if method in _SAME_PATH_METHODS and not call.args:
                 return self.path_of(function.value, depth + 1)
             if method == "joinpath":
-                return _joined(self.path_of(function.value, depth + 1), call.args)
+                texts = [self.text_of(part, depth) for part in call.args]
+                return _joined(self.path_of(function.value, depth + 1), texts)
         name = self.resolver.qualname(function)
         if name is None or name.level or call.keywords:
             return None
@@ -137,7 +157,7 @@ class ConfigFiles:
             return None
         first = self.path_of(call.args[0], depth + 1)
         if name.dotted in _PATH_TYPES or name.dotted == "os.path.join":
-            return _joined(first, call.args[1:])
+            return _joined(first, [self.text_of(part, depth) for part in call.args[1:]])
         if name.dotted == "os.path.dirname" and len(call.args) == 1:
             return _parent(first)
         if name.dotted in _SAME_PATH and len(call.args) == 1:
@@ -151,16 +171,14 @@ def _relative(anchor: str, path: str) -> Place | None:
     return (anchor, path)
 
 
-def _joined(base: Place | None, parts: list[ast.expr]) -> Place | None:
+def _joined(base: Place | None, parts: list[str | None]) -> Place | None:
     if base is None or (base[0] == _FILE and parts):
         return None
     anchor, path = base
     for part in parts:
-        if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+        if part is None or part.startswith("/"):
             return None
-        if part.value.startswith("/"):
-            return None
-        path = posixpath.join(path, part.value) if path else part.value
+        path = posixpath.join(path, part) if path else part
     return (anchor, path)
 
 
