@@ -93,7 +93,7 @@ class _Directory:
     path: str
     tree_id: str | None
     subdirectories: list[_Directory] = field(default_factory=list)
-    files: list[tuple[str, str]] = field(default_factory=list)  # candidate `.py` files
+    files: list[tuple[str, str]] = field(default_factory=list)  # `.py`, `.ipynb`: parse keys
 
 
 class Discoverer:
@@ -102,9 +102,9 @@ class Discoverer:
     def __init__(self, cache: ParseCache | None = None) -> None:
         self.cache = cache
         self.parsed = 0  # blobs this process read and parsed (not found in a cache)
-        self._calls: dict[str, Calls] = {}  # blob id -> its driver calls
+        self._calls: dict[str, Calls] = {}  # parse key -> the file's driver calls
         self._scripts: dict[str, Scripts] = {}  # directory tree id -> its driver scripts
-        # (script path, blob id) -> what its resolution looked at, and its DAGs
+        # (script path, parse key) -> what its resolution looked at, and its DAGs
         self._resolved: dict[tuple[str, str], tuple[Dependencies, list[DagDefinition]]] = {}
 
     # -- which files are driver scripts ---------------------------------------------------
@@ -114,7 +114,7 @@ class Discoverer:
         return [(path, self._calls[blob]) for path, blob in self._script_entries(tree)]
 
     def _script_entries(self, tree: Tree) -> list[tuple[str, str]]:
-        """(path, blob id) of the driver scripts; directories seen before cost nothing."""
+        """(path, parse key) of the driver scripts; directories seen before cost nothing."""
         root_id = tree.tree_id("")
         if root_id is not None and root_id in self._scripts:
             return sorted(self._scripts[root_id])
