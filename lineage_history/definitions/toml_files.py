@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -219,15 +220,23 @@ def load_override(path: str) -> Definitions:
     return definitions
 
 
+# A line of ours in a pyproject.toml (`[tool.lineage-history.dags.x]`, `tool.lineage-history
+# = ...`), outside comments.
+_OUR_TABLE = re.compile(r"""^[^#\n]*\btool\s*\.\s*["']?lineage-history\b""", re.MULTILINE)
+
+
 def _broken_pyproject(data: bytes) -> str | None:
-    """Why a commit's `pyproject.toml` cannot be read at all, or None when it can: such a
-    file is the project's business, so it only sends the commit on to discovery."""
+    """Why a commit's `pyproject.toml` cannot be read at all, or None when it can (or when it
+    holds our table: then its error is ours to report). A broken file that does not mention
+    us is the project's business: it only sends the commit on to discovery."""
     try:
-        tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return f"{PYPROJECT} is not UTF-8 text"
+    try:
+        tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return f"{PYPROJECT} is not valid TOML ({exc})"
+        return None if _OUR_TABLE.search(text) else f"{PYPROJECT} is not valid TOML ({exc})"
     return None
 
 
