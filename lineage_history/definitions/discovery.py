@@ -30,6 +30,7 @@ from lineage_history.definitions.imports import (
 )
 from lineage_history.definitions.notebooks import (
     NOTEBOOK_SUFFIX,
+    CellModule,
     cell_file_id,
     cell_modules,
     notebook_source,
@@ -241,15 +242,25 @@ def _still_valid(tree: Tree, dependencies: Dependencies) -> bool:
 Written = dict[str, tuple[str, str]]  # module name -> (path, file id) of notebook cells
 
 
+_CELLS_BY_BLOB: dict[str, dict[str, CellModule]] = {}  # blob ids name their content
+
+
+def _cell_modules(tree: Tree, blob: str) -> dict[str, CellModule]:
+    """`cell_modules` of a notebook blob, read once per blob id in this process."""
+    if blob not in _CELLS_BY_BLOB:
+        try:
+            _CELLS_BY_BLOB[blob] = cell_modules(tree.read(blob))
+        except Exception:
+            _CELLS_BY_BLOB[blob] = {}  # unreadable: its driver calls were not read either
+    return _CELLS_BY_BLOB[blob]
+
+
 def _written(tree: Tree, script: str) -> Written:
     """The modules a notebook's cells write into its folder (none for a script)."""
     blob = tree.blob(script) if script.endswith(NOTEBOOK_SUFFIX) else None
     if blob is None:
         return {}
-    try:
-        modules = cell_modules(tree.read(blob))
-    except Exception:
-        return {}  # unreadable: its driver calls were not read either
+    modules = _cell_modules(tree, blob)
     folder = posixpath.dirname(script)
     found = {}
     for name, module in modules.items():
