@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -210,7 +211,8 @@ def test_init_writes_a_config_that_reads_back_to_the_discovered_dags(driver_repo
     written = config.parse_definitions(text, "lineage-history.toml", in_pyproject=False)
     repo = GitRepo(driver_repo.path)
     discovered = Discoverer().definitions(repo.commit_tree(repo.resolve("HEAD")))
-    assert written == discovered
+    # The file names modules by path; a defined DAG's import names come from `__init__.py`.
+    assert written == {n: replace(d, import_names=()) for n, d in discovered.items()}
     assert "# config is not (all) a literal at shop/pipeline/run.py:8" in text
 
     again = run_cli("init", "--repo", str(driver_repo.path))

@@ -19,14 +19,16 @@ from lineage_history.build.project import (
     reads_metadata,
 )
 from lineage_history.dag.model import canonical_json, sha256_hex
-from lineage_history.definitions.imports import closure, import_root, search_path
+from lineage_history.definitions.imports import closure, module_names, search_path
+from lineage_history.definitions.notebooks import read_file_id
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.repo.tree import FileEntry, Reads, Tree, glob
 
 # Bump when extraction changes what it records, so every commit is rebuilt once.
 EXTRACTOR_VERSION = "4"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text;
 # 4: fingerprints of what a node uses (class attributes, dict entries, its decorator entry);
-#    stand-ins as exception classes, own distribution metadata, column types of plugins
+#    stand-ins as exception classes, own distribution metadata, column types of plugins;
+#    modules named as their driver imports them
 
 
 @cache
@@ -75,16 +77,17 @@ def _files_plan(
     tree: Tree, definition: DagDefinition, passed_env: Mapping[str, str] | None
 ) -> BuildPlan | None:
     """The plan from the DAG's own files, before the project files are read."""
-    present = [m for m in definition.modules if tree.blob(m) is not None]
+    written = {path: file_id for path, file_id in definition.written_files}
+    present = [m for m in definition.modules if m in written or tree.blob(m) is not None]
     if not present:
         return None
-    search = search_path(tree, definition.modules)
-    seen = closure(tree, definition.modules, search)
-    files = dict(seen.files)
+    modules = module_names(tree, definition.modules, definition.import_names)
+    search = search_path(tree, modules)
+    seen = closure(tree, modules, search, written)
+    files = {**seen.files, **written}
     for pattern in definition.include:
         files.update(glob(tree, pattern))
     entries = tuple(sorted(files.items()))
-    modules = tuple((m, import_root(tree, m)[1]) for m in definition.modules)
     key = sha256_hex(
         canonical_json(
             {
@@ -120,10 +123,11 @@ def with_projects(tree: Tree, files_plan: BuildPlan) -> BuildPlan:
 _METADATA_READERS: dict[str, bool] = {}
 
 
-def _blob_reads_metadata(tree: Tree, blob_id: str) -> bool:
-    found = _METADATA_READERS.get(blob_id)
+def _blob_reads_metadata(tree: Tree, file_id: str) -> bool:
+    found = _METADATA_READERS.get(file_id)
     if found is None:
-        found = _METADATA_READERS[blob_id] = reads_metadata(tree.read(blob_id))
+        source = read_file_id(tree.read, file_id)
+        found = _METADATA_READERS[file_id] = reads_metadata(source)
     return found
 
 
@@ -181,7 +185,7 @@ def preload_names(build_plan: BuildPlan, files: dict[str, tuple[str, bytes]]) ->
 
 def build_request(build_plan: BuildPlan, read_blob: Callable[[str], bytes]) -> BuildRequest:
     """What the build child needs for a plan: the files' contents and how to import them."""
-    contents = {path: (blob, read_blob(blob)) for path, blob in build_plan.files}
+    contents = {path: (blob, read_file_id(read_blob, blob)) for path, blob in build_plan.files}
     definition = build_plan.definition
     return BuildRequest(
         files=tuple((path, content) for path, (_, content) in contents.items()),

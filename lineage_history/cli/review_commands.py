@@ -280,6 +280,8 @@ def dags(
     from lineage_history.output import contract, tables
 
     listings = dags_at(repo, db, rev, config)
+    for warning in tables.dags_warnings(listings):
+        info(warning)
     if output_format == Format.json:
         echo_json(contract.dags_json(listings))
     else:

@@ -9,15 +9,19 @@ from typing import Any
 from lineage_history.definitions.static_names import (
     MAX_DEPTH,
     SELF,
+    ConfigFile,
     ModuleRef,
     Resolver,
     Scope,
+    cli_defaults,
+    function_scope,
     scope_of,
 )
 
 __all__ = [
     "PARSER_VERSION",
     "SELF",
+    "ConfigFile",
     "DriverCall",
     "ModuleRef",
     "driver_calls",
@@ -25,7 +29,7 @@ __all__ = [
 ]
 
 # Bump when what `driver_calls` finds changes, so cached parse results are parsed again.
-PARSER_VERSION = "1"
+PARSER_VERSION = "3"  # 2: config files; 3: helper functions, command-line defaults
 
 BUILDERS = frozenset({"hamilton.driver.Builder", "hamilton.async_driver.Builder"})
 DRIVERS = frozenset(
@@ -46,6 +50,13 @@ class DriverCall:
     config: dict[str, Any] = field(default_factory=dict)
     config_literal: bool = True
     options: tuple[str, ...] = ()  # Builder methods / Driver keywords used, sorted
+    config_files: tuple[ConfigFile, ...] = ()  # files loaded into the config, in order
+    cell: int = 0  # in a notebook: the cell of `line` (1-based); 0 in a script
+
+    @property
+    def place(self) -> str:
+        """Where the call is in its file: `12`, or `cell 4, line 3` in a notebook."""
+        return f"cell {self.cell}, line {self.line}" if self.cell else str(self.line)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +65,8 @@ class DriverCall:
             "config": self.config,
             "config_literal": self.config_literal,
             "options": list(self.options),
+            "config_files": [f.to_json() for f in self.config_files],
+            "cell": self.cell,
         }
 
     @classmethod
@@ -64,6 +77,8 @@ class DriverCall:
             config=data["config"],
             config_literal=data["config_literal"],
             options=tuple(data["options"]),
+            config_files=tuple(ConfigFile(*f) for f in data.get("config_files", ())),
+            cell=data.get("cell", 0),
         )
 
 
@@ -81,11 +96,13 @@ class _Found:
     config: dict[str, Any] = field(default_factory=dict)
     config_literal: bool = True
     options: set[str] = field(default_factory=set)
+    config_files: list[ConfigFile] = field(default_factory=list)
 
     def add_config(self, resolver: Resolver, expr: ast.expr) -> None:
-        literal, complete = resolver.config_of(expr)
+        literal, complete, files = resolver.config_of(expr)
         self.config.update(literal)
         self.config_literal = self.config_literal and complete
+        self.config_files.extend(f for f in files if f not in self.config_files)
 
 
 class _CallFinder(ast.NodeVisitor):
@@ -97,13 +114,7 @@ class _CallFinder(ast.NodeVisitor):
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         outer = self.resolver
-        body = node.body if isinstance(node.body, list) else []
-        scope = scope_of(body, outer.scope)
-        arguments = node.args
-        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-        every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
-        for argument in every:  # parameters hide outer names; their values are unknown
-            scope.bindings.setdefault(argument.arg, []).insert(0, (0, ast.Constant(None)))
+        scope = function_scope(node, outer.scope, cli_defaults(node, outer))
         self.resolver = Resolver(scope)
         self.generic_visit(node)
         self.resolver = outer
@@ -124,6 +135,7 @@ class _CallFinder(ast.NodeVisitor):
                     dict(sorted(found.config.items())),
                     found.config_literal,
                     tuple(sorted(found.options)),
+                    tuple(found.config_files),
                 )
                 self.calls.append(call)
         self.generic_visit(node)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import keyword
 import os
 import posixpath
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from lineage_history.definitions.notebooks import read_file_id
 from lineage_history.repo.tree import Tree, normalize
 
 # Never taken from the repository: the builder itself runs on the installed copies (a
@@ -49,10 +51,10 @@ def import_refs(source: bytes) -> tuple[ImportRef, ...]:
 
 
 def import_refs_of_blob(tree: Tree, blob_id: str) -> tuple[ImportRef, ...]:
-    """`import_refs` of a blob, parsed once per blob id in this process."""
+    """`import_refs` of a blob (or notebook cell), parsed once per id in this process."""
     refs = _REFS_BY_BLOB.get(blob_id)
     if refs is None:
-        refs = import_refs(tree.read(blob_id))
+        refs = import_refs(read_file_id(tree.read, blob_id))
         _REFS_BY_BLOB[blob_id] = refs
     return refs
 
@@ -61,22 +63,53 @@ def _join(directory: str, name: str) -> str:
     return posixpath.join(directory, name) if directory else name
 
 
+def _package_name(name: str) -> bool:
+    """Whether a folder name can be part of a dotted module name (`my-app` cannot)."""
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
 def import_root(tree: Tree, path: str) -> tuple[str, str]:
-    """(import root, dotted name) of a module file: walk up while `__init__.py` exists."""
+    """(import root, dotted name) of a module file: walk up while `__init__.py` exists and
+    the folder's name is one that Python can import (never past `multi-agent-collaboration`)."""
     path = normalize(path)
     directory, filename = posixpath.split(path)
     parts = [] if filename == "__init__.py" else [filename.removesuffix(".py")]
     while directory and tree.blob(_join(directory, "__init__.py")) is not None:
-        directory, package = posixpath.split(directory)
+        parent, package = posixpath.split(directory)
+        if not _package_name(package):
+            break
+        directory = parent
         parts.insert(0, package)
     return directory, ".".join(parts)
 
 
-def search_path(tree: Tree, module_paths: Iterable[str]) -> tuple[str, ...]:
+def root_of_name(path: str, dotted: str) -> str:
+    """The `sys.path` entry from which `import <dotted>` finds `path` (`a/b/c.py` as `b.c`:
+    `a`; a package `a/b/__init__.py` as `b`: `a`)."""
+    directory = posixpath.dirname(normalize(path))
+    if posixpath.basename(path) == "__init__.py":
+        directory = posixpath.dirname(directory)
+    for _ in range(dotted.count(".")):
+        directory = posixpath.dirname(directory)
+    return directory
+
+
+def module_names(
+    tree: Tree, paths: Sequence[str], names: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
+    """(path, dotted name) of each module: the name its driver imports it by when known,
+    else the one `import_root` derives."""
+    return tuple(
+        (path, names[i] if i < len(names) and names[i] else import_root(tree, path)[1])
+        for i, path in enumerate(paths)
+    )
+
+
+def search_path(tree: Tree, modules: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """A build's `sys.path` head: the modules' import roots, the repository root, `src/`."""
     entries: list[str] = []
-    for path in module_paths:
-        root, _ = import_root(tree, path)
+    for path, dotted in modules:
+        root = root_of_name(path, dotted)
         if root not in entries:
             entries.append(root)
     for extra in ("", "src"):
@@ -225,17 +258,24 @@ class Closure:
     local_names: tuple[str, ...]
 
 
-def closure(tree: Tree, module_paths: Sequence[str], search: Sequence[str]) -> Closure:
-    """The DAG modules and every repository module they import, transitively, with the
-    `__init__.py` of each package on the way."""
+def closure(
+    tree: Tree,
+    modules: Sequence[tuple[str, str]],
+    search: Sequence[str],
+    written: Mapping[str, str] | None = None,
+) -> Closure:
+    """The DAG modules (path, dotted name) and every repository module they import,
+    transitively, with the `__init__.py` of each package on the way. `written`: files that
+    the driver writes before it builds (a notebook's `%%writefile` cells), path -> file id."""
+    written = written or {}
     files: dict[str, str] = {}
-    names = {import_root(tree, path)[1].split(".")[0] for path in module_paths}
-    pending = list(module_paths)
+    names = {dotted.split(".")[0] for _, dotted in modules}
+    pending = [path for path, _ in modules]
     while pending:
         path = normalize(pending.pop())
         if path in files:
             continue
-        blob_id = tree.blob(path)
+        blob_id = written.get(path) or tree.blob(path)
         if blob_id is None:
             continue
         files[path] = blob_id

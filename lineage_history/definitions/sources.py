@@ -5,6 +5,7 @@ else the DAGs its driver code builds; a definition with `discover = true` adds t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from lineage_history.definitions.discovery import Discoverer, ParseCache
 from lineage_history.definitions.toml_files import (
@@ -42,18 +43,30 @@ class DagSources:
     ) -> None:
         self.override = override  # `--config FILE`: applies to every commit
         self.discoverer = Discoverer(cache)
-        self._own: dict[tuple[str | None, str | None], Definitions | ConfigError | None] = {}
+        self._own: dict[
+            tuple[str | None, str | None],
+            tuple[Definitions | None, tuple[str, ...]] | ConfigError,
+        ] = {}
 
     def definitions(self, tree: Tree) -> dict[str, DagDefinition]:
-        """The DAGs that apply to `tree`; ConfigError when its definition is broken."""
-        defined = self.override if self.override is not None else self._defined(tree)
-        return with_discovered(defined, lambda: self.discoverer.definitions(tree))
+        """The DAGs that apply to `tree`; ConfigError when its definition is broken. A
+        definition's `notes` say what a reader should know of how it was found (a
+        `pyproject.toml` that is not TOML, a config file not read)."""
+        defined, notes = self._defined(tree) if self.override is None else (self.override, ())
+        found = with_discovered(defined, lambda: self.discoverer.definitions(tree))
+        if not notes:
+            return found
+        return {
+            name: replace(definition, notes=(*notes, *definition.notes))
+            for name, definition in found.items()
+        }
 
-    def _defined(self, tree: Tree) -> Definitions | None:
+    def _defined(self, tree: Tree) -> tuple[Definitions | None, tuple[str, ...]]:
         files = (tree.blob(OWN_FILE), tree.blob(PYPROJECT))
         if files not in self._own:
+            notes: list[str] = []
             try:
-                self._own[files] = defined_at_commit(tree.read_path)
+                self._own[files] = (defined_at_commit(tree.read_path, notes), tuple(notes))
             except ConfigError as exc:
                 self._own[files] = exc
         found = self._own[files]

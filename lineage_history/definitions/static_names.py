@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineage_history.definitions.static_paths import ConfigFile, ConfigFiles
+
 MAX_DEPTH = 8  # how far names are followed through assignments
 
 
@@ -25,6 +27,10 @@ class ModuleRef:
 
 
 SELF = ModuleRef("", 0)
+
+
+# (literal values, whether they are all of it, the files loaded into it)
+Config = tuple[dict[str, Any], bool, tuple[ConfigFile, ...]]
 IMPORT_MODULE = ModuleRef("importlib.import_module")
 
 
@@ -37,6 +43,9 @@ def _named_module(name: str) -> ModuleRef | None:
 # -- bindings ---------------------------------------------------------------------------------
 
 
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
 @dataclass
 class Scope:
     """Names bound in one module or function body: name -> [(line, value)], in source order."""
@@ -44,6 +53,18 @@ class Scope:
     bindings: dict[str, list[tuple[int, ModuleRef | ast.expr]]]
     parent: Scope | None = None
     statement_calls: list[tuple[int, ast.Call]] = field(default_factory=list)  # `b.m(...)`
+    functions: dict[str, Function] = field(default_factory=dict)  # `def` statements
+
+    def function(self, name: str) -> tuple[Function, Scope] | None:
+        """A function defined by name in this scope or an enclosing one, with that scope."""
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.bindings:
+                return None  # the name is rebound: not (only) the function
+            if name in scope.functions:
+                return scope.functions[name], scope
+            scope = scope.parent
+        return None
 
     def lookup(self, name: str, line: int) -> ModuleRef | ast.expr | None:
         scope: Scope | None = self
@@ -108,6 +129,12 @@ def scope_of(body: list[ast.stmt], parent: Scope | None) -> Scope:
                 bind(statement.target.id, statement.value)
         elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             scope.statement_calls.append((line, statement.value))
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope.functions[statement.name] = statement
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            for item in statement.items:  # `with open(path) as handle:`
+                if isinstance(item.optional_vars, ast.Name):
+                    bind(item.optional_vars.id, item.context_expr)
     return scope
 
 
@@ -206,33 +233,111 @@ class Resolver:
             return value
         return None
 
-    def config_of(self, expr: ast.expr, depth: int = 0) -> tuple[dict[str, Any], bool]:
-        """The literal part of a config (a dict display, `dict(...)`, or a name bound to one)
-        and whether that is all of it: `{"mode": "online", "client": client}` gives
-        `({"mode": "online"}, False)`, so the `@config.when` switches it names still apply."""
+    def config_of(self, expr: ast.expr, depth: int = 0) -> Config:
+        """The literal part of a config (a dict display, `dict(...)`, a file loaded with
+        `json`, `yaml` or `tomllib`, or a name bound to one of those) and whether that is all
+        of it: `{"mode": "online", "client": client}` gives `({"mode": "online"}, False)`, so
+        the `@config.when` switches it names still apply."""
         if depth > MAX_DEPTH:
-            return {}, False
+            return {}, False, ()
         if isinstance(expr, ast.Name):
             bound = self.scope.lookup(expr.id, expr.lineno)
             if not isinstance(bound, ast.expr):
-                return {}, False
+                return {}, False, ()
             return self.config_of(bound, depth + 1)
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+            if self.scope.function(expr.func.id) is not None:
+                return self._returned(expr, depth + 1)
             if expr.func.id != "dict" or self.scope.lookup("dict", expr.lineno) is not None:
-                return {}, False
+                return {}, False, ()
             merged: dict[str, Any] = {}
-            complete = len(expr.args) <= 1
+            complete, files = len(expr.args) <= 1, ()
             if len(expr.args) == 1:
-                merged, complete = self.config_of(expr.args[0], depth + 1)
+                merged, complete, files = self.config_of(expr.args[0], depth + 1)
             pairs = [(k.arg, k.value) for k in expr.keywords]
-            return _literal_entries(merged, pairs, complete)
+            return (*_literal_entries(merged, pairs, complete), files)
         if isinstance(expr, ast.Dict):
             pairs = [
                 (k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None, v)
                 for k, v in zip(expr.keys, expr.values, strict=True)
             ]
-            return _literal_entries({}, pairs, True)
-        return {}, False
+            return (*_literal_entries({}, pairs, True), ())
+        if isinstance(expr, ast.Call):
+            loaded = ConfigFiles(self).loaded(expr, depth + 1)
+            if loaded is not None:
+                return {}, True, (loaded,)
+        return {}, False, ()
+
+    def _returned(self, call: ast.Call, depth: int) -> Config:
+        """The config a helper of the script returns (`config = load_config()`), its
+        parameters bound to the call's string arguments; the return that loads a file wins
+        over the others (`if path is None: return {}`)."""
+        assert isinstance(call.func, ast.Name)
+        found = self.scope.function(call.func.id)
+        if found is None or depth > MAX_DEPTH:
+            return {}, False, ()
+        node, defined_in = found
+        paths = ConfigFiles(self)
+        given = {
+            parameter.arg: paths.text_of(argument, depth)
+            for parameter, argument in zip(_positional(node), call.args, strict=False)
+        }
+        given |= {k.arg: paths.text_of(k.value, depth) for k in call.keywords if k.arg}
+        values = {name: ast.Constant(text) for name, text in given.items() if text is not None}
+        callee = Resolver(function_scope(node, defined_in, values))
+        results = [
+            callee.config_of(statement.value, depth + 1)
+            for statement in _own_statements(node.body)
+            if isinstance(statement, ast.Return) and statement.value is not None
+        ]
+        loading = [result for result in results if result[2]]
+        if loading:
+            return loading[-1]
+        return results[0] if len(results) == 1 else ({}, False, ())
+
+
+def _positional(node: Function | ast.Lambda) -> list[ast.arg]:
+    return [*node.args.posonlyargs, *node.args.args]
+
+
+def function_scope(
+    node: Function | ast.Lambda, parent: Scope | None, values: dict[str, ast.expr]
+) -> Scope:
+    """The scope of a function body: its parameters hide outer names, bound to `values` (the
+    call's string arguments, or command-line defaults), else to an unknown value."""
+    body = node.body if isinstance(node.body, list) else []
+    scope = scope_of(body, parent)
+    arguments = node.args
+    every = [*_positional(node), *arguments.kwonlyargs]
+    every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    for argument in every:
+        value = values.get(argument.arg, ast.Constant(None))
+        scope.bindings.setdefault(argument.arg, []).insert(0, (0, value))
+    return scope
+
+
+_CLI_PARAMETERS = frozenset({"click.option", "click.argument"})
+
+
+def cli_defaults(node: Function | ast.Lambda, resolver: Resolver) -> dict[str, ast.expr]:
+    """`@click.option("--config", default="config")`: the value a parameter has when the
+    script runs without that option."""
+    found: dict[str, ast.expr] = {}
+    for decorator in getattr(node, "decorator_list", []):
+        if not isinstance(decorator, ast.Call):
+            continue
+        name = resolver.qualname(decorator.func)
+        if name is None or name.level or name.dotted not in _CLI_PARAMETERS:
+            continue
+        default = next((k.value for k in decorator.keywords if k.arg == "default"), None)
+        flags = [a.value for a in decorator.args if isinstance(a, ast.Constant)]
+        flags = [flag for flag in flags if isinstance(flag, str)]
+        plain = [flag for flag in flags if not flag.startswith("-")]
+        dashed = sorted((f for f in flags if f.startswith("-")), key=lambda f: -len(f) + 0)
+        chosen = plain[0] if plain else next(iter(dashed), None)
+        if chosen and isinstance(default, ast.Constant):
+            found[chosen.lstrip("-").replace("-", "_")] = default
+    return found
 
 
 def _literal_entries(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,16 @@ class DagDefinition:
     allow_module_overrides: bool = False
     dynamic_execution: bool = False
     stub: tuple[str, ...] = ()  # packages the DAG's own imports always get stand-ins for
+    # Discovered DAGs: the dotted name the driver imports each module by (aligned with
+    # `modules`); a defined DAG's names come from its `__init__.py` files.
+    import_names: tuple[str, ...] = ()
+    # Files the driver reads its config from: (path, blob id), part of what is built.
+    config_files: tuple[tuple[str, str], ...] = ()
+    # Module files a notebook's cells write (`%%writefile`, `%%cell_to_module`): (path, id
+    # from `notebooks.cell_file_id`), put in the build over the commit's files.
+    written_files: tuple[tuple[str, str], ...] = ()
+    # What a reader should know about how this DAG was found (not part of what is built).
+    notes: tuple[str, ...] = field(default=(), compare=False)
     # Where it was found (`path:line` of a driver call, or the config file) and whether its
     # config was a literal there; neither is part of what is built.
     source: str = field(default="", compare=False)
@@ -71,6 +82,12 @@ class DagDefinition:
             body["dynamic_execution"] = True
         if self.stub:
             body["stub"] = list(self.stub)
+        if self.import_names:
+            body["import_names"] = list(self.import_names)
+        if self.config_files:
+            body["config_files"] = [list(pair) for pair in self.config_files]
+        if self.written_files:
+            body["written_files"] = [list(pair) for pair in self.written_files]
         return body
 
     @property
@@ -124,7 +141,7 @@ def _definition(name: str, table: Any, source: str) -> DagDefinition:
     )
     preload = _string_list(table.get("preload", []), where + ".preload")
     types: list[tuple[str, str]] = []
-    plain = _json_safe(config, "", types)
+    plain = json_safe(config, "", types)
     options = {}
     for option in ("allow_module_overrides", "dynamic_execution"):
         value = table.get(option, False)
@@ -143,12 +160,12 @@ def _definition(name: str, table: Any, source: str) -> DagDefinition:
     )
 
 
-def _json_safe(value: Any, path: str, types: list[tuple[str, str]]) -> Any:
+def json_safe(value: Any, path: str, types: list[tuple[str, str]]) -> Any:
     """A TOML value as JSON: dates and times become ISO text, their types noted by path."""
     if isinstance(value, dict):
-        return {k: _json_safe(v, f"{path}.{k}" if path else k, types) for k, v in value.items()}
+        return {k: json_safe(v, f"{path}.{k}" if path else k, types) for k, v in value.items()}
     if isinstance(value, list):
-        return [_json_safe(v, f"{path}[{i}]", types) for i, v in enumerate(value)]
+        return [json_safe(v, f"{path}[{i}]", types) for i, v in enumerate(value)]
     for kind, name in _TEMPORAL.items():
         if type(value) is kind:
             types.append((path, name))
@@ -204,12 +221,41 @@ def load_override(path: str) -> Definitions:
     return definitions
 
 
-def defined_at_commit(read_file: Callable[[str], bytes | None]) -> Definitions | None:
-    """The definitions a commit's own files give (first match wins), or None without any."""
+# A line of ours in a pyproject.toml (`[tool.lineage-history.dags.x]`, `tool.lineage-history
+# = ...`), outside comments.
+_OUR_TABLE = re.compile(r"""^[^#\n]*\btool\s*\.\s*["']?lineage-history\b""", re.MULTILINE)
+
+
+def _broken_pyproject(data: bytes) -> str | None:
+    """Why a commit's `pyproject.toml` cannot be read at all, or None when it can (or when it
+    holds our table: then its error is ours to report). A broken file that does not mention
+    us is the project's business: it only sends the commit on to discovery."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{PYPROJECT} is not UTF-8 text"
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return None if _OUR_TABLE.search(text) else f"{PYPROJECT} is not valid TOML ({exc})"
+    return None
+
+
+def defined_at_commit(
+    read_file: Callable[[str], bytes | None], notes: list[str] | None = None
+) -> Definitions | None:
+    """The definitions a commit's own files give (first match wins), or None without any.
+    A `pyproject.toml` that is not TOML defines nothing: why is added to `notes`."""
     for filename, in_pyproject in ((OWN_FILE, False), (PYPROJECT, True)):
         data = read_file(filename)
         if data is None:
             continue
+        if in_pyproject:
+            broken = _broken_pyproject(data)
+            if broken is not None:
+                if notes is not None:
+                    notes.append(f"{broken}: its [tool.lineage-history] is not read")
+                continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:

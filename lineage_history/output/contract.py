@@ -249,6 +249,8 @@ def dags_json(listings: Sequence[DagListing]) -> list[dict[str, Any]]:
         }
         if listing.error:
             data["error"] = listing.error
+        if definition.notes:
+            data["notes"] = list(definition.notes)
         found.append(data)
     return found
 

@@ -432,4 +432,11 @@ def dags_text(listings: Sequence[DagListing], rev: str) -> str:
             lines.append(f"  built with stand-ins for: {', '.join(listing.stubbed)}")
         if listing.error:
             lines.append(f"  error:   {first_line(listing.error)}")
+        lines += [f"  note:    {note}" for note in definition.notes]
     return "\n".join(lines)
+
+
+def dags_warnings(listings: Sequence[DagListing]) -> list[str]:
+    """The notes of the DAGs at a revision, each once: what `dags` warns of on stderr."""
+    notes = dict.fromkeys(note for listing in listings for note in listing.definition.notes)
+    return [f"warning: {note}" for note in notes]

@@ -114,6 +114,21 @@ class Tree(ABC):
         found = self._resolve(path)
         return found[1] if found is not None and found[0] == _FILE else None
 
+    def link_destination(self, path: str) -> str | None:
+        """Where the symlink at `path` points, as a repository path (`..` when outside it), or
+        None when `path` is not a symlink. Only the link itself is read, not its target."""
+        parent, name = posixpath.split(normalize(path))
+        found = self._resolve(parent)
+        if found is None or found[0] != _DIR:
+            return None
+        kind, object_id = (self._read_listing(found[2], name) or {}).get(name, ("", ""))
+        if kind != _LINK:
+            return None
+        target = self._link_target(object_id)
+        if target.startswith("/"):
+            return ".."
+        return normalize(posixpath.join(found[2], target)) or ""
+
     def is_dir(self, path: str) -> bool:
         found = self._resolve(path)
         return found is not None and found[0] == _DIR
