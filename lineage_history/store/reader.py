@@ -169,6 +169,11 @@ class Reader:
         statement = sql.TWO_DAG_NAMES if at_most_two else sql.DAG_NAMES
         return sorted(row[0] for row in self._rows(statement, (repository_id, ALL_DAGS)))
 
+    def dag_summaries(self, repository_id: int) -> list[tuple[str, int, int]]:
+        """Each DAG indexed: its name, how many commits define it, the newest one's date."""
+        rows = self._rows(sql.DAG_SUMMARIES, (repository_id, ALL_DAGS))
+        return [(name, count, newest) for name, count, newest in rows]
+
     def has_dag(self, repository_id: int, dag: str) -> bool:
         return bool(self._rows(sql.DAG_KNOWN, (repository_id, dag)))
 
