@@ -88,7 +88,7 @@ def _dag_pages(
         sha = entry["sha"]
         if entry["status"] == "ok" and sha != head:
             made.append(_Page(Links.graph_path(dag, sha), _graph_maker(handle, links, dag, sha)))
-        if entry["changed"] and entry["base"]:
+        if entry["changed"] and entry["base"] and entry["status"] != "failed":
             spec = f"{entry['base']}..{sha}"
             path = Links.diff_path(dag, entry["base"], sha)
             made.append(_Page(path, _diff_maker(handle, links, dag, spec)))
@@ -134,8 +134,19 @@ def _timeline_page(
         cache=cache,
     )
     dags = [d for d in dags_view(handle, links) if d["href"]]
+    rev = head[:10]
+    highlights = [(f"the graph at {rev}", links.graph(dag, head))]
+    if base is not None:
+        highlights.insert(0, (f"the diff {base}...{rev}", links.diff(dag, base, head, "...")))
     return render(
-        "home.html", links, title=dag, dags=dags, timeline=found, branches=[], filters=False
+        "home.html",
+        links,
+        title=dag,
+        dags=dags,
+        timeline=found,
+        branches=[],
+        filters=False,
+        highlights=highlights,
     )
 
 
