@@ -47,18 +47,78 @@
     return node.name.length > 48 ? node.name.slice(0, 46) + "…" : node.name;
   }
 
+  // Long edges cost dagre one dummy node per layer they cross: a 500-node chain with
+  // shortcuts has tens of thousands, and minutes of layout. Past this many, the layers are
+  // fixed by dependency depth and the longest edges are drawn after the layout, not by it.
+  var DUMMY_BUDGET = 1500;
+
+  function depths() {
+    var depth = {}, pending = {}, ready = [];
+    page.nodes.forEach(function (node) {
+      pending[node.name] = upstreamOf[node.name].length;
+      depth[node.name] = 0;
+      if (!pending[node.name]) ready.push(node.name);
+    });
+    while (ready.length) {
+      var name = ready.pop();
+      downstreamOf[name].forEach(function (next) {
+        depth[next] = Math.max(depth[next], depth[name] + 1);
+        if (--pending[next] === 0) ready.push(next);
+      });
+    }
+    return depth;
+  }
+
+  function laidOutEdges(depth) {
+    var drawn = page.edges.filter(function (e) { return byName[e[0]] && byName[e[1]]; });
+    var span = function (e) { return Math.max(depth[e[1]] - depth[e[0]] - 1, 0); };
+    var total = drawn.reduce(function (sum, e) { return sum + span(e); }, 0);
+    if (total <= DUMMY_BUDGET) return { inside: drawn, outside: [], fixed: false };
+    var inside = [], outside = [], budget = DUMMY_BUDGET;
+    drawn.slice().sort(function (a, b) { return span(a) - span(b); }).forEach(function (e) {
+      if (span(e) <= budget) { budget -= span(e); inside.push(e); } else outside.push(e);
+    });
+    return { inside: inside, outside: outside, fixed: true };
+  }
+
   function layout(rankdir) {
+    var depth = depths();
+    var edges = laidOutEdges(depth);
     var g = new dagre.graphlib.Graph({ multigraph: false });
-    g.setGraph({ rankdir: rankdir, nodesep: 14, ranksep: 46, edgesep: 8, marginx: 16, marginy: 16 });
+    var options = { rankdir: rankdir, nodesep: 14, ranksep: 46, edgesep: 8, marginx: 16, marginy: 16 };
+    if (edges.fixed) {
+      // dagre doubles every edge's length to make room for labels: two ranks a layer.
+      options.ranker = function (inner) {
+        inner.nodes().forEach(function (v) { inner.node(v).rank = 2 * (depth[v] || 0); });
+      };
+    }
+    g.setGraph(options);
     g.setDefaultEdgeLabel(function () { return {}; });
     page.nodes.forEach(function (node) {
       g.setNode(node.name, { width: 16 + 7.4 * label(node).length, height: 26 });
     });
-    page.edges.forEach(function (edge) {
-      if (byName[edge[0]] && byName[edge[1]]) g.setEdge(edge[0], edge[1], { kind: edge[2] });
-    });
+    edges.inside.forEach(function (edge) { g.setEdge(edge[0], edge[1], { kind: edge[2] }); });
     dagre.layout(g);
+    g.outside = edges.outside;
     return g;
+  }
+
+  function outsidePoints(g, edge, rankdir) {
+    var a = g.node(edge[0]), b = g.node(edge[1]);
+    if (rankdir === "LR") {
+      return [{ x: a.x + a.width / 2, y: a.y }, { x: b.x - b.width / 2, y: b.y }];
+    }
+    return [{ x: a.x, y: a.y + a.height / 2 }, { x: b.x, y: b.y - b.height / 2 }];
+  }
+
+  function curve(points, rankdir) {
+    var a = points[0], b = points[1];
+    if (rankdir === "LR") {
+      var mx = (a.x + b.x) / 2;
+      return "M" + a.x + "," + a.y + " C" + mx + "," + a.y + " " + mx + "," + b.y + " " + b.x + "," + b.y;
+    }
+    var my = (a.y + b.y) / 2;
+    return "M" + a.x + "," + a.y + " C" + a.x + "," + my + " " + b.x + "," + my + " " + b.x + "," + b.y;
   }
 
   function edgePath(points) {
@@ -85,6 +145,12 @@
       var path = el("path", { "class": ("edge " + kind).trim(), d: edgePath(g.edge(e).points), "marker-end": "url(#arrow)" });
       path.setAttribute("data-from", e.v);
       path.setAttribute("data-to", e.w);
+      edges.appendChild(path);
+    });
+    g.outside.forEach(function (edge) {
+      var path = el("path", { "class": ("edge long " + edge[2]).trim(), d: curve(outsidePoints(g, edge, rankdir), rankdir), "marker-end": "url(#arrow)" });
+      path.setAttribute("data-from", edge[0]);
+      path.setAttribute("data-to", edge[1]);
       edges.appendChild(path);
     });
     scene.appendChild(edges);
