@@ -2,23 +2,27 @@
 its first parent (the nearest one whose build did not fail), a page at a time.
 
 Whether a commit changed the lineage is a comparison of snapshot ids (no snapshot is read);
-the change counts are a diff, computed only for the commits of the page asked for and kept in
-a cache the caller owns (snapshots never change once stored, so neither do the counts)."""
+the change counts are a diff, computed only for the commits of the page asked for. Both are
+kept in a cache the caller owns: the entries until the next index run, the counts for good
+(snapshots never change once stored, so neither do their diffs)."""
 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from lineage_history.dag.diff import diff
+from lineage_history.dag.model import EMPTY, Snapshot
 from lineage_history.queries.handle import QueryHandle
 from lineage_history.queries.history import History
 from lineage_history.store.records import STATUS_ABSENT, STATUS_FAILED, StoredCommit
 
 PER_PAGE = 50
 
+# (base snapshot, snapshot, base stand-ins, stand-ins): what the counts of a commit depend on.
 CountsKey = tuple[int | None, int | None, tuple[str, ...], tuple[str, ...]]
-CountsCache = MutableMapping[CountsKey, dict[str, int]]
+CountsCache = MutableMapping[Any, Any]  # counts by CountsKey, entries by ("entries", ...)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class TimelineEntry:
     changed: bool  # the lineage differs from the base's, or the build failed
     counts: dict[str, int] | None = None  # the diff's summary; None where nothing changed
     error: str | None = None  # why the build failed
+    key: CountsKey | None = None
 
 
 @dataclass(frozen=True)
@@ -69,19 +74,35 @@ def timeline(
     newest first: those that define the DAG or remove it, or only those that changed its
     lineage; page `page`."""
     name = handle.pick_dag(dag)
-    history = History(handle, name)
-    commits = history.reachable(handle.resolve(branch).sha) if branch else history.newest_first()
-    if since:
-        older = {c.sha for c in history.reachable(handle.resolve(since).sha)}
-        commits = [c for c in commits if c.sha not in older]
-    entries = [e for c in commits if (e := _entry(history, c)) is not None]
+    head = handle.resolve(branch).sha if branch else None
+    older = handle.resolve(since).sha if since else None
+    cache = {} if cache is None else cache
+    entries = _entries(handle, name, head, older, cache)
     if changed_only:
         entries = [e for e in entries if e.changed]
     pages = max(1, -(-len(entries) // per_page))
     page = min(max(page, 1), pages)
     shown = entries[(page - 1) * per_page : page * per_page]
-    counted = tuple(_counted(history, e, {} if cache is None else cache) for e in shown)
+    counted = tuple(_counted(handle, e, cache) for e in shown)
     return Timeline(name, branch, changed_only, page, pages, len(entries), counted)
+
+
+def _entries(
+    handle: QueryHandle, dag: str, head: str | None, older: str | None, cache: CountsCache
+) -> list[TimelineEntry]:
+    """Every entry (no counts yet), from the cache while no index run has changed anything."""
+    generation = handle.reader.generation(handle.repository_id)
+    key = ("entries", handle.repository_id, dag, head, older, generation)
+    if key not in cache:
+        for stale in [k for k in list(cache) if k[0] == "entries" and k[-1] != generation]:
+            cache.pop(stale, None)
+        history = History(handle, dag)
+        commits = history.reachable(head) if head else history.newest_first()
+        if older:
+            before = {c.sha for c in history.reachable(older)}
+            commits = [c for c in commits if c.sha not in before]
+        cache[key] = [e for c in commits if (e := _entry(history, c)) is not None]
+    return cache[key]
 
 
 def _entry(history: History, commit: StoredCommit) -> TimelineEntry | None:
@@ -94,19 +115,19 @@ def _entry(history: History, commit: StoredCommit) -> TimelineEntry | None:
         return None
     failed = status == STATUS_FAILED
     error = state.error if failed and state is not None else None
-    return TimelineEntry(commit, status, base, failed or now != before, error=error)
+    key = (before, now, history.stubbed(base), history.stubbed(commit.sha))
+    return TimelineEntry(commit, status, base, failed or now != before, error=error, key=key)
 
 
-def _counted(history: History, entry: TimelineEntry, cache: CountsCache) -> TimelineEntry:
-    if not entry.changed or entry.status == STATUS_FAILED:
+def _counted(handle: QueryHandle, entry: TimelineEntry, cache: CountsCache) -> TimelineEntry:
+    if not entry.changed or entry.status == STATUS_FAILED or entry.key is None:
         return entry
-    sha, base = entry.commit.sha, entry.base
-    key = (
-        history.snapshot_id(base),
-        history.snapshot_id(sha),
-        history.stubbed(base),
-        history.stubbed(sha),
-    )
-    if key not in cache:
-        cache[key] = diff(history.snapshot(base), history.snapshot(sha)).summary()
-    return TimelineEntry(entry.commit, entry.status, base, True, cache[key], entry.error)
+    if entry.key not in cache:
+        before, now, stubbed_before, stubbed_now = entry.key
+        old = _snapshot(handle, before, stubbed_before)
+        cache[entry.key] = diff(old, _snapshot(handle, now, stubbed_now)).summary()
+    return replace(entry, counts=cache[entry.key])
+
+
+def _snapshot(handle: QueryHandle, snapshot_id: int | None, stubbed: tuple[str, ...]) -> Snapshot:
+    return EMPTY if snapshot_id is None else handle.reader.build_snapshot(snapshot_id, stubbed)

@@ -281,6 +281,12 @@ class Reader:
             dag_commits=DagCommitCounts(kinds["ok"], kinds["stubbed"], kinds["failed"]),
         )
 
+    def generation(self, repository_id: int) -> tuple[Any, ...]:
+        """Changes whenever an index run changed what is stored (for caches of reads)."""
+        run = self._last_run(repository_id)
+        count = self._rows(sql.COMMIT_COUNT, (repository_id,))[0][0]
+        return (count, None) if run is None else (count, run.started_at, run.finished_at)
+
     def _last_run(self, repository_id: int) -> LastRun | None:
         rows = self._rows(sql.LAST_RUN, (repository_id,))
         return LastRun(*rows[0]) if rows else None

@@ -38,6 +38,32 @@ def _asked(ask: Callable[[], Any]) -> Any:
         raise NotFound(str(error)) from error
 
 
+def split_dag_path(
+    handle: QueryHandle, rest: str, kinds: Sequence[str]
+) -> tuple[str, str, str] | None:
+    """`(dag, kind, argument)` of `NAME/KIND/ARGUMENT`, where NAME (which may hold slashes,
+    as a discovered DAG's does) is the shortest prefix that names an indexed DAG; None for a
+    bare `NAME`."""
+    parts = rest.split("/")
+    candidates = [
+        ("/".join(parts[:i]), parts[i], "/".join(parts[i + 1 :]))
+        for i in range(1, len(parts) - 1)
+        if parts[i] in kinds and any(parts[i + 1 :])
+    ]
+    for dag, kind, argument in candidates:
+        if handle.reader.has_dag(handle.repository_id, dag):
+            return dag, kind, argument
+    if candidates:  # nothing before a marker is a DAG: say so of the first reading
+        known_dag(handle, candidates[0][0])
+    known_dag(handle, rest)
+    return None
+
+
+def known_dag(handle: QueryHandle, name: str) -> str:
+    """`name`, when it is an indexed DAG; else NotFound with the known ones."""
+    return _asked(lambda: handle.pick_dag(name))
+
+
 def home_page(
     handle: QueryHandle,
     links: Links,
@@ -47,9 +73,10 @@ def home_page(
     changed_only: bool = False,
     page: int = 1,
     cache: timeline.CountsCache | None = None,
+    summaries: dict[Any, Any] | None = None,
 ) -> str:
     """The DAGs, and the timeline of `dag` (the first DAG by default)."""
-    dags = dags_view(handle, links)
+    dags = dags_view(handle, links, summaries)
     if dag is None and dags:
         dag = dags[0]["name"]
     found = None

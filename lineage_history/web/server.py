@@ -27,7 +27,7 @@ from lineage_history.queries.handle import QueryHandle, open_for_query
 from lineage_history.queries.timeline import CountsCache
 from lineage_history.web import openapi, pages
 from lineage_history.web.render import STATIC
-from lineage_history.web.views import Links
+from lineage_history.web.views import Links, dags_view
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 # Scripts and styles only from this server: a string that escaped escaping still runs nothing.
@@ -50,6 +50,7 @@ class Site:
     db: str | None
     links: Links = field(default_factory=Links)
     counts: CountsCache = field(default_factory=dict)
+    summaries: dict[Any, Any] = field(default_factory=dict)
 
     @contextlib.contextmanager
     def handle(self) -> Iterator[QueryHandle]:
@@ -68,11 +69,19 @@ def _json(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status, headers=_SECURITY_HEADERS)
 
 
+class _Redirect(Exception):
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
 def _page(site: Site, make: Callable[[QueryHandle, Request], str]) -> Callable[..., Response]:
     def endpoint(request: Request) -> Response:
         try:
             with site.handle() as handle:
                 return _html(make(handle, request))
+        except _Redirect as moved:
+            return RedirectResponse(moved.url)
         except pages.NotFound as missing:
             return _html(pages.not_found_page(site.links, str(missing)), 404)
 
@@ -103,98 +112,94 @@ def _page_number(request: Request) -> int:
     return int(text) if text.isdigit() else 1
 
 
+def _q(request: Request, name: str, default: str | None = None) -> str | None:
+    return request.query_params.get(name) or default
+
+
 def _routes(site: Site) -> list[Route | Mount]:
-    links, p = site.links, lambda r, name: r.path_params[name]
-    q = lambda r, name, default=None: r.query_params.get(name) or default  # noqa: E731
+    links = site.links
     home = _page(
         site,
         lambda h, r: pages.home_page(
             h,
             links,
-            q(r, "dag"),
-            branch=q(r, "branch"),
+            _q(r, "dag"),
+            branch=_q(r, "branch"),
             changed_only=_flag(r, "changed"),
             page=_page_number(r),
             cache=site.counts,
+            summaries=site.summaries,
         ),
     )
+    views: dict[str, Callable[[QueryHandle, Request, str, str], str]] = {
+        "at": lambda h, r, dag, rev: pages.graph_page(h, links, dag, rev, _tags(r)),
+        "diff": lambda h, r, dag, spec: pages.diff_page(h, links, dag, spec),
+        "node": lambda h, r, dag, name: pages.node_page(
+            h, links, dag, name, _q(r, "rev", "HEAD") or "HEAD", _flag(r, "follow")
+        ),
+    }
 
-    def dag_home(request: Request) -> Response:
-        return RedirectResponse(links.home(request.path_params["dag"]) or "/")
+    def dag_view(handle: QueryHandle, request: Request) -> str:
+        rest = request.path_params["rest"]
+        found = pages.split_dag_path(handle, rest, tuple(views))
+        if found is None:  # `/dag/NAME`: its timeline
+            raise _Redirect(links.home(pages.known_dag(handle, rest)) or "/")
+        dag, kind, argument = found
+        return views[kind](handle, request, dag, argument)
 
     return [
         Route("/", home),
-        Route("/dag/{dag}", dag_home),
-        Route(
-            "/dag/{dag}/at/{rev:path}",
-            _page(
-                site, lambda h, r: pages.graph_page(h, links, p(r, "dag"), p(r, "rev"), _tags(r))
-            ),
-        ),
-        Route(
-            "/dag/{dag}/diff/{spec:path}",
-            _page(site, lambda h, r: pages.diff_page(h, links, p(r, "dag"), p(r, "spec"))),
-        ),
-        Route(
-            "/dag/{dag}/node/{name:path}",
-            _page(
-                site,
-                lambda h, r: pages.node_page(
-                    h, links, p(r, "dag"), p(r, "name"), q(r, "rev", "HEAD"), _flag(r, "follow")
-                ),
-            ),
-        ),
+        Route("/dag/{rest:path}", _page(site, dag_view)),
         *_api_routes(site),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
 
 
 def _api_routes(site: Site) -> list[Route]:
-    p = lambda r, name: r.path_params[name]  # noqa: E731
-    q = lambda r, name, default=None: r.query_params.get(name) or default  # noqa: E731
+    questions: dict[str, Callable[[QueryHandle, Request, str, str], Any]] = {
+        "show": lambda h, r, dag, rev: pages.show_json(h, dag, rev, _tags(r)),
+        "diff": lambda h, r, dag, spec: pages.diff_json(h, dag, spec),
+        "log": lambda h, r, dag, name: pages.log_json(
+            h, dag, name, _q(r, "rev", "HEAD") or "HEAD", _flag(r, "follow")
+        ),
+        "upstream": lambda h, r, dag, name: pages.related_json(
+            h, dag, name, _q(r, "at", "HEAD") or "HEAD", _tags(r), True
+        ),
+        "downstream": lambda h, r, dag, name: pages.related_json(
+            h, dag, name, _q(r, "at", "HEAD") or "HEAD", _tags(r), False
+        ),
+    }
 
-    def related(up: bool) -> Callable[..., Response]:
-        return _api(
-            site,
-            lambda h, r: pages.related_json(
-                h, p(r, "dag"), p(r, "name"), q(r, "at", "HEAD"), _tags(r), up
-            ),
-        )
+    def question(handle: QueryHandle, request: Request) -> Any:
+        found = pages.split_dag_path(handle, request.path_params["rest"], tuple(questions))
+        if found is None:
+            raise pages.NotFound(f"there is no question at {request.url.path}")
+        dag, kind, argument = found
+        return questions[kind](handle, request, dag, argument)
 
     def dags(handle: QueryHandle, request: Request) -> Any:
         root = str(handle.repo.root) if handle.repo is not None else None
-        return pages.dags_json(root, site.db, q(request, "rev", "HEAD"))
+        return pages.dags_json(root, site.db, _q(request, "rev", "HEAD") or "HEAD")
 
     return [
         Route("/api/openapi.json", lambda r: _json(openapi.document())),
         Route("/api/status", _api(site, lambda h, r: pages.status_json(h))),
         Route("/api/dags", _api(site, dags)),
-        Route(
-            "/api/dag/{dag}/show/{rev:path}",
-            _api(site, lambda h, r: pages.show_json(h, p(r, "dag"), p(r, "rev"), _tags(r))),
-        ),
-        Route(
-            "/api/dag/{dag}/diff/{spec:path}",
-            _api(site, lambda h, r: pages.diff_json(h, p(r, "dag"), p(r, "spec"))),
-        ),
-        Route(
-            "/api/dag/{dag}/log/{name:path}",
-            _api(
-                site,
-                lambda h, r: pages.log_json(
-                    h, p(r, "dag"), p(r, "name"), q(r, "rev", "HEAD"), _flag(r, "follow")
-                ),
-            ),
-        ),
-        Route("/api/dag/{dag}/upstream/{name:path}", related(True)),
-        Route("/api/dag/{dag}/downstream/{name:path}", related(False)),
+        Route("/api/dag/{rest:path}", _api(site, question)),
     ]
+
+
+def _warm(site: Site) -> None:
+    """Read the DAG list once while the server starts, so the first page is as quick."""
+    with contextlib.suppress(Exception), site.handle() as handle:
+        dags_view(handle, site.links, site.summaries)
 
 
 def create_app(repo: str | None, db: str | None, host: str = "127.0.0.1") -> Starlette:
     site = Site(repo, db)
     with site.handle():
         pass  # a missing database or repository fails here, before the server starts
+    threading.Thread(target=_warm, args=(site,), daemon=True).start()
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500

@@ -100,10 +100,20 @@ def node_data(node: Node, stubbed: Sequence[str], history: str | None) -> dict[s
     return data
 
 
-def dags_view(handle: QueryHandle, links: Links) -> list[dict[str, Any]]:
+def dags_view(
+    handle: QueryHandle, links: Links, cache: dict[Any, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Each DAG with its number of commits (kept in `cache` until the next index run)."""
+    key = (handle.repository_id, handle.reader.generation(handle.repository_id))
+    if cache is None or key not in cache:
+        summaries = handle.reader.dag_summaries(handle.repository_id)
+        if cache is None:
+            cache = {}
+        cache.clear()
+        cache[key] = summaries
     return [
         {"name": name, "commits": count, "newest": iso_date(newest)[:10], "href": links.home(name)}
-        for name, count, newest in handle.reader.dag_summaries(handle.repository_id)
+        for name, count, newest in cache[key]
     ]
 
 
