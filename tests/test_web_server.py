@@ -156,3 +156,34 @@ def test_serve_on_a_missing_database_fails_in_one_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "no lineage database" in done.stderr
+
+
+def test_the_ci_review_writes_the_report_and_links_it(
+    indexed_demo: IndexedDemo, tmp_path: Path
+) -> None:
+    script = Path(__file__).resolve().parent.parent / "scripts" / "ci" / "lineage_review.py"
+    out, url = tmp_path / "lineage-report", "https://ci.example/run/1#artifacts"
+    where = ["--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db), "--no-index"]
+    report = ["--report", str(out), "--report-url", url]
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "review",
+            "--base",
+            "demo/v1",
+            "--head",
+            "main",
+            *where,
+            *report,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert f"[the interactive lineage report]({url})" in done.stdout
+    assert (out / "index.html").exists() and (out / "static" / "app.js").exists()
+    for workflow in ("github-lineage-review.yml", "gitlab-lineage-review.yml"):
+        text = (script.parent / workflow).read_text()
+        assert "--report lineage-report" in text and "lineage-report/" in text
