@@ -60,6 +60,7 @@ def test_an_openapi_document_describes_the_api(server: Server) -> None:
     ("path", "says"),
     [
         ("dag/titanic/at/no-such-rev", "unknown revision"),
+        ("dag/titanic/at/--output=x", "unknown revision"),
         ("dag/nope/at/main", "unknown DAG 'nope'"),
         ("dag/titanic/node/no_such_node", "unknown node 'no_such_node'"),
         ("dag/titanic/diff/main", "is not a range"),
@@ -75,6 +76,12 @@ def test_an_unknown_revision_dag_or_node_is_a_404_that_says_which(
     assert says.replace("'", "&#39;") in body or says in body
     name = path.rsplit("/", 1)[-1]
     assert name in body
+
+
+def test_a_hostile_dag_name_in_the_query_is_a_404_that_shows_it_as_text(server: Server) -> None:
+    status, body = server.get("?dag=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert status == 404
+    assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
 def test_a_failed_build_shows_the_build_error_instead_of_a_graph(server: Server) -> None:
