@@ -17,7 +17,7 @@ from lineage_history.queries.handle import QueryHandle
 from lineage_history.queries.timeline import CountsCache
 from lineage_history.web import pages
 from lineage_history.web.render import STATIC
-from lineage_history.web.views import Links, _file_name, dags_view, timeline_view
+from lineage_history.web.views import Links, dags_view, file_name, timeline_view
 
 NEWEST = 30  # commits in a DAG's timeline without --base
 
@@ -44,14 +44,14 @@ def write_report(
     planned: list[_Page] = []
     for name in names:
         planned += _dag_pages(handle, links, name, head.sha, base, cache)
-    links.pages = {_file_name(page.path) for page in planned}
+    links.pages = {file_name(page.path) for page in planned}
     out.mkdir(parents=True, exist_ok=True)
     static = out / "static"
     if static.exists():
         shutil.rmtree(static)
     shutil.copytree(STATIC, static)
     for page in planned:
-        (out / _file_name(page.path)).write_text(page.make(), encoding="utf-8")
+        (out / file_name(page.path)).write_text(page.make(), encoding="utf-8")
     first = next((p for p in planned if p.path.endswith("/timeline")), None)
     index = first.make() if first else pages.home_page(handle, links, None)
     (out / "index.html").write_text(index, encoding="utf-8")

@@ -3,9 +3,11 @@ render and the browser script draws. No web framework here: `serve` and `report`
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from lineage_history.dag.diff import LineageDiff, change_details, names_stubbed
 from lineage_history.dag.model import Node
@@ -29,7 +31,7 @@ class Links:
     def _href(self, path: str) -> str | None:
         if not self.static:
             return self.prefix + path
-        name = _file_name(path)
+        name = file_name(path)
         return name if name in self.pages else None
 
     def home(self, dag: str | None = None) -> str | None:
@@ -66,15 +68,11 @@ class Links:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(text, safe="/~^@")
 
 
-def _file_name(path: str) -> str:
+def file_name(path: str) -> str:
     """A report's file for a view's path: one flat name, safe on every file system."""
-    import hashlib
-
     digest = hashlib.sha256(path.encode()).hexdigest()[:16]
     kind = path.split("/")[2] if path.count("/") >= 2 else "page"
     return f"{kind}-{digest}.html"
