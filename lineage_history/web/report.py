@@ -1,9 +1,10 @@
 """`report`: the views of `serve` written as a static site that opens from `file://` with no
 server and no network. Each page embeds its data; the scripts and styles are copied beside.
 
-Per DAG: its timeline (the commits of `BASE..REV`, or the newest ones reachable from REV),
-the graph at REV, the diff `BASE...REV`, and for each commit of the timeline that changed the
-lineage its graph and its diff with its parent."""
+Per DAG (those named, else with a base those whose lineage changed since it, else every DAG):
+its timeline (the commits of `BASE..REV`, or the newest ones reachable from REV), the graph
+at REV, the diff `BASE...REV`, and for each commit of the timeline that changed the lineage
+its graph and its diff with its parent."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def write_report(
     cache: CountsCache = {}
     planned: list[_Page] = []
     for name in names:
-        planned += _dag_pages(handle, links, name, head.sha, base, cache)
+        planned += _dag_pages(handle, links, name, head.sha, base, cache, bool(dags))
     links.pages = {file_name(page.path) for page in planned}
     out.mkdir(parents=True, exist_ok=True)
     static = out / "static"
@@ -65,6 +66,7 @@ def _dag_pages(
     head: str,
     base: str | None,
     cache: CountsCache,
+    explicit: bool,
 ) -> list[_Page]:
     found = timeline_view(
         handle,
@@ -75,6 +77,9 @@ def _dag_pages(
         per_page=NEWEST if base is None else 10_000,
         cache=cache,
     )
+    changed = [e for e in found["entries"] if e["changed"]]
+    if base is not None and not changed and not explicit:
+        return []  # nothing to review in this DAG
     if not found["entries"] and not _defined_at(handle, dag, head):
         return []
     made: list[_Page] = [
@@ -84,11 +89,11 @@ def _dag_pages(
     if base is not None:
         path = Links.diff_path(dag, base, head, "...")
         made.append(_Page(path, _diff_maker(handle, links, dag, f"{base}...{head}")))
-    for entry in found["entries"]:
+    for entry in changed:  # an unchanged commit's graph is its parent's
         sha = entry["sha"]
         if entry["status"] == "ok" and sha != head:
             made.append(_Page(Links.graph_path(dag, sha), _graph_maker(handle, links, dag, sha)))
-        if entry["changed"] and entry["base"] and entry["status"] != "failed":
+        if entry["base"] and entry["status"] != "failed":
             spec = f"{entry['base']}..{sha}"
             path = Links.diff_path(dag, entry["base"], sha)
             made.append(_Page(path, _diff_maker(handle, links, dag, spec)))
