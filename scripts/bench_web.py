@@ -4,7 +4,8 @@
         [--dag NAME] [--repeat 5]
 
 Starts the real `serve` (port 0) in a child process and times: its start (until it prints
-its URL), then each page cold (first request) and warm (the median of the next ones): the
+its URL), then, two seconds later, each page cold (its first request) and warm (the median
+of the next ones): the
 home page, a DAG's timeline (first page, a later page, "changed the lineage" only, one
 branch), the graph at HEAD, a diff over the last 50 commits, a node's history, and the same
 questions' JSON. The baseline, in the same run: the equivalent command (`show`, `diff`, `log`,
@@ -88,6 +89,7 @@ def main() -> None:
     repo, db = options.repo, options.db
     dag = options.dag or busiest_dag(db)
     process, url, start_seconds = start(repo, db)
+    time.sleep(2)  # as a person would take to open the URL: the first page is made meanwhile
     try:
         node = a_node(url, dag)
         d = quote(dag)

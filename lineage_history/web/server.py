@@ -27,7 +27,7 @@ from lineage_history.queries.handle import QueryHandle, open_for_query
 from lineage_history.queries.timeline import CountsCache
 from lineage_history.web import openapi, pages
 from lineage_history.web.render import STATIC
-from lineage_history.web.views import Links, dags_view
+from lineage_history.web.views import Links
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 # Scripts and styles only from this server: a string that escaped escaping still runs nothing.
@@ -190,9 +190,10 @@ def _api_routes(site: Site) -> list[Route]:
 
 
 def _warm(site: Site) -> None:
-    """Read the DAG list once while the server starts, so the first page is as quick."""
+    """Make the first page once while the server starts (the DAG list, the first timeline,
+    the compiled templates), so that a person's first request is as quick as the next."""
     with contextlib.suppress(Exception), site.handle() as handle:
-        dags_view(handle, site.links, site.summaries)
+        pages.home_page(handle, site.links, None, cache=site.counts, summaries=site.summaries)
 
 
 def create_app(repo: str | None, db: str | None, host: str = "127.0.0.1") -> Starlette:
