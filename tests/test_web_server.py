@@ -5,6 +5,7 @@ SIGTERM with status 0, and it never writes to the database."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -141,14 +142,15 @@ def test_dags_needs_the_repository_and_says_so(indexed_demo: IndexedDemo, tmp_pa
         assert status == 200 and answer["nodes"]
 
 
-def test_serve_stops_on_sigterm_with_status_0_and_never_writes(
-    indexed_demo: IndexedDemo,
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_serve_stops_on_sigterm_or_ctrl_c_with_status_0_and_never_writes(
+    indexed_demo: IndexedDemo, signum: int
 ) -> None:
     before = indexed_demo.db.stat().st_mtime_ns
     running = start_server("--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db))
     for path in ("", "dag/titanic/at/main", "dag/titanic/diff/demo/v1...main", "api/status"):
         assert running.get(path)[0] == 200
-    assert running.stop() == 0
+    assert running.stop(signum) == 0
     assert indexed_demo.db.stat().st_mtime_ns == before
 
 

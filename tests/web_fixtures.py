@@ -50,9 +50,9 @@ class Server:
         status, body = self.get(path)
         return status, json.loads(body)
 
-    def stop(self) -> int:
-        """SIGTERM, then the exit status (the test fails if it does not stop promptly)."""
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        """Send `signum`, then the exit status (the test fails if it does not stop promptly)."""
+        self.process.send_signal(signum)
         try:
             return self.process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
