@@ -40,6 +40,9 @@ OWNERS = {
     "git": "repo",
     "openlineage": "output",
     "typer": "cli",
+    "starlette": "web",
+    "uvicorn": "web",
+    "jinja2": "web",
 }
 
 

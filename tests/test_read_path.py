@@ -96,7 +96,10 @@ try:
 except SystemExit as exit:
     code = exit.code
 heavy = sorted(
-    name for name in ("sqlalchemy", "alembic", "hamilton", "pandas", "git", "typer.rich_utils")
+    name for name in (
+        "sqlalchemy", "alembic", "hamilton", "pandas", "git", "typer.rich_utils",
+        "starlette", "uvicorn", "jinja2",
+    )
     if name in sys.modules
 )
 print("HEAVY=" + ",".join(heavy), file=sys.stderr)

@@ -8,6 +8,7 @@ from lineage_history.cli import (  # noqa: F401  (each registers its commands on
     index_commands,
     question_commands,
     review_commands,
+    web_commands,
 )
 from lineage_history.cli.app import app
 

@@ -52,6 +52,10 @@ class History:
                     stack.append(parent)
         return self._children_first(seen)
 
+    def newest_first(self) -> list[StoredCommit]:
+        """Every indexed commit, newest (children) first."""
+        return self._children_first(set(self.commits))
+
     def _children_first(self, shas: set[str]) -> list[StoredCommit]:
         """Newest first, every commit before its parents: positions alone are not enough once
         a shallow clone's older history (`git fetch --unshallow`) is indexed after it."""

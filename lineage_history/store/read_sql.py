@@ -48,6 +48,12 @@ DAGS_AT = (
     "SELECT DISTINCT d.dag FROM commit_dags d JOIN commits c ON c.id = d.commit_id "
     "WHERE c.repository_id = ? AND c.sha IN ({shas})"
 )
+# Each DAG with the number of commits that define it and the date of the newest of them.
+DAG_SUMMARIES = (
+    "SELECT d.dag, count(*), max(c.authored_at) FROM commit_dags d "
+    "JOIN commits c ON c.id = d.commit_id WHERE c.repository_id = ? AND d.dag <> ? "
+    "GROUP BY d.dag ORDER BY d.dag"
+)
 DAG_KNOWN = (
     "SELECT 1 FROM commit_dags d JOIN commits c ON c.id = d.commit_id "
     "WHERE c.repository_id = ? AND d.dag = ? LIMIT 1"

@@ -175,6 +175,11 @@ class Reader:
         rows = self._in_chunks(sql.DAGS_AT, "shas", sorted(set(shas)), (repository_id,))
         return {row[0] for row in rows}
 
+    def dag_summaries(self, repository_id: int) -> list[tuple[str, int, int]]:
+        """Each DAG indexed: its name, how many commits define it, the newest one's date."""
+        rows = self._rows(sql.DAG_SUMMARIES, (repository_id, ALL_DAGS))
+        return [(name, count, newest) for name, count, newest in rows]
+
     def has_dag(self, repository_id: int, dag: str) -> bool:
         return bool(self._rows(sql.DAG_KNOWN, (repository_id, dag)))
 
@@ -281,6 +286,12 @@ class Reader:
             last_run=self._last_run(repository_id),
             dag_commits=DagCommitCounts(kinds["ok"], kinds["stubbed"], kinds["failed"]),
         )
+
+    def generation(self, repository_id: int) -> tuple[Any, ...]:
+        """Changes whenever an index run changed what is stored (for caches of reads)."""
+        run = self._last_run(repository_id)
+        count = self._rows(sql.COMMIT_COUNT, (repository_id,))[0][0]
+        return (count, None) if run is None else (count, run.started_at, run.finished_at)
 
     def _last_run(self, repository_id: int) -> LastRun | None:
         rows = self._rows(sql.LAST_RUN, (repository_id,))

@@ -5,6 +5,7 @@
     python lineage_review.py db-path [--cache-dir DIR] # the database file in the cache
     python lineage_review.py review --base SHA --head SHA [--cache-dir DIR | --db FILE]
         [--rules FILE] [--dag NAME]... [--output FILE] [--no-index]
+        [--report DIR [--report-url URL]]
     ... | python lineage_review.py find-comment         # the id of our earlier comment
 
 `review` exits 0 (nothing new is wrong), 1 (the change introduces rule violations) or 2 (the
@@ -114,6 +115,8 @@ def review(
     rules: str | None = None,
     dags: Sequence[str] = (),
     index: bool = True,
+    report: str | None = None,
+    report_url: str | None = None,
 ) -> Review:
     """Index (when asked), diff and check `base...head`; the comment body and exit status."""
     common = ("--repo", repo, "--db", db)
@@ -129,7 +132,27 @@ def review(
         found, dag_status = _review_dag(f"{base}...{head}", dag, common, rules_args)
         sections += found
         status = max(status, dag_status)
+    if report is not None:
+        sections += _report(base, head, report, report_url, common, dags)
     return Review(_finish(sections), status)
+
+
+def _report(
+    base: str,
+    head: str,
+    out: str,
+    url: str | None,
+    common: Sequence[str],
+    dags: Sequence[str],
+) -> list[str]:
+    """`lineage-history report` of the change (the CI job publishes the directory); a line
+    that links to it. A report that fails is said in the body, never the job's verdict."""
+    dag_args = [arg for dag in dags for arg in ("--dag", dag)]
+    made = lineage_history("report", "-o", out, head, "--base", base, *common, *dag_args)
+    if made.returncode != 0:
+        return [_failed("The interactive report", made)]
+    where = f"[the interactive lineage report]({url})" if url else f"`{out}/index.html`"
+    return [f"Timeline, graphs and diff to click through: {where} (a static site).", ""]
 
 
 def _finish(sections: list[str]) -> str:
@@ -193,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--dag", action="append", default=[], help="repeat for several DAGs")
     run.add_argument("--output", help="write the body here (default: stdout)")
     run.add_argument("--no-index", action="store_true", help="the database is already indexed")
+    run.add_argument("--report", metavar="DIR", help="also write the static report here")
+    run.add_argument("--report-url", metavar="URL", help="where CI publishes that report")
     commands.add_parser("find-comment", help="read comments as JSON on stdin, print our id")
     args = parser.parse_args(argv)
     if args.command == "cache-key":
@@ -209,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     db = args.db or _db_in(args.cache_dir)
     result = review(
         args.base, args.head, repo=args.repo, db=db, rules=args.rules, dags=args.dag,
-        index=not args.no_index,
+        index=not args.no_index, report=args.report, report_url=args.report_url,
     )  # fmt: skip
     if args.output:
         Path(args.output).write_text(result.body, encoding="utf-8")
