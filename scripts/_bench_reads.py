@@ -17,19 +17,24 @@ costs without the tool, a fresh checkout and build of each commit it needs:
 - `status`: the failed and stubbed builds over the whole history, which only building
   every indexed commit tells, so that many checkouts and builds (estimated); its ratio to a
   single checkout and build of HEAD is printed too.
+
+What the command-line framework costs is measured beside them, in fresh processes too: the
+floor (`python -c "import sqlite3"`), typer's own import, the app with every command
+registered, and `lineage-history --version` end to end.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from _bench_common import Subjects, line, ms, phase, pick_subjects, table, verdict
 from _bench_context import Bench, naive_build
 
-READ_TARGET = 20.0  # naive / lineage-history, at least
+READ_TARGET = 10.0  # naive / lineage-history, at least
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,36 @@ def reads_phase(bench: Bench, setup: ReadSetup | None = None) -> None:
     report.figures["naive_head_seconds"] = head_s
     report.figures["reads"] = figures
     reads_table(figures, args.read_runs)
+    report.figures["framework"] = framework_costs(bench, args.read_runs, figures)
+
+
+FRAMEWORK_PROBES = (
+    ("python -c 'import sqlite3' (the floor)", ("-c", "import sqlite3")),
+    ("import typer", ("-c", "import typer")),
+    ("import lineage_history.cli (every command registered)", ("-c", "import lineage_history.cli")),
+    ("lineage-history --version (the app end to end)", ("-m", "lineage_history", "--version")),
+)
+
+
+def framework_costs(bench: Bench, runs: int, figures: dict[str, Any]) -> dict[str, float]:
+    """Median times of fresh processes that import the framework, and what typer adds to a
+    read command (its import over the floor) as a share of the median read."""
+    costs = {}
+    for label, argv in FRAMEWORK_PROBES:
+        command = [{"argv": [sys.executable, *argv], "sample": False}]
+        phase(command, bench.scratch)  # warm
+        times = [phase(command, bench.scratch)["seconds"][0] for _ in range(runs)]
+        costs[label] = statistics.median(times)
+    floor, typer_import = (costs[label] for label, _ in FRAMEWORK_PROBES[:2])
+    rows = [["process", "median, ms", "over the floor, ms"]]
+    rows += [[label, ms(value), ms(value - floor)] for label, value in costs.items()]
+    line("  what the command line costs (fresh processes, median):")
+    table(rows, indent="    ")
+    reads_s = [entry["seconds"] for entry in figures.values()]
+    if reads_s:
+        share = (typer_import - floor) / statistics.median(reads_s)
+        line(f"  typer's import is {share:.0%} of the median read command")
+    return costs
 
 
 def read_figure(

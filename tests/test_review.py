@@ -332,7 +332,12 @@ def test_ci_review_indexes_builds_the_body_and_fails_on_new_violations(
     assert text.startswith("<!-- lineage-history-review -->\n## Lineage review: `main...feature`")
     # the diff from the merge base (the helper commit) to the branch, then the check
     assert f"merge-base(main, feature) ({shas['helper'][:10]})" in text
-    assert "| modified | `age` | tags" in text and "| added | `score` |" in text
+    assert "| modified | `age` | breaking; tags; owner: data -&gt; (none)" in text
+    assert "| added | `score` |" in text
+    # dropping the owner tag, contractual by default, breaks; the owners are named
+    assert "**Bump: major** (1 breaking)" in text
+    assert "- breaking: `age`: contractual tag owner changed or dropped" in text
+    assert "**Owners to ask:** ml" in text
     assert "**3 new violations** of 2 rules" in text
     assert "<code>score</code> lacks <code>owner</code>" in text
     assert text.index("lineage diff") < text.index("lineage check")
@@ -345,7 +350,7 @@ def test_ci_review_indexes_builds_the_body_and_fails_on_new_violations(
                      "--cache-dir", str(cache), "--no-index")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "**0 new violations** of 2 rules" in done.stdout
-    assert "| modified | `model` | doc" in done.stdout
+    assert "| modified | `model` | non-breaking; doc" in done.stdout
 
 
 def test_ci_review_reports_a_failed_review_in_the_body(history, tmp_path: Path) -> None:

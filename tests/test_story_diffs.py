@@ -46,6 +46,32 @@ def test_story_step_diff(context, step: StoryStep) -> None:
         assert lineage.is_empty
 
 
+@pytest.mark.parametrize(
+    "step", [s for s in STEPS_WITH_BASE if not s.expect["fails"]], ids=lambda s: s.tag
+)
+def test_story_step_impact_in_the_diff_json(indexed_demo: IndexedDemo, step: StoryStep) -> None:
+    """Each step's bump and each changed node's impact, as written down in the story from
+    what the change does; impacted nodes carry their cause's impact, marked indirect."""
+    result = run_cli(
+        "diff", step.base or "", step.tag, "--format", "json",
+        "--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    expect = step.expect
+    assert data["bump"] == expect["bump"]
+    direct = {
+        entry.get("name") or entry["to"]: entry["impact"]
+        for kind in ("added", "removed", "modified", "renamed")
+        for entry in data["nodes"][kind]
+    }
+    assert sorted(n for n, i in direct.items() if i == "breaking") == expect["breaking"]
+    assert sorted(n for n, i in direct.items() if i == "data-changing") == expect["data_changing"]
+    for entry in data["nodes"]["impacted"]:
+        assert entry["indirect"] is True
+        assert entry["impact"] in {direct[cause] for cause in entry["because"]}
+
+
 def test_docs_only_commit_reuses_the_previous_snapshot(context) -> None:
     states = context.reader.dag_states(context.repository_id, "titanic")
     docs = states[context.resolve("demo/docs").sha]
@@ -157,7 +183,7 @@ def test_diff_json_has_the_contract_shape_and_exit_code(indexed_demo: IndexedDem
     result = run_cli("diff", "demo/sex-pii", "demo/encoders", "--format", "json", *where)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"dag", "base", "head", "summary", "nodes", "edges", "config"}
+    assert set(data) == {"dag", "base", "head", "summary", "bump", "nodes", "edges", "config"}
     assert data["dag"] == "titanic"
     assert data["base"] == {
         "rev": "demo/sex-pii",

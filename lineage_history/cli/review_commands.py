@@ -3,6 +3,7 @@ the DAGs are."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,8 +20,23 @@ from lineage_history.cli.app import (
     echo,
     echo_json,
     format_option,
+    info,
 )
 from lineage_history.cli.completion import complete_revision
+from lineage_history.dag.rules import RuleSet
+
+
+def review_settings(root: Path | None) -> RuleSet:
+    """The repository's rules and review settings; the defaults (with a warning) when its
+    rules file cannot be read: a diff is still worth showing."""
+    from lineage_history.definitions.rule_files import load_rules
+    from lineage_history.errors import ConfigError
+
+    try:
+        return load_rules(root, None) if root is not None else RuleSet((), None)
+    except ConfigError as exc:
+        info(f"lineage-history: warning: {exc}; judging the change with the default settings")
+        return RuleSet((), None)
 
 
 def _revision(metavar: str, help_text: str) -> typer.models.ArgumentInfo:
@@ -60,6 +76,7 @@ def diff(
     HEAD), that revision against the working tree (--staged: the index), built on the fly
     and not stored.
     """
+    from lineage_history.dag.impact import classify, owners
     from lineage_history.output import contract, markdown, tables
     from lineage_history.queries import diffs, handle
 
@@ -71,10 +88,15 @@ def diff(
         else:
             assert base is not None
             report = diffs.diff_revisions(opened, base, head, dag, staged=staged)
+        settings = review_settings(opened.repo.root if opened.repo else None)
+    impact = classify(
+        report.diff, introduced=not report.old.nodes, contract_tags=settings.contract_tags
+    )
     if output_format == DiffFormat.json:
-        echo_json(contract.diff_report_json(report))
+        echo_json(contract.diff_report_json(report, impact))
     elif output_format == DiffFormat.table:
-        echo(tables.diff_to_table(report.diff, tables.diff_title(report), colour=colour()))
+        title = tables.diff_title(report)
+        echo(tables.diff_to_table(report.diff, title, colour=colour(), impact=impact))
     else:
         from lineage_history.output.viz import diff_mermaid
 
@@ -83,8 +105,16 @@ def diff(
             echo(mermaid, nl=False)
         else:
             picture = None if report.diff.is_empty else mermaid
-            title = tables.diff_title(report)
-            echo(markdown.diff_to_markdown(report.diff, title, picture, left_out), nl=False)
+            asked = owners(impact, report.old, report.new, settings.owner_tag)
+            body = markdown.diff_to_markdown(
+                report.diff,
+                tables.diff_title(report),
+                picture,
+                left_out,
+                impact=impact,
+                owners=asked,
+            )
+            echo(body, nl=False)
     return 1 if exit_code and not report.diff.is_empty else 0
 
 

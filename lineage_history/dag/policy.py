@@ -7,14 +7,15 @@ missing a required tag that lost it, newly falls under the rule, or is new or ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from lineage_history.dag.diff import node_changes
+from lineage_history.dag.diff import diff, node_changes
 from lineage_history.dag.graph import downstream, shortest_paths
+from lineage_history.dag.impact import BREAKING, DEFAULT_CONTRACT_TAGS, NodeImpact, classify
 from lineage_history.dag.model import ROLE_FUNCTION, Node, Snapshot
-from lineage_history.dag.rules import ForbidPath, RequireTags, Rule
-from lineage_history.dag.selectors import matches_all
+from lineage_history.dag.rules import ForbidBreaking, ForbidPath, RequireTags, Rule
+from lineage_history.dag.selectors import TagFilter, matches_all
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Violation:
     node: str | None = None
     missing: tuple[str, ...] | None = None
     new: bool = False
+    reasons: tuple[str, ...] | None = None  # forbid_breaking: why the change breaks the node
 
 
 def _forbidden_paths(rule: ForbidPath, snapshot: Snapshot) -> Iterator[Violation]:
@@ -57,7 +59,9 @@ def _untagged(rule: RequireTags, snapshot: Snapshot) -> Iterator[Violation]:
 def _at(rule: Rule, snapshot: Snapshot) -> Iterator[Violation]:
     if isinstance(rule, ForbidPath):
         return _forbidden_paths(rule, snapshot)
-    return _untagged(rule, snapshot)
+    if isinstance(rule, RequireTags):
+        return _untagged(rule, snapshot)
+    return iter(())  # forbid_breaking judges changes: see `breaking_changes`
 
 
 def violations(rules: Sequence[Rule], snapshot: Snapshot) -> list[Violation]:
@@ -89,3 +93,32 @@ def introduced(rules: Sequence[Rule], before: Snapshot, after: Snapshot) -> list
         for found in _at(rule, after)
         if _is_new(rule, found, before, after, reached)
     ]
+
+
+def breaking_changes(
+    rules: Sequence[Rule],
+    before: Snapshot,
+    after: Snapshot,
+    contract_tags: Iterable[str] = DEFAULT_CONTRACT_TAGS,
+) -> list[Violation]:
+    """The `forbid_breaking` violations of the change from `before` to `after`: every node
+    (matching the rule's `where` on either side) that the change breaks."""
+    chosen = [rule for rule in rules if isinstance(rule, ForbidBreaking)]
+    if not chosen:
+        return []
+    report = classify(diff(before, after), introduced=not before.nodes, contract_tags=contract_tags)
+    return [
+        Violation(rule.name, node=found.node, new=True, reasons=found.reasons)
+        for rule in chosen
+        for found in report.direct(BREAKING)
+        if _either_side_matches(found, before, after, rule.where)
+    ]
+
+
+def _either_side_matches(
+    found: NodeImpact, before: Snapshot, after: Snapshot, where: Sequence[TagFilter]
+) -> bool:
+    """Whether the node, before the change (under its old name) or after it, is one the rule
+    is about."""
+    sides = (before.nodes.get(found.previous or found.node), after.nodes.get(found.node))
+    return any(node is not None and matches_all(node, where) for node in sides)

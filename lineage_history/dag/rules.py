@@ -23,11 +23,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from lineage_history.dag.impact import DEFAULT_CONTRACT_TAGS
 from lineage_history.dag.selectors import TagFilter
 from lineage_history.errors import ConfigError, UserError
 
-_RULE_KEYS = {"name", "forbid_path", "require_tags", "where", "description"}
-_KINDS = ("forbid_path", "require_tags")
+_RULE_KEYS = {"name", "forbid_path", "require_tags", "forbid_breaking", "where", "description"}
+_KINDS = ("forbid_path", "require_tags", "forbid_breaking")
+# Keys beside `[[rules]]` that say how changes are reviewed, not which DAGs there are.
+REVIEW_KEYS = frozenset({"rules", "contract_tags", "owner_tag"})
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,26 @@ class RequireTags:
     where: tuple[TagFilter, ...] = ()
 
 
-Rule = ForbidPath | RequireTags
+@dataclass(frozen=True)
+class ForbidBreaking:
+    """No change may break a node (matching `where`, when given): see `impact`."""
+
+    name: str
+    where: tuple[TagFilter, ...] = ()
+
+
+Rule = ForbidPath | RequireTags | ForbidBreaking
 
 
 @dataclass(frozen=True)
 class RuleSet:
+    """A repository's review settings: its rules, the tags whose change breaks a consumer,
+    and the tag that names whom to ask about a node."""
+
     rules: tuple[Rule, ...]
     source: str | None  # the file they came from; None when no file defines any
+    contract_tags: tuple[str, ...] = DEFAULT_CONTRACT_TAGS
+    owner_tag: str = "owner"
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -95,17 +111,35 @@ def _rule(table: Any, where: str) -> Rule:
     kinds = [kind for kind in _KINDS if kind in table]
     if len(kinds) != 1:
         raise ConfigError(f"{where}: give exactly one of {' or '.join(_KINDS)}")
+    selectors = _selectors(table["where"], f"{where}.where") if "where" in table else ()
     if kinds == ["forbid_path"]:
         if "where" in table:
-            raise ConfigError(f"{where}: 'where' applies to require_tags only")
+            raise ConfigError(f"{where}: 'where' applies to require_tags and forbid_breaking only")
         return _forbid_path(name, table["forbid_path"], where)
+    if kinds == ["forbid_breaking"]:
+        if table["forbid_breaking"] is not True:
+            raise ConfigError(f"{where}.forbid_breaking must be true")
+        return ForbidBreaking(name, selectors)
     tags = _strings(table["require_tags"], f"{where}.require_tags")
-    selectors = _selectors(table["where"], f"{where}.where") if "where" in table else ()
     return RequireTags(name, tags, selectors)
 
 
-def parse_rules(text: str, source: str, *, in_pyproject: bool) -> tuple[Rule, ...] | None:
-    """The rules a file defines, or None when it defines none."""
+def _review_settings(root: dict[str, Any], source: str) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    if "contract_tags" in root:
+        tags = root["contract_tags"]
+        if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
+            raise ConfigError(f"{source}: contract_tags must be a list of tag keys")
+        settings["contract_tags"] = tuple(tags)
+    if "owner_tag" in root:
+        if not isinstance(root["owner_tag"], str) or not root["owner_tag"]:
+            raise ConfigError(f"{source}: owner_tag must be a tag key")
+        settings["owner_tag"] = root["owner_tag"]
+    return settings
+
+
+def parse_rule_set(text: str, source: str, *, in_pyproject: bool) -> RuleSet | None:
+    """The rules and review settings a file defines, or None when it defines none."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -113,8 +147,14 @@ def parse_rules(text: str, source: str, *, in_pyproject: bool) -> tuple[Rule, ..
     root: Any = document
     if in_pyproject:
         root = document.get("tool", {}).get("lineage-history")
-    if not isinstance(root, dict) or "rules" not in root:
+    if not isinstance(root, dict) or not REVIEW_KEYS & set(root):
         return None
+    return RuleSet(_rules(root, source, in_pyproject), source, **_review_settings(root, source))
+
+
+def _rules(root: dict[str, Any], source: str, in_pyproject: bool) -> tuple[Rule, ...]:
+    if "rules" not in root:
+        return ()
     prefix = "tool.lineage-history.rules" if in_pyproject else "rules"
     tables = root["rules"]
     if not isinstance(tables, list) or not tables:

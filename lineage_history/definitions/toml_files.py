@@ -15,6 +15,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from lineage_history.dag.model import canonical_json, sha256_hex
+from lineage_history.dag.rules import REVIEW_KEYS
 from lineage_history.errors import ConfigError
 
 OWN_FILE = "lineage-history.toml"
@@ -177,8 +178,8 @@ def parse_definitions(text: str, source: str, *, in_pyproject: bool) -> Definiti
     discover = root.get("discover", False)
     if not isinstance(discover, bool):
         raise ConfigError(f"{source}: 'discover' must be true or false")
-    if "dags" not in root and "rules" in root and not discover:
-        return None  # lineage rules alone (see rules.py) define no DAG
+    if "dags" not in root and REVIEW_KEYS & set(root) and not discover:
+        return None  # lineage rules and review settings alone (see rules.py) define no DAG
     dags = root.get("dags", {})
     if not isinstance(dags, dict) or not (dags or discover):
         raise ConfigError(f"{source}: expected at least one [dags.NAME] table with 'modules'")

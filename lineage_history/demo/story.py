@@ -54,7 +54,9 @@ class StoryStep:
     `dependencies`, `tags`, `doc`, `role`), `renamed` (old, new) pairs (not repeated in
     added/removed), `config_changed` Hamilton config keys, `impacted` (unchanged nodes downstream
     of an added or renamed node or of a `code`/`type`/`dependencies`/`role` change),
-    `reuses_previous` (the DAG and config equal the base's) and `fails` (the DAG does not build).
+    `reuses_previous` (the DAG and config equal the base's) and `fails` (the DAG does not build);
+    and the change's classification: its `bump` and the nodes it breaks or whose data it may
+    change (`breaking`, `data_changing`; every other changed node is non-breaking).
     """
 
     tag: str
@@ -75,6 +77,9 @@ def _expect(
     impacted: Sequence[str] = (),
     reuses_previous: bool = False,
     fails: bool = False,
+    bump: str | None = None,
+    breaking: Sequence[str] = (),
+    data_changing: Sequence[str] = (),
 ) -> dict[str, Any]:
     return {
         "added": sorted(added),
@@ -85,6 +90,9 @@ def _expect(
         "impacted": sorted(impacted),
         "reuses_previous": reuses_previous,
         "fails": fails,
+        "bump": bump,
+        "breaking": sorted(breaking),
+        "data_changing": sorted(data_changing),
     }
 
 
@@ -303,7 +311,7 @@ STORY: tuple[StoryStep, ...] = (
         subject="Add the first survival pipeline as a Hamilton dataflow",
         author="tomas",
         base="demo/empty",
-        expect=_expect(added=_V1_NODES, config_changed=["age_imputation"]),
+        expect=_expect(added=_V1_NODES, config_changed=["age_imputation"], bump="minor"),
         introduces=("pyproject.toml", PIPELINES_PREFIX),
     ),
     StoryStep(
@@ -311,7 +319,7 @@ STORY: tuple[StoryStep, ...] = (
         subject="Tag sex as PII",
         author="priya",
         base="demo/v1",
-        expect=_expect(modified={"sex": ["tags"]}),
+        expect=_expect(modified={"sex": ["tags"]}, bump="patch"),
         edits=(
             Edit(
                 _LOADING,
@@ -329,6 +337,8 @@ STORY: tuple[StoryStep, ...] = (
             added=["cabin_encoder", "cabin_category", "embarked_encoder", "embarked_category"],
             modified={"encoders": _CODE_AND_DEPS, "training_set": _CODE_AND_DEPS},
             impacted=_MODEL_NODES,
+            bump="minor",
+            data_changing=["encoders", "training_set"],
         ),
         edits=(
             _insert_before(_FEATURES, "\n\n\ndef _ticket_prefix(", '\nUNKNOWN_PORT = "unknown"'),
@@ -362,7 +372,7 @@ STORY: tuple[StoryStep, ...] = (
         subject="Promote the passenger table to production",
         author="priya",
         base="demo/encoders",
-        expect=_expect(modified={name: ["tags"] for name in _TITANIC_TABLE_NODES}),
+        expect=_expect(modified={name: ["tags"] for name in _TITANIC_TABLE_NODES}, bump="patch"),
         edits=(Edit(_LOADING, 'importance="prototype"', 'importance="production"'),),
     ),
     StoryStep(
@@ -371,7 +381,10 @@ STORY: tuple[StoryStep, ...] = (
         author="tomas",
         base="demo/production",
         expect=_expect(
-            modified={"family_size": ["code"]}, impacted=("training_set", *_MODEL_NODES)
+            modified={"family_size": ["code"]},
+            impacted=("training_set", *_MODEL_NODES),
+            bump="minor",
+            data_changing=["family_size"],
         ),
         edits=(Edit(_FEATURES, "    return sibsp + parch\n", "    return sibsp + parch + 1\n"),),
     ),
@@ -392,6 +405,8 @@ STORY: tuple[StoryStep, ...] = (
             modified={"age_filled": ["code", "doc"]},
             config_changed=["age_imputation"],
             impacted=("is_child", "training_set", *_MODEL_NODES),
+            bump="minor",
+            data_changing=["age_filled"],
         ),
         edits=(
             Edit(
@@ -425,6 +440,8 @@ STORY: tuple[StoryStep, ...] = (
         expect=_expect(
             modified={"cabin_type": ["code"], "ticket_type": ["code"]},
             impacted=("cabin_encoder", "cabin_category", "encoders", "training_set", *_MODEL_NODES),
+            bump="minor",
+            data_changing=["cabin_type", "ticket_type"],
         ),
         edits=(
             Edit(_FEATURES, 'UNKNOWN_CABIN = "U"\n', 'UNKNOWN_CABIN = "unknown"\n'),
@@ -440,7 +457,7 @@ STORY: tuple[StoryStep, ...] = (
         subject="Say what the fitted forest is for",
         author="mei",
         base="demo/helper",
-        expect=_expect(modified={"fit_random_forest": ["doc"]}),
+        expect=_expect(modified={"fit_random_forest": ["doc"]}, bump="patch"),
         edits=(
             Edit(
                 _MODEL,
@@ -458,6 +475,8 @@ STORY: tuple[StoryStep, ...] = (
         expect=_expect(
             modified={"max_depth": ["type"], "prefit_random_forest": ["code"]},
             impacted=("fit_random_forest", "validation_predictions", "validation_accuracy"),
+            bump="minor",  # an input that takes more than before breaks no caller
+            data_changing=["prefit_random_forest"],
         ),
         edits=(Edit(_MODEL, "max_depth: int)", "max_depth: int | None)"),),
     ),
@@ -470,6 +489,9 @@ STORY: tuple[StoryStep, ...] = (
             renamed=[("family_size", "family_count")],
             modified={"training_set": _CODE_AND_DEPS},
             impacted=_MODEL_NODES,
+            bump="major",
+            breaking=["family_count"],
+            data_changing=["training_set"],
         ),
         edits=(
             Edit(_FEATURES, "def family_size(", "def family_count("),
@@ -483,7 +505,12 @@ STORY: tuple[StoryStep, ...] = (
         author="jordan",
         base="demo/rename",
         expect=_expect(
-            removed=["is_child"], modified={"training_set": _CODE_AND_DEPS}, impacted=_MODEL_NODES
+            removed=["is_child"],
+            modified={"training_set": _CODE_AND_DEPS},
+            impacted=_MODEL_NODES,
+            bump="major",
+            breaking=["is_child"],
+            data_changing=["training_set"],
         ),
         edits=(
             _delete_before(_FEATURES, _IS_CHILD, "\n\n\ndef sex_encoder("),
@@ -507,6 +534,8 @@ STORY: tuple[StoryStep, ...] = (
         expect=_expect(
             modified={"random_state": ["code", "doc", "role", "tags"]},
             impacted=("prefit_random_forest", *_MODEL_NODES),
+            bump="minor",  # computed now instead of passed in: callers lose nothing
+            data_changing=["random_state"],
         ),
         edits=(
             Edit(
@@ -527,7 +556,7 @@ SIDE_STORY: tuple[StoryStep, ...] = (
         subject="Add a passenger title feature parsed from the name",
         author="jordan",
         base=FORK_TAG,
-        expect=_expect(added=["title"]),
+        expect=_expect(added=["title"], bump="minor"),
         edits=(_insert_before(_FEATURES, "\n\n\ndef sex_encoder(", _TITLE),),
     ),
     StoryStep(
@@ -539,6 +568,8 @@ SIDE_STORY: tuple[StoryStep, ...] = (
             added=["title_encoder", "title_category"],
             modified={"encoders": _CODE_AND_DEPS, "training_set": _CODE_AND_DEPS},
             impacted=_MODEL_NODES,
+            bump="minor",
+            data_changing=["encoders", "training_set"],
         ),
         edits=(
             _insert_before(_FEATURES, '\n\n\n@tag(artifact="encoders"', _TITLE_ENCODING),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lineage_history.dag.diff import LineageDiff
+    from lineage_history.dag.impact import ImpactReport
     from lineage_history.dag.model import Node
     from lineage_history.dag.policy import Violation
     from lineage_history.definitions.listing import DagListing
@@ -109,31 +110,45 @@ def blame_json(result: Blame) -> list[dict[str, Any]]:
     ]
 
 
+def _impact(impact: ImpactReport, name: str) -> dict[str, Any]:
+    found = impact.nodes[name]
+    return {"impact": found.impact, "reasons": list(found.reasons)}
+
+
 def diff_json(
-    lineage: LineageDiff, dag: str, base: dict[str, str | None], head: dict[str, str | None]
+    lineage: LineageDiff,
+    dag: str,
+    base: dict[str, str | None],
+    head: dict[str, str | None],
+    impact: ImpactReport,
 ) -> dict[str, Any]:
     """`diff`: `base` and `head` are `{"rev": ..., "sha": ...}` (the sha None for the working
-    tree or the index)."""
+    tree or the index); every changed node carries its `impact`, impacted nodes their
+    cause's, and `bump` the DAG's semantic-version bump."""
     return {
         "dag": dag,
         "base": {**base, "stubbed": list(lineage.stubbed_before)},
         "head": {**head, "stubbed": list(lineage.stubbed_after)},
         "summary": lineage.summary(),
+        "bump": impact.bump,
         "nodes": {
-            "added": [node_json(n) for n in lineage.added],
-            "removed": [node_json(n) for n in lineage.removed],
+            "added": [{**node_json(n), **_impact(impact, n.name)} for n in lineage.added],
+            "removed": [{**node_json(n), **_impact(impact, n.name)} for n in lineage.removed],
             "modified": [
                 {
                     "name": m.name,
                     "changes": list(m.changes),
                     "before": m.before.to_dict(),
                     "after": m.after.to_dict(),
+                    **_impact(impact, m.name),
                 }
                 for m in lineage.modified
             ],
-            "renamed": [{"from": old, "to": new} for old, new in lineage.renamed],
+            "renamed": [
+                {"from": old, "to": new, **_impact(impact, new)} for old, new in lineage.renamed
+            ],
             "impacted": [
-                {"name": name, "because": list(because)}
+                {"name": name, "because": list(because), **_impact(impact, name), "indirect": True}
                 for name, because in lineage.impacted.items()
             ],
         },
@@ -149,7 +164,7 @@ def diff_json(
     }
 
 
-def diff_report_json(report: DiffReport) -> dict[str, Any]:
+def diff_report_json(report: DiffReport, impact: ImpactReport) -> dict[str, Any]:
     """`diff` between two revisions, or against the working tree or the index (no sha)."""
     head_sha = report.head.sha if report.head is not None else None
     return diff_json(
@@ -157,6 +172,7 @@ def diff_report_json(report: DiffReport) -> dict[str, Any]:
         report.dag,
         {"rev": report.base_rev, "sha": report.base.sha},
         {"rev": report.head_rev, "sha": head_sha},
+        impact,
     )
 
 
@@ -171,6 +187,7 @@ def check_json(violations: Sequence[Violation]) -> dict[str, Any]:
                 "node": found.node,
                 "missing": list(found.missing) if found.missing is not None else None,
                 "new": found.new,
+                **({"reasons": list(found.reasons)} if found.reasons is not None else {}),
             }
             for found in violations
         ]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from lineage_history._text import display_width, ljust, plain, plural
 from lineage_history.dag.diff import LineageDiff, change_details
+from lineage_history.dag.impact import BREAKING, DATA_CHANGING, NON_BREAKING, ImpactReport
 from lineage_history.dag.model import Node, tag_text
 from lineage_history.errors import first_line
 from lineage_history.output.contract import iso_date
@@ -53,8 +54,15 @@ def diff_title(report: DiffReport) -> str:
     return f"lineage diff {report.dag or '(no DAG)'}: {base} -> {head}"
 
 
-def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> str:
-    """A diff for people at a terminal: one line per node, grouped by kind of change."""
+def diff_to_table(
+    lineage: LineageDiff,
+    title: str,
+    *,
+    colour: bool = False,
+    impact: ImpactReport | None = None,
+) -> str:
+    """A diff for people at a terminal: the bump and what breaks first, then one line per
+    node, grouped by kind of change, then edges and config."""
     lines = [_paint(plain(title), "bold", colour), summary_line(lineage)]
     for side, stubbed in (("base", lineage.stubbed_before), ("head", lineage.stubbed_after)):
         if stubbed:
@@ -63,6 +71,30 @@ def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> 
     if lineage.is_empty:
         lines.append("no lineage changes")
         return "\n".join(lines)
+    if impact is not None:
+        lines += _impact_lines(impact, colour)
+    lines += ["", *_node_lines(lineage, impact, colour)]
+    lines += _edge_lines(lineage, colour) + _config_change_lines(lineage, colour)
+    return "\n".join(lines)
+
+
+def _impact_lines(impact: ImpactReport, colour: bool) -> list[str]:
+    """`bump: major (...)` and the breaking changes, each with why."""
+    direct = [n for n in impact.nodes.values() if not n.indirect]
+    counts = ", ".join(
+        f"{sum(n.impact == kind for n in direct)} {kind}"
+        for kind in (BREAKING, DATA_CHANGING, NON_BREAKING)
+    )
+    lines = [_paint(f"bump: {impact.bump} ({counts} changes)", "bold", colour)]
+    breaking = impact.direct(BREAKING)
+    width = max((display_width(plain(n.node)) for n in breaking), default=0)
+    for found in breaking:
+        text = f"  breaking  {ljust(plain(found.node), width)}  {plain('; '.join(found.reasons))}"
+        lines.append(_paint(text, "removed", colour))
+    return lines
+
+
+def _node_lines(lineage: LineageDiff, impact: ImpactReport | None, colour: bool) -> list[str]:
     rows: list[tuple[str, str, str, str]] = []
     rows += [("+", "added", n.name, n.type) for n in lineage.added]
     rows += [("-", "removed", n.name, n.type) for n in lineage.removed]
@@ -74,32 +106,45 @@ def diff_to_table(lineage: LineageDiff, title: str, *, colour: bool = False) -> 
     ]
     width = max(display_width(plain(r[2])) for r in rows)
     details = {m.name: change_details(m) for m in lineage.modified}
-    lines.append("")
+    lines = []
     for mark, kind, name, note in rows:
         label = _paint(f"{mark} {kind:<9}", kind, colour)
+        node = name.rpartition(" -> ")[2]
+        if impact is not None and node in impact.nodes:
+            note = f"{note}  [{impact.nodes[node].impact}]".lstrip()
         lines.append(f"{label} {ljust(plain(name), width)}  {plain(note)}".rstrip())
         if kind == "modified":
             lines.extend(
                 _paint(f"{'':12}{'':{width}}  {plain(d)}", "dim", colour) for d in details[name]
             )
-    if lineage.edges_added or lineage.edges_removed:
-        lines.append("")
-        lines += [
-            _paint(f"+ edge      {plain(a)} -> {plain(b)}", "added", colour)
-            for a, b in lineage.edges_added
-        ]
-        lines += [
-            _paint(f"- edge      {plain(a)} -> {plain(b)}", "removed", colour)
-            for a, b in lineage.edges_removed
-        ]
-    if lineage.config_changed:
-        lines.append("")
-        for key in lineage.config_changed:
-            old = lineage.config_before.get(key, "(unset)")
-            new = lineage.config_after.get(key, "(unset)")
-            text = plain(f"~ config    {key}: {old!r} -> {new!r}")
-            lines.append(_paint(text, "modified", colour))
-    return "\n".join(lines)
+    return lines
+
+
+def _edge_lines(lineage: LineageDiff, colour: bool) -> list[str]:
+    if not (lineage.edges_added or lineage.edges_removed):
+        return []
+    lines = [""]
+    lines += [
+        _paint(f"+ edge      {plain(a)} -> {plain(b)}", "added", colour)
+        for a, b in lineage.edges_added
+    ]
+    lines += [
+        _paint(f"- edge      {plain(a)} -> {plain(b)}", "removed", colour)
+        for a, b in lineage.edges_removed
+    ]
+    return lines
+
+
+def _config_change_lines(lineage: LineageDiff, colour: bool) -> list[str]:
+    if not lineage.config_changed:
+        return []
+    lines = [""]
+    for key in lineage.config_changed:
+        old = lineage.config_before.get(key, "(unset)")
+        new = lineage.config_after.get(key, "(unset)")
+        text = f"~ config    {plain(key)}: {plain(repr(old))} -> {plain(repr(new))}"
+        lines.append(_paint(text, "modified", colour))
+    return lines
 
 
 # -- lineage rules (`check`) -----------------------------------------------------------------
@@ -109,6 +154,8 @@ def _violation_text(found: Violation) -> tuple[str, str]:
     """(what is wrong, the path or the missing tags) in plain text."""
     if found.path is not None:
         return f"{found.source} reaches {found.target}", " -> ".join(found.path)
+    if found.reasons is not None:
+        return f"{found.node} breaks: {'; '.join(found.reasons)}", ""
     missing = ", ".join(found.missing or ())
     return f"{found.node} lacks tag(s) {missing}", ""
 

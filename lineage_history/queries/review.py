@@ -52,6 +52,7 @@ def check(
     before = handle.snapshot_at(pair.base, name)
     after = handle.snapshot_at(pair.head, name)
     found = policy.introduced(rules.rules, before, after)
+    found += policy.breaking_changes(rules.rules, before, after, rules.contract_tags)
     return CheckReport(
         name, rules, pair.head_rev, pair.head, pair.base_rev, pair.base, tuple(found)
     )
