@@ -162,6 +162,83 @@ def check(
     return 1 if report.violations else 0
 
 
+@app.command(rich_help_panel="Review")
+def export(
+    first: Annotated[
+        str | None,
+        _revision("FIRST", "The commit to export (default HEAD), or the older end of a range."),
+    ] = None,
+    second: Annotated[
+        str | None, _revision("SECOND", "The newer end: export the commits in FIRST..SECOND.")
+    ] = None,
+    openlineage: Annotated[
+        bool, typer.Option("--openlineage", help="Export OpenLineage events (the only format).")
+    ] = False,
+    every_commit: Annotated[
+        bool, typer.Option("--all", help="Every indexed commit: backfill a catalog.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write NDJSON here.", show_default=False
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="Post each event to this OpenLineage endpoint (e.g. Marquez: "
+            "http://localhost:5000; the path api/v1/lineage is added).",
+            show_default=False,
+        ),
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="The jobs' namespace (default: the repository's remote URL, else its "
+            "directory's name).",
+            show_default=False,
+        ),
+    ] = None,
+    repo: Repo = None,
+    db: Db = None,
+    dag: Dag = None,
+) -> None:
+    """Send the lineage history to a catalog as OpenLineage events.
+
+    One event per DAG and commit that changed its lineage, with the commit's SHA as the
+    source code version and the commit's date as the event time; run IDs are the same on
+    every export, so a catalog can deduplicate. NDJSON on stdout unless -o or --url.
+    """
+    from lineage_history.errors import UserError
+    from lineage_history.output import openlineage as ol
+    from lineage_history.queries import handle, lineage_changes
+
+    if not openlineage:
+        raise UserError("export needs a format: --openlineage")
+    if output is not None and url is not None:
+        raise UserError("give -o FILE or --url URL, not both")
+    with handle.opened(repo, db) as opened:
+        changes = lineage_changes.lineage_changes(
+            opened, first, second, every_commit=every_commit, dag=dag
+        )
+        settings = review_settings(opened.repo.root if opened.repo else None)
+        events = ol.lineage_events(
+            changes,
+            namespace or ol.default_namespace(opened),
+            ol.repository_sources(opened),
+            settings.owner_tag,
+        )
+    if output is None and url is None:
+        for event in events:
+            echo(ol.to_json(event))
+        return
+    ol.send(events, to_file=output, url=url)
+    where = output or url
+    info(f"sent {len(events)} OpenLineage event{'s' if len(events) != 1 else ''} to {where}")
+
+
 @app.command(rich_help_panel="Set up")
 def dags(
     rev: Annotated[

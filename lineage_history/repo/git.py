@@ -191,6 +191,15 @@ class GitRepo:
             refs["HEAD"] = self.resolve("HEAD")
         return refs
 
+    def remote_url(self) -> str | None:
+        """The URL of `origin`, else of the first remote; None without remotes."""
+        remotes = self._git("remote").stdout.split()
+        if not remotes:
+            return None
+        remote = "origin" if "origin" in remotes else remotes[0]
+        url = self._git("remote", "get-url", remote).stdout.strip()
+        return url or None
+
     def fetch(self) -> None:
         self.run("fetch", "--all", "--prune", "--quiet")
 

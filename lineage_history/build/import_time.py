@@ -1,0 +1,163 @@
+"""What importing a DAG's modules can execute, as one digest: the structure key of a build.
+
+A Hamilton DAG is made at import time: from the modules' top-level code, class bodies,
+decorators and their arguments, signatures (annotations and defaults) and docstrings, and
+from whatever code those reach. The bodies of other functions run only when the DAG runs, so
+a change to them cannot change nodes, edges, types, tags or config: only code fingerprints,
+which are static. The digest keeps everything import time can reach and leaves out the rest:
+
+- every function's and method's body, except its docstring, unless its name is read by code
+  that runs at import time (directly, or through another reached function's body, in any
+  file of the closure): then the whole body stays;
+- a class whose name import-time code reads keeps all of its methods (instantiating it runs
+  them: `__init__`, metaclasses, operators);
+- the value of a top-level or class-level assignment of a literal (`TIMEOUT = 30`) whose
+  name no import-time code reads: the name stays (an import of it must still succeed).
+
+Names are matched by name alone, wherever they are defined, so the digest errs on the side of
+keeping code: a change it leaves out can only be one no import-time code can reach by name.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass
+class _FileParts:
+    """One file, split into what import time runs and the bodies it may not."""
+
+    skeleton: ast.Module
+    reads: set[str]  # names and attributes the import-time code reads
+    bodies: dict[str, list[list[ast.stmt]]] = field(default_factory=dict)  # by function name
+    class_methods: dict[str, list[str]] = field(default_factory=dict)  # class -> its methods
+    literals: list[tuple[ast.Assign | ast.AnnAssign, set[str]]] = field(default_factory=list)
+
+
+def _names(nodes: Iterable[ast.AST]) -> set[str]:
+    """The names and attributes the code reads (an assignment's own target is not a read)."""
+    found: set[str] = set()
+    for node in nodes:
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Store):
+                found.add(inner.id)
+            elif isinstance(inner, ast.Attribute) and not isinstance(inner.ctx, ast.Store):
+                found.add(inner.attr)
+    return found
+
+
+def _is_literal(value: ast.expr | None) -> bool:
+    if value is None:
+        return False
+    try:
+        ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _targets(statement: ast.Assign | ast.AnnAssign) -> set[str]:
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    return {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _docstring_only(body: list[ast.stmt]) -> list[ast.stmt]:
+    first = body[0] if body else None
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    if docstring and isinstance(first.value.value, str):  # type: ignore[union-attr]
+        return [first]  # type: ignore[list-item]
+    return [ast.Pass()]
+
+
+class _Splitter:
+    """Strips function bodies out of a module, noting them, and what import time reads."""
+
+    def __init__(self, parts: _FileParts) -> None:
+        self.parts = parts
+
+    def block(self, body: list[ast.stmt], owner: str | None) -> None:
+        for statement in body:
+            if isinstance(statement, _Function):
+                self.function(statement, owner)
+            elif isinstance(statement, ast.ClassDef):
+                self.parts.class_methods.setdefault(statement.name, [])
+                self.block(statement.body, statement.name)
+            elif isinstance(statement, ast.Assign | ast.AnnAssign) and _is_literal(statement.value):
+                self.parts.literals.append((statement, _targets(statement)))
+            elif isinstance(statement, ast.If | ast.Try | ast.With | ast.For | ast.While):
+                self.nested(statement, owner)
+
+    def nested(self, statement: ast.stmt, owner: str | None) -> None:
+        for name in ("body", "orelse", "finalbody"):
+            self.block(getattr(statement, name, []) or [], owner)
+        for handler in getattr(statement, "handlers", []) or []:
+            self.block(handler.body, owner)
+
+    def function(self, function: _Function, owner: str | None) -> None:
+        self.parts.bodies.setdefault(function.name, []).append(function.body)
+        if owner is not None:
+            self.parts.class_methods[owner].append(function.name)
+        function.body = _docstring_only(function.body)
+
+
+def _split(source: str) -> _FileParts:
+    tree = ast.parse(source)
+    parts = _FileParts(tree, set())
+    _Splitter(parts).block(tree.body, None)
+    parts.reads = _names([tree])  # the bodies are out of the tree now: only import time
+    return parts
+
+
+def _reached(files: Mapping[str, _FileParts]) -> set[str]:
+    """Every name import time reads, closed over the bodies of the functions (and the methods
+    of the classes) it names."""
+    reached: set[str] = set().union(*(parts.reads for parts in files.values()))
+    pending = list(reached)
+    while pending:
+        name = pending.pop()
+        for parts in files.values():
+            methods = parts.class_methods.get(name, [])
+            for function in [name, *methods]:
+                for body in parts.bodies.get(function, []):
+                    for found in _names(body) - reached:
+                        reached.add(found)
+                        pending.append(found)
+            for method in methods:
+                if method not in reached:
+                    reached.add(method)
+                    pending.append(method)
+    return reached
+
+
+def _file_digest(parts: _FileParts, reached: set[str]) -> str:
+    for statement, names in parts.literals:
+        if not names & reached:
+            statement.value = ast.Constant(value=...)
+    kept = [
+        ast.dump(ast.Module(body=body, type_ignores=[]), annotate_fields=False)
+        for name in sorted(parts.bodies)
+        if name in reached
+        for body in parts.bodies[name]
+    ]
+    text = "\n".join([ast.dump(parts.skeleton, annotate_fields=False), *kept])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def import_time_digests(sources: Mapping[str, bytes]) -> dict[str, str]:
+    """Per Python file of a closure, the digest of what importing the closure can execute;
+    a file that does not parse keeps its whole source (the build will report it)."""
+    files: dict[str, _FileParts] = {}
+    digests: dict[str, str] = {}
+    for path, source in sources.items():
+        try:
+            files[path] = _split(source.decode("utf-8", "replace"))
+        except (SyntaxError, ValueError, RecursionError):
+            digests[path] = hashlib.sha256(source).hexdigest()
+    reached = _reached(files)
+    digests.update({path: _file_digest(parts, reached) for path, parts in files.items()})
+    return digests
