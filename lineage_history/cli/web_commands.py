@@ -13,8 +13,10 @@ from lineage_history.cli.completion import complete_revision
 
 @app.command(rich_help_panel="Ask")
 def serve(
-    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="The port (0: any free one).")] = 8765,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="The address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="The port (0: any free one).")] = 8765,
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the first page in a browser.")
     ] = False,
