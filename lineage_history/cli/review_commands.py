@@ -77,7 +77,7 @@ def diff(
     and not stored.
     """
     from lineage_history.dag.impact import classify, owners
-    from lineage_history.output import contract, markdown, tables
+    from lineage_history.output import contract, diff_text, markdown
     from lineage_history.queries import diffs, handle
 
     with handle.opened(repo, db) as opened:
@@ -95,8 +95,8 @@ def diff(
     if output_format == DiffFormat.json:
         echo_json(contract.diff_report_json(report, impact))
     elif output_format == DiffFormat.table:
-        title = tables.diff_title(report)
-        echo(tables.diff_to_table(report.diff, title, colour=colour(), impact=impact))
+        title = diff_text.diff_title(report)
+        echo(diff_text.diff_to_table(report.diff, title, colour=colour(), impact=impact))
     else:
         from lineage_history.output.viz import diff_mermaid
 
@@ -108,7 +108,7 @@ def diff(
             asked = owners(impact, report.old, report.new, settings.owner_tag)
             body = markdown.diff_to_markdown(
                 report.diff,
-                tables.diff_title(report),
+                diff_text.diff_title(report),
                 picture,
                 left_out,
                 impact=impact,
@@ -154,7 +154,7 @@ def check(
     none, 2 for a broken rules file.
     """
     from lineage_history.definitions.rule_files import load_rules
-    from lineage_history.output import contract, markdown, tables
+    from lineage_history.output import contract, diff_text, markdown
     from lineage_history.queries import handle, review
 
     with handle.opened(repo, db) as opened:
@@ -165,14 +165,14 @@ def check(
             report = review.check_live(rule_set, live_sides(opened, None, dag, staged=staged))
         else:
             report = review.check(opened, rule_set, first, second, dag)
-    title, count = tables.check_title(report), len(report.rules.rules)
+    title, count = diff_text.check_title(report), len(report.rules.rules)
     change = report.base is not None
     if output_format == CheckFormat.json:
         echo_json(contract.check_json(report.violations))
     elif output_format == CheckFormat.markdown:
         echo(markdown.check_to_markdown(report.violations, title, count, change=change), nl=False)
     else:
-        echo(tables.check_to_table(report.violations, title, count, change=change))
+        echo(diff_text.check_to_table(report.violations, title, count, change=change))
     return 1 if report.violations else 0
 
 

@@ -10,14 +10,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from lineage_history._resources import pipelines_dir
-from lineage_history.demo.story import (
-    FORK_TAG,
+from lineage_history.demo.snippets import (
     GITIGNORE_TEXT,
-    MAIN_BRANCH,
-    PIPELINES_PREFIX,
     PYPROJECT_TEXT,
     README_LINEAGE_SECTION,
     README_TEXT,
+)
+from lineage_history.demo.story import (
+    FORK_TAG,
+    MAIN_BRANCH,
+    PIPELINES_PREFIX,
     SIDE_BRANCH,
     SIDE_STORY,
     STORY,

@@ -13,7 +13,7 @@ from lineage_history._text import plural
 from lineage_history.demo.builder import build_demo_repo
 from lineage_history.index.run import IndexOptions
 from lineage_history.index.session import index_once, indexing
-from lineage_history.output.tables import diff_to_table
+from lineage_history.output.diff_text import diff_to_table
 from lineage_history.queries.diffs import diff_revisions
 from lineage_history.queries.handle import opened
 

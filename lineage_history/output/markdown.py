@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from lineage_history._text import md_name, md_text, plural
 from lineage_history.dag.diff import LineageDiff, change_details
 from lineage_history.dag.impact import BREAKING, ImpactReport
-from lineage_history.output.tables import summary_line, violation_count
+from lineage_history.output.diff_text import summary_line, violation_count
 
 if TYPE_CHECKING:
     from lineage_history.dag.policy import Violation
