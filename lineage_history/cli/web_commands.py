@@ -60,9 +60,10 @@ def report(
         typer.Option("--dag", metavar="NAME", help="The DAG (repeat; default: every DAG)."),
     ] = None,
 ) -> None:
-    """The timeline, the graph at REV and the diff from --base as a static site.
+    """The views of `serve` as a static site, for CI to publish.
 
-    Opens from the file system with no server and no network (what CI publishes).
+    The timeline, the graph at REV and the diff from --base, opening from the file system
+    with no server and no network.
     """
     from lineage_history.queries import handle
     from lineage_history.web.report import write_report
