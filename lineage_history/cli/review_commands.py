@@ -27,16 +27,13 @@ from lineage_history.dag.rules import RuleSet
 
 
 def review_settings(root: Path | None) -> RuleSet:
-    """The repository's rules and review settings; the defaults (with a warning) when its
-    rules file cannot be read: a diff is still worth showing."""
-    from lineage_history.definitions.rule_files import load_rules
-    from lineage_history.errors import ConfigError
+    """The repository's review settings, saying on stderr when its rules file is unusable."""
+    from lineage_history.definitions.rule_files import review_settings as read_settings
 
-    try:
-        return load_rules(root, None) if root is not None else RuleSet((), None)
-    except ConfigError as exc:
-        info(f"lineage-history: warning: {exc}; judging the change with the default settings")
-        return RuleSet((), None)
+    settings, warning = read_settings(root)
+    if warning is not None:
+        info(f"lineage-history: warning: {warning}")
+    return settings
 
 
 def _revision(metavar: str, help_text: str) -> typer.models.ArgumentInfo:
@@ -76,7 +73,7 @@ def diff(
     HEAD), that revision against the working tree (--staged: the index), built on the fly
     and not stored.
     """
-    from lineage_history.dag.impact import classify, owners
+    from lineage_history.dag.impact import owners
     from lineage_history.output import contract, diff_text, markdown
     from lineage_history.queries import diffs, handle
 
@@ -89,9 +86,7 @@ def diff(
             assert base is not None
             report = diffs.diff_revisions(opened, base, head, dag, staged=staged)
         settings = review_settings(opened.repo.root if opened.repo else None)
-    impact = classify(
-        report.diff, introduced=not report.old.nodes, contract_tags=settings.contract_tags
-    )
+    impact = diffs.impact_of(report, settings.contract_tags)
     if output_format == DiffFormat.json:
         echo_json(contract.diff_report_json(report, impact))
     elif output_format == DiffFormat.table:

@@ -40,3 +40,15 @@ def load_rules(root: Path | None, rules_file: str | None) -> RuleSet:
             if found is not None:
                 return replace(found, source=filename)
     return RuleSet((), None)
+
+
+def review_settings(root: Path | None) -> tuple[RuleSet, str | None]:
+    """The repository's rules and review settings (contract tags, the owner tag) for judging
+    a change; the defaults, and why, when there is no repository or its rules file cannot be
+    read: a diff is still worth showing."""
+    if root is None:
+        return RuleSet((), None), None
+    try:
+        return load_rules(root, None), None
+    except ConfigError as exc:
+        return RuleSet((), None), f"{exc}; judging the change with the default settings"

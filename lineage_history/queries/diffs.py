@@ -3,9 +3,11 @@ against the working tree or the index."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lineage_history.dag.diff import LineageDiff, diff
+from lineage_history.dag.impact import DEFAULT_CONTRACT_TAGS, ImpactReport, classify
 from lineage_history.dag.model import Snapshot
 from lineage_history.errors import UserError
 from lineage_history.queries.handle import QueryHandle
@@ -72,3 +74,10 @@ def diff_revisions(
     return DiffReport(
         name, pair.base_rev, pair.base, pair.head_rev, pair.head, diff(old, new), old, new
     )
+
+
+def impact_of(
+    report: DiffReport, contract_tags: Iterable[str] = DEFAULT_CONTRACT_TAGS
+) -> ImpactReport:
+    """What the report's change does to consumers (a DAG that is new breaks nobody)."""
+    return classify(report.diff, introduced=not report.old.nodes, contract_tags=contract_tags)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from lineage_history.definitions.rule_files import review_settings
 from lineage_history.errors import BuildFailedError, UserError
 from lineage_history.output import contract
 from lineage_history.queries import at_commit, diffs, node_log, status, timeline
@@ -164,7 +165,8 @@ def diff_json(handle: QueryHandle, dag: str, spec: str) -> Any:
     if ".." not in spec:
         raise NotFound(f"{spec!r} is not a range: use BASE...HEAD or BASE..HEAD")
     report = _asked(lambda: diffs.diff_revisions(handle, spec, None, dag))
-    return contract.diff_report_json(report)
+    settings, _ = review_settings(handle.repo.root if handle.repo else None)
+    return contract.diff_report_json(report, diffs.impact_of(report, settings.contract_tags))
 
 
 def log_json(handle: QueryHandle, dag: str, name: str, rev: str, follow: bool) -> Any:
