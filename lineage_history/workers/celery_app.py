@@ -1,0 +1,144 @@
+"""The Celery side of `index --workers` and `worker`: one app per broker URL, a queue per
+repository, the build task, the indexer's `RemoteBuilds` on it and the worker's main loop.
+
+Delivery is at least once: a task is acknowledged only after its build is stored, and a
+worker that dies puts its tasks back (`acks_late`, `task_reject_on_worker_lost`, one
+prefetched task per build slot); the store keeps one build per key, so a second delivery
+finds the first's build or replaces nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from celery import Celery
+from celery.exceptions import Reject
+from celery.result import AsyncResult
+
+from lineage_history.dag.model import sha256_hex
+from lineage_history.errors import UserError, first_line
+from lineage_history.index.remote import BuildJob, RemoteOutcome
+from lineage_history.store.urls import describe
+from lineage_history.workers.builder import WorkerBuilder, WorkerStopping
+
+TASK = "lineage_history.build"
+BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss")
+# Redis has no connection-bound acknowledgements: a task a dead worker held is delivered
+# again only after this many seconds. RabbitMQ does it as soon as the connection drops.
+REDIS_VISIBILITY_TIMEOUT = 900
+
+
+def queue_name(roots: Iterable[str]) -> str:
+    """The queue of one repository, named by its root commits: every clone agrees on it."""
+    return "lineage-history." + sha256_hex("\n".join(sorted(roots)))[:16]
+
+
+def make_app(broker: str) -> Celery:
+    """An app for one broker; results through Redis itself, or RabbitMQ's reply queues."""
+    scheme = broker.split("://", 1)[0] if "://" in broker else ""
+    if scheme not in BROKER_SCHEMES:
+        raise UserError(
+            f"unsupported broker URL {describe(broker)!r}: give redis://HOST:6379/0 or "
+            "amqp://USER:PASSWORD@HOST:5672//"
+        )
+    backend = broker if scheme.startswith("redis") else "rpc://"
+    app = Celery("lineage_history", broker=broker, backend=backend, set_as_current=False)
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        result_expires=24 * 3600,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": REDIS_VISIBILITY_TIMEOUT},
+    )
+    return app
+
+
+def check_broker(app: Celery) -> None:
+    """One clear line, not a retry loop, when the broker cannot be reached."""
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=5)
+    except Exception as exc:
+        where = describe(str(app.conf.broker_url))
+        raise UserError(f"cannot reach the broker at {where}: {first_line(exc)}") from None
+
+
+class CeleryBuilds:
+    """The indexer's `RemoteBuilds`: jobs sent to the repository's queue, results polled."""
+
+    def __init__(self, app: Celery, queue: str, notify: Callable[[str], None]) -> None:
+        self.app, self.queue, self.notify = app, queue, notify
+        self._results: dict[str, AsyncResult] = {}
+
+    def submit(self, jobs: Sequence[BuildJob]) -> None:
+        for job in jobs:
+            self._results[job.key] = self.app.send_task(
+                TASK, args=[job.message()], queue=self.queue
+            )
+        if jobs and not self._served():
+            self.notify(
+                f"{len(jobs)} build(s) queued on {self.queue}, which no worker serves yet: start "
+                "`lineage-history worker --broker URL --repo CLONE --db URL` (waiting)"
+            )
+
+    def _served(self) -> bool:
+        """Whether a running worker consumes this repository's queue."""
+        try:
+            queues = self.app.control.inspect(timeout=1.0).active_queues() or {}
+        except Exception:  # the question is a courtesy; the builds are queued either way
+            return True
+        return any(q.get("name") == self.queue for found in queues.values() for q in found)
+
+    def finished(self, wait: float) -> dict[str, RemoteOutcome]:
+        time.sleep(wait)
+        ended: dict[str, RemoteOutcome] = {}
+        for key, result in list(self._results.items()):
+            if not result.ready():
+                continue
+            del self._results[key]
+            if result.successful():
+                value: dict[str, Any] = result.result
+                ended[key] = RemoteOutcome(value.get("error"), tuple(value.get("stand_ins", ())))
+            else:
+                ended[key] = RemoteOutcome(f"the worker failed: {first_line(result.result)}")
+            result.forget()
+        return ended
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def serve(app: Celery, builder: WorkerBuilder, queue: str, concurrency: int) -> None:
+    """Consume the queue until SIGTERM or Ctrl-C (which let the builds in flight finish)."""
+
+    @app.task(name=TASK)
+    def build(message: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return builder.run(message)
+        except WorkerStopping:
+            raise Reject("the worker stopped", requeue=True) from None
+
+    worker = app.Worker(
+        hostname=f"lineage-history-{os.getpid()}@{socket.gethostname()}",
+        pool="threads",  # builds run in the build servers' processes, not in Celery's
+        concurrency=concurrency,
+        queues=[queue],
+        loglevel="WARNING",
+        quiet=True,
+        without_mingle=True,
+        without_gossip=True,
+    )
+    try:
+        worker.start()
+    finally:
+        builder.close()
