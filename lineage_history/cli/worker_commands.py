@@ -47,10 +47,11 @@ def worker(
     repo: Repo = None,
     db: Db = None,
 ) -> None:
-    """Build the DAGs `index --workers` queues for this repository, until SIGTERM or Ctrl-C.
+    """Build the DAGs `index --workers` queues, until stopped.
 
     Run any number, on machines with a clone of the repository and access to the shared
-    PostgreSQL database. A job whose commit the clone lacks is fetched first.
+    PostgreSQL database; each builds the jobs of the clone's repository until SIGTERM or
+    Ctrl-C. A job whose commit the clone lacks is fetched first.
     """
     from lineage_history.workers.service import run_worker
 

@@ -121,7 +121,7 @@ def await_remote(
     outstanding = set(by_key)
     refused: set[str] = set()
     while outstanding and not cancelled.is_set():
-        ended = {k: v for k, v in remote.finished(0.5).items() if k in outstanding}
+        ended = {k: v for k, v in remote.finished(0.2).items() if k in outstanding}
         outstanding -= set(ended)
         for key, outcome in ended.items():
             if outcome.error is not None:

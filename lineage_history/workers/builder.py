@@ -75,6 +75,9 @@ class WorkerBuilder:
         self.log = log
         self._git = threading.Lock()  # one git object reader per clone: plans take turns
         self._pools: dict[tuple[str, ...], ExtractorPool] = {}  # by the variables passed
+        # A planner remembers a DAG's plan while the files it read hold: consecutive jobs of
+        # one history mostly plan with a lookup, as the indexer does.
+        self._planners: dict[tuple[tuple[str, str], ...], Planner] = {}
         self._fetched: set[str] = set()
         clean_stale_workdirs(work_root)
 
@@ -101,11 +104,12 @@ class WorkerBuilder:
 
     def _request(self, job: BuildJob) -> BuildRequest:
         """The job planned again from this clone; refused when the plan's key differs."""
-        passed = {name: os.environ[name] for name in job.pass_env if name in os.environ}
+        passed = tuple((name, os.environ[name]) for name in job.pass_env if name in os.environ)
         definition = definition_from_dict(job.definition)
         with self._git:
             self._have_commit(job.sha)
-            build_plan = Planner(passed).plan(self.repo.commit_tree(job.sha), definition)
+            planner = self._planners.setdefault(passed, Planner(dict(passed)))
+            build_plan = planner.plan(self.repo.commit_tree(job.sha), definition)
             if build_plan is None:
                 raise JobRefused("none of the DAG's modules is in this clone's commit")
             if build_plan.key != job.key:

@@ -30,6 +30,7 @@ BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss")
 # Redis has no connection-bound acknowledgements: a task a dead worker held is delivered
 # again only after this many seconds. RabbitMQ does it as soon as the connection drops.
 REDIS_VISIBILITY_TIMEOUT = 900
+NO_WORKER_AFTER = 5.0  # seconds without a finished build before asking whether workers listen
 
 
 def queue_name(roots: Iterable[str]) -> str:
@@ -79,16 +80,22 @@ class CeleryBuilds:
     def __init__(self, app: Celery, queue: str, notify: Callable[[str], None]) -> None:
         self.app, self.queue, self.notify = app, queue, notify
         self._results: dict[str, AsyncResult] = {}
+        self._ask_workers_at: float | None = None  # when to check that a worker listens
 
     def submit(self, jobs: Sequence[BuildJob]) -> None:
         for job in jobs:
             self._results[job.key] = self.app.send_task(
                 TASK, args=[job.message()], queue=self.queue
             )
-        if jobs and not self._served():
+        self._ask_workers_at = time.monotonic() + NO_WORKER_AFTER
+
+    def _check_served(self) -> None:
+        """Once, when no build has ended for a while: say so if no worker serves the queue."""
+        self._ask_workers_at = None
+        if not self._served():
             self.notify(
-                f"{len(jobs)} build(s) queued on {self.queue}, which no worker serves yet: start "
-                "`lineage-history worker --broker URL --repo CLONE --db URL` (waiting)"
+                f"{len(self._results)} build(s) queued on {self.queue}, which no worker serves "
+                "yet: start `lineage-history worker --broker URL --repo CLONE --db URL` (waiting)"
             )
 
     def _served(self) -> bool:
@@ -112,6 +119,10 @@ class CeleryBuilds:
             else:
                 ended[key] = RemoteOutcome(f"the worker failed: {first_line(result.result)}")
             result.forget()
+        if ended:
+            self._ask_workers_at = None
+        elif self._ask_workers_at is not None and time.monotonic() > self._ask_workers_at:
+            self._check_served()
         return ended
 
     def close(self) -> None:

@@ -1,0 +1,183 @@
+#!/usr/bin/env python
+"""Does `index --workers` scale? One worker against two, in the same run, on the
+application-shaped history of `_app_repo.py` (pipeline modules that build their own drivers
+over shared helpers: most commits change every pipeline's build key).
+
+Each configuration indexes the same history into a fresh PostgreSQL schema, timed from the
+`index` command's start to its exit; the workers are started (and their build servers warmed
+by nothing: each first build pays the Hamilton import, as in production) before the clock
+starts, each from a clone of its own, as on separate machines:
+
+- `local -j1`: a plain `index --jobs 1` (no broker), the single-machine reference;
+- `1 worker`: `index --workers` with one `worker --concurrency 1`: the baseline;
+- `2 workers`: the same with two such workers.
+
+It prints seconds, builds per second and the ratio of each to the baseline, then what the
+measured serial part (the indexer's planning and recording, the per-build broker and database
+round trips) implies for N machines (Amdahl's law over the run's own figures).
+
+    python scripts/bench_workers.py                       # 40 commits, 12 pipelines
+    python scripts/bench_workers.py --commits 80 --pipelines 20 --broker redis://127.0.0.1:6379/14
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _app_repo import generate
+
+LH = [sys.executable, "-m", "lineage_history"]
+PG = os.environ.get("LINEAGE_HISTORY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
+
+
+class Schema:
+    """A fresh PostgreSQL schema and a URL whose connections use it."""
+
+    def __init__(self, base: str) -> None:
+        self.name = f"lh_bench_{uuid.uuid4().hex[:8]}"
+        self.admin = create_engine(base)
+        with self.admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{self.name}"'))
+        separator = "&" if "?" in base else "?"
+        self.url = f"{base}{separator}options=-csearch_path%3D{self.name}"
+
+    def count(self, sql: str) -> int:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'SET search_path TO "{self.name}"'))
+            return int(connection.execute(text(sql)).scalar_one())
+
+    def drop(self) -> None:
+        with self.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{self.name}" CASCADE'))
+        self.admin.dispose()
+
+
+def _start_worker(broker: str, clone: Path, db: str, log: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [*LH, "worker", "--broker", broker, "--repo", str(clone), "--db", db, "-c", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+        env=_env(),
+    )
+    deadline = time.monotonic() + 60
+    while "serving" not in log.read_text():  # connected and consuming
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the worker did not start: {log.read_text()}")
+        time.sleep(0.1)
+    time.sleep(1.0)  # Celery's consumer starts just after our line
+    return process
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _index(repo: Path, db: str, extra: list[str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*LH, "index", "--repo", str(repo), "--db", db, *extra],
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"index failed ({done.returncode}): {done.stdout}{done.stderr}")
+    return seconds, done.stdout.strip().splitlines()[-1]
+
+
+def _run(name: str, repo: Path, clones: list[Path], broker: str, work: Path) -> dict:
+    """One configuration: its seconds, builds stored and the planning seconds it reported."""
+    schema = Schema(PG)
+    workers = [
+        _start_worker(broker, clone, schema.url, work / f"{name}-{i}.log")
+        for i, clone in enumerate(clones)
+    ]
+    try:
+        extra = ["--workers", broker] if clones else ["--jobs", "1"]
+        seconds, summary = _index(repo, schema.url, extra)
+        builds = schema.count("SELECT count(*) FROM builds")
+    finally:
+        for process in workers:
+            _stop(process)
+        schema.drop()
+    planning = float(re.search(r"planning ([\d.]+) s", summary).group(1))  # type: ignore[union-attr]
+    print(f"  {name:<10} {seconds:7.1f} s  {builds} builds  ({summary})", flush=True)
+    return {"seconds": seconds, "builds": builds, "planning": planning}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--commits", type=int, default=40)
+    parser.add_argument("--pipelines", type=int, default=12)
+    parser.add_argument("--broker", default="amqp://guest:guest@127.0.0.1:5672//")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-workers-") as scratch:
+        work = Path(scratch)
+        app = generate(work / "origin", args.commits, pipelines=args.pipelines, other_files=200)
+        # A commit of its own, so that this run's queue (named by the root commits) is new.
+        marker = ["commit", "-q", "--allow-empty", "-m", f"bench {uuid.uuid4()}"]
+        env = {**_env(), **_git_identity()}
+        subprocess.run(["git", "-C", str(app.path), *marker], check=True, env=env)
+        clones = []
+        for i in range(2):
+            clone = work / f"clone-{i}"
+            subprocess.run(["git", "clone", "-q", str(app.path), str(clone)], check=True)
+            clones.append(clone)
+        print(f"{args.commits} commits, {args.pipelines} pipelines, broker {args.broker}, "
+              f"{os.cpu_count()} cores", flush=True)  # fmt: skip
+        results = {
+            "local -j1": _run("local-j1", app.path, [], args.broker, work),
+            "1 worker": _run("1-worker", app.path, clones[:1], args.broker, work),
+            "2 workers": _run("2-workers", app.path, clones, args.broker, work),
+        }
+    _report(results)
+
+
+def _git_identity() -> dict[str, str]:
+    return {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}  # fmt: skip
+
+
+def _report(results: dict[str, dict]) -> None:
+    base = results["1 worker"]
+    print(f"\n{'configuration':<14}{'seconds':>9}{'builds/s':>10}{'vs 1 worker':>13}")
+    for name, found in results.items():
+        rate, ratio = found["builds"] / found["seconds"], base["seconds"] / found["seconds"]
+        print(f"{name:<14}{found['seconds']:9.1f}{rate:10.2f}{ratio:12.2f}x")
+    one, two = base["seconds"], results["2 workers"]["seconds"]
+    # Amdahl over the two measured points: T(n) = serial + parallel / n.
+    parallel = max(0.0, 2 * (one - two))
+    serial = max(one - parallel, 0.0)
+    print(f"\nserial part {serial:.1f} s of {one:.1f} s (planning alone "
+          f"{base['planning']:.1f} s); the parallel part {parallel:.1f} s")  # fmt: skip
+    for machines in (2, 4, 8, 16):
+        projected = serial + parallel / machines
+        print(f"  {machines:>2} machines of one build slot: {projected:6.1f} s, "
+              f"{one / projected:.2f}x the one-worker run")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
