@@ -77,11 +77,10 @@ def _start_worker(broker: str, clone: Path, db: str, log: Path) -> subprocess.Po
         env=_env(),
     )
     deadline = time.monotonic() + 60
-    while "serving" not in log.read_text():  # connected and consuming
+    while "serving" not in log.read_text():  # logged once it consumes
         if process.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"the worker did not start: {log.read_text()}")
         time.sleep(0.1)
-    time.sleep(1.0)  # Celery's consumer starts just after our line
     return process
 
 

@@ -92,6 +92,10 @@ class Worker:
             env=env,
         )
 
+    def ready(self) -> bool:
+        """Whether it consumes its queue (it says so then)."""
+        return "serving lineage-history." in self.log.read_text()
+
     def built(self) -> list[str]:
         """The keys (12 characters) this worker built and stored, failed builds included."""
         return re.findall(r"^(?:built|failed) (\w{12}) ", self.log.read_text(), re.MULTILINE)
@@ -167,9 +171,11 @@ def _index_with_workers(broker: str, repo: Path, db: str) -> subprocess.Popen[st
     )
 
 
-def _assert_same_as_local(repo: Path, distributed: str) -> dict[str, list[tuple[Any, ...]]]:
+def _assert_same_as_local(
+    repo: Path, distributed: str, jobs: int
+) -> dict[str, list[tuple[Any, ...]]]:
     with fresh_pg_schema("lh_local") as local:
-        done = run_cli("index", "--jobs", "2", "--repo", str(repo), "--db", local)
+        done = run_cli("index", "--jobs", str(jobs), "--repo", str(repo), "--db", local)
         assert done.returncode == 0, done.stderr
         expected = _history(local)
     found = _history(distributed)
@@ -184,12 +190,13 @@ def _assert_same_as_local(repo: Path, distributed: str) -> dict[str, list[tuple[
 def test_a_worker_killed_mid_build_loses_nothing_and_builds_nothing_twice(
     tmp_path: Path, workers: list[Worker]
 ) -> None:
-    repo = _history_repo(tmp_path / "origin", builds=6, seconds=1.5)
+    repo = _history_repo(tmp_path / "origin", builds=5, seconds=1.2)
     with fresh_pg_schema("lh_workers") as db:
         for name in ("a", "b"):  # two machines: a clone each
             clone = _clone(repo.path, tmp_path / f"clone-{name}")
             workers.append(Worker(RABBITMQ, clone, db, tmp_path / f"worker-{name}.log"))
         doomed, survivor = workers
+        wait_for(lambda: doomed.ready() and survivor.ready())
         index = _index_with_workers(RABBITMQ, repo.path, db)
         try:
             wait_for(lambda: doomed.building() and len(doomed.built() + survivor.built()) >= 2)
@@ -198,13 +205,13 @@ def test_a_worker_killed_mid_build_loses_nothing_and_builds_nothing_twice(
         finally:
             index.kill()
         assert index.returncode == 0, stderr
-        assert "9 commits seen, 9 new" in stdout and "(interrupted)" not in stdout, stdout
+        assert "8 commits seen, 8 new" in stdout and "(interrupted)" not in stdout, stdout
         assert doomed.process.wait() == -signal.SIGKILL
         by_doomed, by_survivor = doomed.built(), survivor.built()
         assert by_doomed and by_survivor  # both took part
-        stored = _assert_same_as_local(repo.path, db)
+        stored = _assert_same_as_local(repo.path, db, jobs=2)
         keys = [row[0][:12] for row in stored["builds"]]
-        assert len(keys) == 7  # six variants and the broken one; "docs only" reused v1's
+        assert len(keys) == 6  # five variants and the broken one; "docs only" reused v1's
         # Each build was stored by exactly one worker: the killed one's is redone elsewhere.
         assert sorted(by_doomed + by_survivor) == sorted(keys)
         again = run_cli("index", "--repo", str(repo.path), "--db", db)
@@ -213,18 +220,21 @@ def test_a_worker_killed_mid_build_loses_nothing_and_builds_nothing_twice(
 
 @needs_pg
 @_broker(REDIS)
-def test_redis_broker_one_worker_stores_what_a_local_index_stores(
+@pytest.mark.slow
+def test_redis_broker_a_worker_fetches_what_its_clone_lacks_and_stores_what_local_does(
     tmp_path: Path, workers: list[Worker]
 ) -> None:
     repo = _history_repo(tmp_path / "origin", builds=3, seconds=0)
     with fresh_pg_schema("lh_workers") as db:
         clone = _clone(repo.path, tmp_path / "clone")
+        late = repo.commit("after the clone", {"pipe/m.py": _module(0, 99)})
         workers.append(Worker(REDIS, clone, db, tmp_path / "worker.log"))
         index = _index_with_workers(REDIS, repo.path, db)
         stdout, stderr = index.communicate(timeout=120)
         assert index.returncode == 0, stderr
-        assert "6 commits seen, 6 new" in stdout and "1 failed" in stdout, stdout
-        _assert_same_as_local(repo.path, db)
+        assert "7 commits seen, 7 new" in stdout and "1 failed" in stdout, stdout
+        assert f"fetching: commit {late[:10]} is not in the clone yet" in workers[0].log.read_text()
+        _assert_same_as_local(repo.path, db, jobs=1)  # builds of no time: one server
 
 
 @pytest.mark.parametrize(

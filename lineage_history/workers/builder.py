@@ -19,9 +19,9 @@ from lineage_history.build.pool import (
 )
 from lineage_history.dag.model import outermost
 from lineage_history.definitions.toml_files import DagDefinition
-from lineage_history.errors import UnknownRevision
 from lineage_history.index.remote import BuildJob
 from lineage_history.repo.git import GitRepo
+from lineage_history.repo.tree import CommitTree, TreeError
 from lineage_history.store.writer import Store
 
 
@@ -107,9 +107,8 @@ class WorkerBuilder:
         passed = tuple((name, os.environ[name]) for name in job.pass_env if name in os.environ)
         definition = definition_from_dict(job.definition)
         with self._git:
-            self._have_commit(job.sha)
             planner = self._planners.setdefault(passed, Planner(dict(passed)))
-            build_plan = planner.plan(self.repo.commit_tree(job.sha), definition)
+            build_plan = planner.plan(self._tree(job.sha), definition)
             if build_plan is None:
                 raise JobRefused("none of the DAG's modules is in this clone's commit")
             if build_plan.key != job.key:
@@ -119,21 +118,21 @@ class WorkerBuilder:
                 )
             return build_request(build_plan, self.repo.read_blob)
 
-    def _have_commit(self, sha: str) -> None:
-        """A commit missing from the clone is fetched once (`git fetch --all`)."""
+    def _tree(self, sha: str) -> CommitTree:
+        """The commit's files; a commit missing from the clone is fetched once."""
         try:
-            self.repo.resolve(sha)
-            return
-        except UnknownRevision:
+            return self.repo.commit_tree(sha)
+        except TreeError:
             if sha in self._fetched:
                 raise JobRefused(
                     f"commit {sha[:10]} is not in the clone at {self.repo.root}"
                 ) from None
         self._fetched.add(sha)
+        self.log(f"fetching: commit {sha[:10]} is not in the clone yet")
         self.repo.fetch()
         try:
-            self.repo.resolve(sha)
-        except UnknownRevision:
+            return self.repo.commit_tree(sha)
+        except TreeError:
             raise JobRefused(
                 f"commit {sha[:10]} is not in the clone at {self.repo.root}, even after a fetch"
             ) from None

@@ -9,18 +9,22 @@ finds the first's build or replaces nothing.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from celery import Celery
 from celery.exceptions import Reject
 from celery.result import AsyncResult
+from celery.signals import worker_ready
+from kombu.exceptions import OperationalError
 
 from lineage_history.dag.model import sha256_hex
-from lineage_history.errors import UserError, first_line
+from lineage_history.errors import LineageHistoryError, UserError, first_line
 from lineage_history.index.remote import BuildJob, RemoteOutcome
 from lineage_history.store.urls import describe
 from lineage_history.workers.builder import WorkerBuilder, WorkerStopping
@@ -30,6 +34,7 @@ BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss")
 # Redis has no connection-bound acknowledgements: a task a dead worker held is delivered
 # again only after this many seconds. RabbitMQ does it as soon as the connection drops.
 REDIS_VISIBILITY_TIMEOUT = 900
+POLL_WINDOW = 200  # results asked about per poll
 NO_WORKER_AFTER = 5.0  # seconds without a finished build before asking whether workers listen
 
 
@@ -83,10 +88,11 @@ class CeleryBuilds:
         self._ask_workers_at: float | None = None  # when to check that a worker listens
 
     def submit(self, jobs: Sequence[BuildJob]) -> None:
-        for job in jobs:
-            self._results[job.key] = self.app.send_task(
-                TASK, args=[job.message()], queue=self.queue
-            )
+        with _broker_errors(self.app):
+            for job in jobs:
+                self._results[job.key] = self.app.send_task(
+                    TASK, args=[job.message()], queue=self.queue
+                )
         self._ask_workers_at = time.monotonic() + NO_WORKER_AFTER
 
     def _check_served(self) -> None:
@@ -109,16 +115,15 @@ class CeleryBuilds:
     def finished(self, wait: float) -> dict[str, RemoteOutcome]:
         time.sleep(wait)
         ended: dict[str, RemoteOutcome] = {}
-        for key, result in list(self._results.items()):
-            if not result.ready():
-                continue
-            del self._results[key]
-            if result.successful():
-                value: dict[str, Any] = result.result
-                ended[key] = RemoteOutcome(value.get("error"), tuple(value.get("stand_ins", ())))
-            else:
-                ended[key] = RemoteOutcome(f"the worker failed: {first_line(result.result)}")
-            result.forget()
+        # The oldest results first, a window of them: builds end roughly in queue order, and
+        # asking a Redis backend costs a round trip per result.
+        window = list(itertools.islice(self._results.items(), POLL_WINDOW))
+        with _broker_errors(self.app):
+            for key, result in window:
+                if result.ready():
+                    del self._results[key]
+                    ended[key] = _outcome(result)
+                    result.forget()
         if ended:
             self._ask_workers_at = None
         elif self._ask_workers_at is not None and time.monotonic() > self._ask_workers_at:
@@ -129,8 +134,29 @@ class CeleryBuilds:
         self.app.close()
 
 
-def serve(app: Celery, builder: WorkerBuilder, queue: str, concurrency: int) -> None:
-    """Consume the queue until SIGTERM or Ctrl-C (which let the builds in flight finish)."""
+def _outcome(result: AsyncResult) -> RemoteOutcome:
+    if result.successful():
+        value: dict[str, Any] = result.result
+        return RemoteOutcome(value.get("error"), tuple(value.get("stand_ins", ())))
+    return RemoteOutcome(f"the worker failed: {first_line(result.result)}")
+
+
+@contextlib.contextmanager
+def _broker_errors(app: Celery) -> Iterator[None]:
+    """The broker or result backend lost in the middle of a run: one line, no traceback."""
+    try:
+        yield
+    except (OSError, OperationalError, ConnectionError) as exc:
+        where = describe(str(app.conf.broker_url))
+        raise LineageHistoryError(f"lost the broker at {where}: {first_line(exc)}") from None
+
+
+def serve(
+    app: Celery, builder: WorkerBuilder, queue: str, concurrency: int, ready_line: str
+) -> None:
+    """Consume the queue until SIGTERM or Ctrl-C (which let the builds in flight finish);
+    `ready_line` is logged once the worker consumes."""
+    worker_ready.connect(lambda **_: builder.log(ready_line), weak=False)
 
     @app.task(name=TASK)
     def build(message: dict[str, Any]) -> dict[str, Any]:

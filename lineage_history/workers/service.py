@@ -85,11 +85,11 @@ def run_worker(
             memory_mb=memory_mb,
             log=log,
         )
-        log(
+        ready = (
             f"worker {os.getpid()}: serving {queue} ({Path(repo.root).name}) into "
             f"{describe(url)}, {concurrency} build(s) at a time"
         )
-        serve(app, builder, queue, concurrency)
+        serve(app, builder, queue, concurrency, ready)
     finally:
         store.close()
         repo.close()
