@@ -26,7 +26,16 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from lineage_history.repo.clone import WORK_DIRNAME
-from tests.fixtures import PG_URL, PYPROJECT, Repo, fresh_pg_schema, git, run_cli, wait_for
+from tests.fixtures import (
+    PG_URL,
+    PYPROJECT,
+    Repo,
+    build_processes_in,
+    fresh_pg_schema,
+    git,
+    run_cli,
+    wait_for,
+)
 
 RABBITMQ = os.environ.get("LINEAGE_HISTORY_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
 REDIS = os.environ.get("LINEAGE_HISTORY_TEST_REDIS", "redis://127.0.0.1:6379/15")
@@ -207,6 +216,8 @@ def test_a_worker_killed_mid_build_loses_nothing_and_builds_nothing_twice(
         assert index.returncode == 0, stderr
         assert "8 commits seen, 8 new" in stdout and "(interrupted)" not in stdout, stdout
         assert doomed.process.wait() == -signal.SIGKILL
+        # Its build server and the build it was running died with it.
+        wait_for(lambda: not build_processes_in(doomed.clone / ".git" / WORK_DIRNAME), 10)
         by_doomed, by_survivor = doomed.built(), survivor.built()
         assert by_doomed and by_survivor  # both took part
         stored = _assert_same_as_local(repo.path, db, jobs=2)
