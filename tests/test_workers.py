@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from lineage_history.repo.clone import WORK_DIRNAME
+from lineage_history.workers.celery_app import make_app, queue_name
 from tests.fixtures import (
     PG_URL,
     PYPROJECT,
@@ -92,7 +93,7 @@ class Worker:
     """A real `lineage-history worker` process and what it logged."""
 
     def __init__(self, broker: str, clone: Path, db: str, log: Path) -> None:
-        self.clone, self.log = clone, log
+        self.broker, self.clone, self.log = broker, clone, log
         env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
         self.process = subprocess.Popen(
             [*LH, "worker", "--broker", broker, "--repo", str(clone), "--db", db, "-c", "1"],
@@ -100,6 +101,9 @@ class Worker:
             stderr=log.open("w"),
             env=env,
         )
+
+    def queue(self) -> str:
+        return queue_name(set(git(self.clone, "rev-list", "--max-parents=0", "HEAD").split()))
 
     def ready(self) -> bool:
         """Whether it consumes its queue (it says so then)."""
@@ -125,11 +129,17 @@ class Worker:
 
 @pytest.fixture
 def workers() -> Iterator[list[Worker]]:
-    """The workers a test starts; stopped at its end whatever happened."""
+    """The workers a test starts; stopped at its end whatever happened, and the queues they
+    served (durable on RabbitMQ, and named by a root commit no other test has) deleted."""
     started: list[Worker] = []
     yield started
     for worker in started:
         worker.stop()
+    for broker, queue in {(w.broker, w.queue()) for w in started}:
+        app = make_app(broker)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
+        app.close()
 
 
 def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
