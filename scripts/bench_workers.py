@@ -4,9 +4,9 @@ application-shaped history of `_app_repo.py` (pipeline modules that build their 
 over shared helpers: most commits change every pipeline's build key).
 
 Each configuration indexes the same history into a fresh PostgreSQL schema, timed from the
-`index` command's start to its exit; the workers are started (and their build servers warmed
-by nothing: each first build pays the Hamilton import, as in production) before the clock
-starts, each from a clone of its own, as on separate machines:
+`index` command's start to its exit. The workers start before the clock, each from a clone
+of its own as on separate machines; their build servers do not (each worker's first build
+pays the Hamilton import, as in production):
 
 - `local -j1`: a plain `index --jobs 1` (no broker), the single-machine reference;
 - `1 worker`: `index --workers` with one `worker --concurrency 1`: the baseline;
@@ -14,7 +14,8 @@ starts, each from a clone of its own, as on separate machines:
 
 It prints seconds, builds per second and the ratio of each to the baseline, then what the
 measured serial part (the indexer's planning and recording, the per-build broker and database
-round trips) implies for N machines (Amdahl's law over the run's own figures).
+round trips) implies for N machines: the workers' CPU seconds per build divide by N, the
+indexer's do not.
 
     python scripts/bench_workers.py                       # 40 commits, 12 pipelines
     python scripts/bench_workers.py --commits 80 --pipelines 20 --broker redis://127.0.0.1:6379/14
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
+import resource
 import signal
 import subprocess
 import sys
@@ -93,22 +94,31 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _index(repo: Path, db: str, extra: list[str]) -> tuple[float, str]:
-    started = time.perf_counter()
+def _children_cpu() -> float:
+    """CPU seconds of the children this process has waited for (and of theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _index(repo: Path, db: str, extra: list[str]) -> tuple[float, float, str]:
+    """The wall-clock and CPU seconds of one `index` (its own children included), and its
+    summary line."""
+    started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(
         [*LH, "index", "--repo", str(repo), "--db", db, *extra],
         capture_output=True,
         text=True,
         env=_env(),
     )
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"index failed ({done.returncode}): {done.stdout}{done.stderr}")
-    return seconds, done.stdout.strip().splitlines()[-1]
+    return seconds, cpu, done.stdout.strip().splitlines()[-1]
 
 
 def _run(name: str, repo: Path, clones: list[Path], broker: str, work: Path) -> dict:
-    """One configuration: its seconds, builds stored and the planning seconds it reported."""
+    """One configuration: its seconds, builds stored, the CPU seconds of the indexer and of
+    the workers (their build servers included)."""
     schema = Schema(PG)
     workers = [
         _start_worker(broker, clone, schema.url, work / f"{name}-{i}.log")
@@ -116,15 +126,36 @@ def _run(name: str, repo: Path, clones: list[Path], broker: str, work: Path) -> 
     ]
     try:
         extra = ["--workers", broker] if clones else ["--jobs", "1"]
-        seconds, summary = _index(repo, schema.url, extra)
+        seconds, indexer_cpu, summary = _index(repo, schema.url, extra)
         builds = schema.count("SELECT count(*) FROM builds")
+        _, noop_cpu, _ = _index(repo, schema.url, extra)  # start-up and listing: no build
     finally:
+        before = _children_cpu()
         for process in workers:
             _stop(process)
+        workers_cpu = _children_cpu() - before
         schema.drop()
-    planning = float(re.search(r"planning ([\d.]+) s", summary).group(1))  # type: ignore[union-attr]
     print(f"  {name:<10} {seconds:7.1f} s  {builds} builds  ({summary})", flush=True)
-    return {"seconds": seconds, "builds": builds, "planning": planning}
+    return {
+        "seconds": seconds,
+        "builds": builds,
+        "indexer": indexer_cpu,
+        "indexer_fixed": noop_cpu,
+        "workers": workers_cpu,
+        "count": len(clones),
+    }
+
+
+def _idle_worker_cpu(broker: str, clone: Path, work: Path) -> float:
+    """The CPU seconds of a worker that starts, builds nothing and stops."""
+    schema = Schema(PG)
+    try:
+        process = _start_worker(broker, clone, schema.url, work / "idle.log")
+        before = _children_cpu()
+        _stop(process)
+        return _children_cpu() - before
+    finally:
+        schema.drop()
 
 
 def main() -> None:
@@ -152,7 +183,8 @@ def main() -> None:
             "1 worker": _run("1-worker", app.path, clones[:1], args.broker, work),
             "2 workers": _run("2-workers", app.path, clones, args.broker, work),
         }
-    _report(results)
+        idle = _idle_worker_cpu(args.broker, clones[0], work)
+    _report(results, idle)
 
 
 def _git_identity() -> dict[str, str]:
@@ -160,22 +192,34 @@ def _git_identity() -> dict[str, str]:
             "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}  # fmt: skip
 
 
-def _report(results: dict[str, dict]) -> None:
+def _report(results: dict[str, dict], idle_worker: float) -> None:
     base = results["1 worker"]
-    print(f"\n{'configuration':<14}{'seconds':>9}{'builds/s':>10}{'vs 1 worker':>13}")
+    print(f"\n{'configuration':<14}{'seconds':>9}{'builds/s':>10}{'vs 1 worker':>13}"
+          f"{'indexer CPU s':>15}{'workers CPU s':>15}")  # fmt: skip
     for name, found in results.items():
         rate, ratio = found["builds"] / found["seconds"], base["seconds"] / found["seconds"]
-        print(f"{name:<14}{found['seconds']:9.1f}{rate:10.2f}{ratio:12.2f}x")
-    one, two = base["seconds"], results["2 workers"]["seconds"]
-    # Amdahl over the two measured points: T(n) = serial + parallel / n.
-    parallel = max(0.0, 2 * (one - two))
-    serial = max(one - parallel, 0.0)
-    print(f"\nserial part {serial:.1f} s of {one:.1f} s (planning alone "
-          f"{base['planning']:.1f} s); the parallel part {parallel:.1f} s")  # fmt: skip
-    for machines in (2, 4, 8, 16):
-        projected = serial + parallel / machines
-        print(f"  {machines:>2} machines of one build slot: {projected:6.1f} s, "
-              f"{one / projected:.2f}x the one-worker run")  # fmt: skip
+        workers = f"{found['workers']:15.1f}" if found["workers"] else f"{'-':>15}"
+        print(f"{name:<14}{found['seconds']:9.1f}{rate:10.2f}{ratio:12.2f}x"
+              f"{found['indexer']:15.1f}{workers}")  # fmt: skip
+    _project(base, idle_worker)
+
+
+def _project(base: dict, idle_worker: float) -> None:
+    """N machines of one build slot each, from the one-worker run: the workers' CPU per
+    build divides by N, the indexer's does not (one process plans, queues and records), and
+    the rest of the one-worker run (start-up, the first build server) stays. Per build means
+    without the start-up of a process (an idle worker's CPU, a no-op index's)."""
+    builds = base["builds"]
+    per_build_workers = max(0.0, base["workers"] - idle_worker) / builds
+    per_build_indexer = max(0.001, base["indexer"] - base["indexer_fixed"]) / builds
+    fixed = max(0.0, base["seconds"] - builds * max(per_build_workers, per_build_indexer))
+    print(f"\nper build: {per_build_workers * 1000:.0f} ms of worker CPU, "
+          f"{per_build_indexer * 1000:.0f} ms of indexer CPU; {fixed:.1f} s fixed")  # fmt: skip
+    print(f"the indexer alone caps a run at {1 / per_build_indexer:.0f} builds/s")
+    for machines in (1, 2, 4, 8, 16, 32):
+        projected = fixed + builds * max(per_build_workers / machines, per_build_indexer)
+        print(f"  {machines:>2} idle machine(s) of one build slot: {projected:6.1f} s, "
+              f"{base['seconds'] / projected:5.2f}x the one-worker run")  # fmt: skip
 
 
 if __name__ == "__main__":
