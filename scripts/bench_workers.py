@@ -17,7 +17,7 @@ measured serial part (the indexer's planning and recording, the per-build broker
 round trips) implies for N machines: the workers' CPU seconds per build divide by N, the
 indexer's do not.
 
-    python scripts/bench_workers.py                       # 40 commits, 12 pipelines
+    python scripts/bench_workers.py                       # 40 commits, 12 pipelines, best of 2
     python scripts/bench_workers.py --commits 80 --pipelines 20 --broker redis://127.0.0.1:6379/14
 """
 
@@ -162,34 +162,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commits", type=int, default=40)
     parser.add_argument("--pipelines", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=2, help="each configuration's best of")
     parser.add_argument("--broker", default="amqp://guest:guest@127.0.0.1:5672//")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-workers-") as scratch:
         work = Path(scratch)
+        # The queue is named by the root commit, the same for the same arguments: run one
+        # benchmark at a time on a broker.
         app = generate(work / "origin", args.commits, pipelines=args.pipelines, other_files=200)
-        # A commit of its own, so that this run's queue (named by the root commits) is new.
-        marker = ["commit", "-q", "--allow-empty", "-m", f"bench {uuid.uuid4()}"]
-        env = {**_env(), **_git_identity()}
-        subprocess.run(["git", "-C", str(app.path), *marker], check=True, env=env)
         clones = []
         for i in range(2):
             clone = work / f"clone-{i}"
             subprocess.run(["git", "clone", "-q", str(app.path), str(clone)], check=True)
             clones.append(clone)
         print(f"{args.commits} commits, {args.pipelines} pipelines, broker {args.broker}, "
-              f"{os.cpu_count()} cores", flush=True)  # fmt: skip
-        results = {
-            "local -j1": _run("local-j1", app.path, [], args.broker, work),
-            "1 worker": _run("1-worker", app.path, clones[:1], args.broker, work),
-            "2 workers": _run("2-workers", app.path, clones, args.broker, work),
-        }
+              f"{os.cpu_count()} cores, best of {args.rounds}", flush=True)  # fmt: skip
+        configurations = {"local -j1": [], "1 worker": clones[:1], "2 workers": clones}
+        results: dict[str, dict] = {}
+        for _ in range(args.rounds):  # interleaved: a load that comes and goes hits all
+            for name, serving in configurations.items():
+                found = _run(name, app.path, serving, args.broker, work)
+                if name not in results or found["seconds"] < results[name]["seconds"]:
+                    results[name] = found
         idle = _idle_worker_cpu(args.broker, clones[0], work)
+        _drop_queue(args.broker, app.path)
     _report(results, idle)
 
 
-def _git_identity() -> dict[str, str]:
-    return {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}  # fmt: skip
+def _drop_queue(broker: str, repo: Path) -> None:
+    """The queue is durable on RabbitMQ: delete it."""
+    from lineage_history.repo.clone import repository_identity
+    from lineage_history.repo.git import GitRepo
+    from lineage_history.workers.celery_app import make_app, queue_name
+
+    roots, _ = repository_identity(GitRepo(str(repo)))
+    celery = make_app(broker)
+    with celery.connection_for_write() as connection:
+        connection.default_channel.queue_delete(queue_name(roots))
+    celery.close()
 
 
 def _report(results: dict[str, dict], idle_worker: float) -> None:

@@ -102,9 +102,6 @@ class Worker:
             env=env,
         )
 
-    def queue(self) -> str:
-        return queue_name(set(git(self.clone, "rev-list", "--max-parents=0", "HEAD").split()))
-
     def ready(self) -> bool:
         """Whether it consumes its queue (it says so then)."""
         return "serving lineage-history." in self.log.read_text()
@@ -135,11 +132,28 @@ def workers() -> Iterator[list[Worker]]:
     yield started
     for worker in started:
         worker.stop()
-    for broker, queue in {(w.broker, w.queue()) for w in started}:
-        app = make_app(broker)
+    for broker, clone in {(w.broker, w.clone) for w in started}:
+        _drop_queue(broker, clone)
+
+
+def _queue(broker: str, repo: Path, delete: bool) -> int:
+    """How many messages wait on the queue of `repo`; deleted with `delete` (it is durable on
+    RabbitMQ, and its name, from the root commit, is this test's own)."""
+    app = make_app(broker)
+    queue = queue_name(set(git(repo, "rev-list", "--max-parents=0", "HEAD").split()))
+    try:
         with app.connection_for_write() as connection:
-            connection.default_channel.queue_delete(queue)
+            channel = connection.default_channel
+            waiting = channel.queue_declare(queue, passive=True).message_count
+            if delete:
+                channel.queue_delete(queue)
+            return waiting
+    finally:
         app.close()
+
+
+def _drop_queue(broker: str, repo: Path) -> None:
+    _queue(broker, repo, delete=True)
 
 
 def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
@@ -256,6 +270,28 @@ def test_redis_broker_a_worker_fetches_what_its_clone_lacks_and_stores_what_loca
         assert "7 commits seen, 7 new" in stdout and "1 failed" in stdout, stdout
         assert f"fetching: commit {late[:10]} is not in the clone yet" in workers[0].log.read_text()
         _assert_same_as_local(repo.path, db, jobs=1)  # builds of no time: one server
+
+
+@needs_pg
+@_broker(RABBITMQ)
+def test_with_no_worker_the_indexer_says_so_and_ctrl_c_leaves_the_builds_queued(
+    tmp_path: Path,
+) -> None:
+    repo = _history_repo(tmp_path / "origin", builds=1, seconds=0)
+    try:
+        with fresh_pg_schema("lh_workers") as db:
+            index = _index_with_workers(RABBITMQ, repo.path, db)
+            assert index.stderr is not None
+            for line in index.stderr:  # progress lines first, then the notice (after 5 s)
+                if "which no worker serves yet" in line:
+                    break
+            index.send_signal(signal.SIGINT)
+            stdout, _ = index.communicate(timeout=30)
+            assert index.returncode == 130 and "(interrupted)" in stdout, stdout
+            assert "3 commits seen, 3 new" in stdout, stdout
+            assert _queue(RABBITMQ, repo.path, delete=False) == 2  # left for workers to come
+    finally:
+        _drop_queue(RABBITMQ, repo.path)
 
 
 @pytest.mark.parametrize(
