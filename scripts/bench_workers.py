@@ -128,7 +128,7 @@ def _run(name: str, repo: Path, clones: list[Path], broker: str, work: Path) -> 
         extra = ["--workers", broker] if clones else ["--jobs", "1"]
         seconds, indexer_cpu, summary = _index(repo, schema.url, extra)
         builds = schema.count("SELECT count(*) FROM builds")
-        _, noop_cpu, _ = _index(repo, schema.url, extra)  # start-up and listing: no build
+        noop, noop_cpu, _ = _index(repo, schema.url, extra)  # start-up and listing: no build
     finally:
         before = _children_cpu()
         for process in workers:
@@ -141,6 +141,7 @@ def _run(name: str, repo: Path, clones: list[Path], broker: str, work: Path) -> 
         "builds": builds,
         "indexer": indexer_cpu,
         "indexer_fixed": noop_cpu,
+        "noop": noop,
         "workers": workers_cpu,
         "count": len(clones),
     }
@@ -211,25 +212,30 @@ def _report(results: dict[str, dict], idle_worker: float) -> None:
         workers = f"{found['workers']:15.1f}" if found["workers"] else f"{'-':>15}"
         print(f"{name:<14}{found['seconds']:9.1f}{rate:10.2f}{ratio:12.2f}x"
               f"{found['indexer']:15.1f}{workers}")  # fmt: skip
-    _project(base, idle_worker)
+    _project(results, idle_worker)
 
 
-def _project(base: dict, idle_worker: float) -> None:
-    """N machines of one build slot each, from the one-worker run: the workers' CPU per
-    build divides by N, the indexer's does not (one process plans, queues and records), and
-    the rest of the one-worker run (start-up, the first build server) stays. Per build means
-    without the start-up of a process (an idle worker's CPU, a no-op index's)."""
-    builds = base["builds"]
-    per_build_workers = max(0.0, base["workers"] - idle_worker) / builds
-    per_build_indexer = max(0.001, base["indexer"] - base["indexer_fixed"]) / builds
-    fixed = max(0.0, base["seconds"] - builds * max(per_build_workers, per_build_indexer))
-    print(f"\nper build: {per_build_workers * 1000:.0f} ms of worker CPU, "
-          f"{per_build_indexer * 1000:.0f} ms of indexer CPU; {fixed:.1f} s fixed")  # fmt: skip
-    print(f"the indexer alone caps a run at {1 / per_build_indexer:.0f} builds/s")
+def _project(results: dict[str, dict], idle_worker: float) -> None:
+    """N machines of one build slot each, from the one-worker run. Apart from a fixed part
+    (a no-op `index --workers`: start-up, planning, the broker), the one-worker run is one
+    worker's wall-clock time per build, which divides by N; the indexer's CPU time per build
+    does not (one process queues, collects and records everything)."""
+    base = results["1 worker"]
+    builds, fixed = base["builds"], base["noop"]
+    per_build = (base["seconds"] - fixed) / builds
+    indexer = max(0.001, base["indexer"] - base["indexer_fixed"]) / builds
+    worker_cpu = max(0.0, base["workers"] - idle_worker) / builds
+    ms = {"build": per_build * 1000, "cpu": worker_cpu * 1000, "indexer": indexer * 1000}
+    print(f"\none worker: {ms['build']:.0f} ms per build ({ms['cpu']:.0f} ms of it CPU), "
+          f"{fixed:.1f} s fixed; the indexer: {ms['indexer']:.0f} ms of CPU per build, a cap "
+          f"of {1 / indexer:.0f} builds/s, reached with {per_build / indexer:.0f} build "
+          "slots")  # fmt: skip
+    measured = results["2 workers"]["seconds"]
     for machines in (1, 2, 4, 8, 16, 32):
-        projected = fixed + builds * max(per_build_workers / machines, per_build_indexer)
-        print(f"  {machines:>2} idle machine(s) of one build slot: {projected:6.1f} s, "
-              f"{base['seconds'] / projected:5.2f}x the one-worker run")  # fmt: skip
+        projected = fixed + builds * max(per_build / machines, indexer)
+        seen = f" (measured {measured:.1f} s)" if machines == 2 else ""
+        print(f"  {machines:>2} machine(s) of one build slot: {projected:6.1f} s, "
+              f"{base['seconds'] / projected:5.2f}x the one-worker run{seen}")  # fmt: skip
 
 
 if __name__ == "__main__":

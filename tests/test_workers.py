@@ -321,3 +321,31 @@ def test_bad_worker_input_is_one_line_and_status_2(
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
     assert message in done.stderr, done.stderr
+
+
+_WITHOUT_CELERY = """
+import sys
+sys.modules["celery"] = None  # as if the `workers` extra were not installed
+from lineage_history.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize(
+    "command", [["index", "--workers", RABBITMQ], ["worker", "--broker", RABBITMQ]]
+)
+def test_without_celery_the_worker_paths_say_what_to_install(
+    tmp_path: Path, command: list[str]
+) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.commit("config", {"pyproject.toml": PYPROJECT})
+    where = ["--repo", str(repo.path), "--db", "postgresql://h/d"]
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_CELERY, *command, *where],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "pip install 'lineage-history[workers]'" in done.stderr, done.stderr

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from lineage_history.errors import UserError
 from lineage_history.repo.clone import repository_identity, work_root
@@ -15,13 +17,20 @@ from lineage_history.store.database import open_engine
 from lineage_history.store.urls import ENV_VAR, database_url, describe
 from lineage_history.store.writer import Store
 from lineage_history.workers.builder import WorkerBuilder
-from lineage_history.workers.celery_app import (
-    CeleryBuilds,
-    check_broker,
-    make_app,
-    queue_name,
-    serve,
-)
+
+if TYPE_CHECKING:
+    from lineage_history.workers.celery_app import CeleryBuilds
+
+
+def _celery(flag: str) -> ModuleType:
+    """The Celery side, imported here so that a missing extra is one line, not a traceback."""
+    try:
+        from lineage_history.workers import celery_app
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("celery", "kombu", "redis", "amqp"):
+            raise
+        raise UserError(f"{flag} needs Celery: pip install 'lineage-history[workers]'") from None
+    return celery_app
 
 
 def shared_database(db: str | None, flag: str) -> str:
@@ -47,12 +56,13 @@ def connect(
     """The indexer's side, checked before anything is opened: the shared database's URL, and
     what gives the `RemoteBuilds` of a repository (its queue on the reachable broker)."""
     url = shared_database(db, "--workers")
-    app = make_app(broker)
-    check_broker(app)
+    celery = _celery("--workers")
+    app = celery.make_app(broker)
+    celery.check_broker(app)
 
     def bind(repo: GitRepo, notify: Callable[[str], None]) -> CeleryBuilds:
         roots, _ = repository_identity(repo)
-        return CeleryBuilds(app, queue_name(roots), notify)
+        return celery.CeleryBuilds(app, celery.queue_name(roots), notify)
 
     return url, bind
 
@@ -69,11 +79,12 @@ def run_worker(
 ) -> None:
     """Serve the queue of the clone at `repo_path`, storing into `db`, until stopped."""
     url = shared_database(db, "`worker`")
-    app = make_app(broker)
-    check_broker(app)
+    celery = _celery("`worker`")
+    app = celery.make_app(broker)
+    celery.check_broker(app)
     repo = GitRepo(repo_path or ".")
     roots, _ = repository_identity(repo)
-    queue = queue_name(roots)
+    queue = celery.queue_name(roots)
     store = Store(open_engine(url))
     try:
         builder = WorkerBuilder(
@@ -89,7 +100,7 @@ def run_worker(
             f"worker {os.getpid()}: serving {queue} ({Path(repo.root).name}) into "
             f"{describe(url)}, {concurrency} build(s) at a time"
         )
-        serve(app, builder, queue, concurrency, ready)
+        celery.serve(app, builder, queue, concurrency, ready)
     finally:
         store.close()
         repo.close()
