@@ -137,17 +137,17 @@ def workers() -> Iterator[list[Worker]]:
 
 
 def _queue(broker: str, repo: Path, delete: bool) -> int:
-    """How many messages wait on the queue of `repo`; deleted with `delete` (it is durable on
+    """How many messages wait on the queue of `repo`; or delete it (it is durable on
     RabbitMQ, and its name, from the root commit, is this test's own)."""
     app = make_app(broker)
     queue = queue_name(set(git(repo, "rev-list", "--max-parents=0", "HEAD").split()))
     try:
         with app.connection_for_write() as connection:
             channel = connection.default_channel
-            waiting = channel.queue_declare(queue, passive=True).message_count
             if delete:
                 channel.queue_delete(queue)
-            return waiting
+                return 0
+            return channel.queue_declare(queue, passive=True).message_count
     finally:
         app.close()
 
