@@ -146,6 +146,9 @@ def _queue(broker: str, repo: Path, delete: bool) -> int:
             channel = connection.default_channel
             if delete:
                 channel.queue_delete(queue)
+                if broker.startswith("redis"):  # kombu keeps its bindings in keys of their own
+                    channel.client.delete(f"_kombu.binding.{queue}")
+                    channel.client.delete(f"_kombu.binding_permanent.{queue}")
                 return 0
             return channel.queue_declare(queue, passive=True).message_count
     finally:
