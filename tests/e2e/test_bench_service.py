@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_service.py"
+from tests.fixtures import ROOT
+
+SCRIPT = ROOT / "scripts" / "bench_service.py"
 PG_URL = os.environ.get("LINEAGE_HISTORY_TEST_PG")
 pytestmark = pytest.mark.skipif(
     not PG_URL,

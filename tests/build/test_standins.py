@@ -18,9 +18,9 @@ import pytest
 
 import lineage_history
 from lineage_history.dag.diff import types_agree
-from tests.fixtures import PG_URL, commit_files, fresh_pg_schema, git, run_cli
+from tests.fixtures import PG_URL, ROOT, commit_files, fresh_pg_schema, git, run_cli
 
-PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
+PIPELINES = ROOT / "pipelines"
 TITANIC_MODULES = [
     "pipelines/data_loading.py",
     "pipelines/features.py",
@@ -625,7 +625,7 @@ def test_fidelity_benchmark_compares_exact_and_stubbed_builds(tmp_path: Path) ->
     commit_files(repo, {"pipe/quality.py": QUALITY}, "quality")
     config = tmp_path / "dags.toml"
     config.write_text('[dags.quality]\nmodules = ["pipe/quality.py"]\n')
-    script = Path(__file__).resolve().parents[1] / "scripts" / "bench_fidelity.py"
+    script = ROOT / "scripts" / "bench_fidelity.py"
     env = {k: v for k, v in os.environ.items() if k != "LINEAGE_HISTORY_DB"}
     proc = subprocess.run(
         [sys.executable, str(script), "--repo", str(repo), "--config", str(config)],

@@ -11,7 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_index.py"
+from tests.fixtures import ROOT
+
+SCRIPT = ROOT / "scripts" / "bench_index.py"
 
 
 READS = [  # every read command, in the order the benchmark times them

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from lineage_history.store.database import HEAD_REVISION
-from tests.fixtures import commit_files, git, run_cli
+from tests.fixtures import ROOT, commit_files, git, run_cli
 
 DAGS_AND_RULES = """
 [dags.main]
@@ -299,7 +299,7 @@ def test_log_reach_table_and_bad_input(history) -> None:
 
 # -- the CI review script (everything up to the post) -----------------------------------------
 
-CI_DIR = Path(__file__).resolve().parent.parent / "scripts" / "ci"
+CI_DIR = ROOT / "scripts" / "ci"
 
 
 def ci_script(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -15,8 +15,8 @@ import pytest
 import typer.main
 
 from lineage_history.cli import app
+from tests.fixtures import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 README = ROOT / "README.md"
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.fixtures import PYPROJECT, git, run_cli
-from tests.web_fixtures import Server, browser_page, serving, wait_for_graph
+from tests.web.fixtures import Server, browser_page, serving, wait_for_graph
 
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = '"><img src=x onerror=alert(1)>'

@@ -13,7 +13,9 @@ import pytest
 from hamilton import driver
 from sklearn import base
 
-PIPELINES_DIR = Path(__file__).resolve().parents[1] / "pipelines"
+from tests.fixtures import ROOT
+
+PIPELINES_DIR = ROOT / "pipelines"
 DAG_MODULE_NAMES = ("data_loading", "features", "sets", "model_pipeline")
 
 

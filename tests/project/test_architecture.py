@@ -10,7 +10,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "lineage_history"
+from tests.fixtures import ROOT
+
+PACKAGE = ROOT / "lineage_history"
 
 # What each package may import (besides itself and the shared top-level modules). Read
 # from the bottom up: this is the architecture table of the README's Development section.

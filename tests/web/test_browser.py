@@ -1,6 +1,6 @@
 """The pages in a real browser (headless Chromium): on the indexed demo, through the real
 `serve` and from a static `report` opened as files. Every request the browser makes is
-routed; one to any host but the local server fails the test (see `web_fixtures`)."""
+routed; one to any host but the local server fails the test (see `tests/web/fixtures.py`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.fixtures import IndexedDemo, git, run_cli
-from tests.web_fixtures import Server, browser_page, drawn, serving, wait_for_graph
+from tests.web.fixtures import Server, browser_page, drawn, serving, wait_for_graph
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def test_the_static_report_works_from_files(indexed_demo: IndexedDemo, tmp_path:
 
 def test_a_500_node_dag_is_drawn(tmp_path: Path) -> None:
     from tests.fixtures import commit_file
-    from tests.test_pr_comment import big_module
+    from tests.output.test_pr_comment import big_module
 
     repo = tmp_path / "big"
     repo.mkdir()

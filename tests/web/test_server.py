@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import IndexedDemo, run_cli
-from tests.web_fixtures import Server, serving, start_server
+from tests.fixtures import ROOT, IndexedDemo, run_cli
+from tests.web.fixtures import Server, serving, start_server
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +170,7 @@ def test_serve_on_a_missing_database_fails_in_one_line(tmp_path: Path) -> None:
 def test_the_ci_review_writes_the_report_and_links_it(
     indexed_demo: IndexedDemo, tmp_path: Path
 ) -> None:
-    script = Path(__file__).resolve().parent.parent / "scripts" / "ci" / "lineage_review.py"
+    script = ROOT / "scripts" / "ci" / "lineage_review.py"
     out, url = tmp_path / "lineage-report", "https://ci.example/run/1#artifacts"
     where = ["--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db), "--no-index"]
     report = ["--report", str(out), "--report-url", url]
