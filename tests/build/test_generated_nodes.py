@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures import Repo, changed, dependencies, hamilton_on_checkout
 
 CONFIG = """
@@ -191,6 +193,7 @@ EDITS: dict[str, tuple[str, str, dict[str, list[str]]]] = {
 }
 
 
+@pytest.mark.slow
 def test_an_edit_of_one_entry_is_a_code_change_of_its_node_only(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "gen")
     shas = {

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures import Repo, changed, dependencies, git, hamilton_on_checkout, impacted
 
 SRC_CONFIG = """
@@ -148,6 +150,7 @@ def report(cleaned: str, stripped: str, flagged: bool, resized: float, scaled: i
 """
 
 
+@pytest.mark.slow
 def test_helpers_in_other_modules_are_code_changes_of_exactly_their_users(
     tmp_path: Path,
 ) -> None:
@@ -323,6 +326,7 @@ def test_metadata_decorators_are_tags_however_spelled(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
 def test_dataflows_that_extend_hamilton_come_from_the_repository(tmp_path: Path) -> None:
     """apache/hamilton's contrib dataflows live in `contrib/hamilton/contrib/user/...` and
     install into `hamilton.contrib`: the installed Hamilton stays, the dataflow is the

@@ -109,6 +109,7 @@ def test_a_plain_syntax_error_gets_no_interpreter_hint(indexed: Repo) -> None:
     assert "SyntaxError" in failure and "indexer runs" not in failure
 
 
+@pytest.mark.slow
 def test_a_declared_requires_python_that_excludes_the_indexer_is_named(
     indexed: Repo, tmp_path: Path
 ) -> None:

@@ -66,6 +66,7 @@ def stored_rows(repo: Path) -> dict[str, int]:
         return {t: connection.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
 
 
+@pytest.mark.slow
 def test_an_uncommitted_edit_shows_in_diff_with_nothing_stored(repo: Path) -> None:
     before = stored_rows(repo)
     code, clean = diff(repo, "--exit-code")
@@ -87,6 +88,7 @@ def test_an_uncommitted_edit_shows_in_diff_with_nothing_stored(repo: Path) -> No
     assert stored_rows(repo) == before  # no commit, build, snapshot or node was stored
 
 
+@pytest.mark.slow
 def test_staged_edits_are_the_index_not_the_working_tree(repo: Path) -> None:
     before = stored_rows(repo)
     edit(repo, FEATURES.replace('@tag(owner="data")\n', ""))

@@ -153,6 +153,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.slow
 def test_each_commit_reads_its_own_declared_version(project, tmp_path: Path) -> None:
     repo, shas = project
     db = tmp_path / "lineage.sqlite"
@@ -177,6 +178,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield python
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("editable", [False, True])
 def test_an_installed_copy_of_the_same_distribution_does_not_win(
     editable: bool, project, venv: Path, tmp_path: Path

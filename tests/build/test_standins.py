@@ -514,6 +514,7 @@ def size(widget: lib.Widget) -> int:
 """
 
 
+@pytest.mark.slow
 def test_rebuild_stubbed_after_the_environment_gained_the_package(tmp_path: Path) -> None:
     package = f"lh_gained_{uuid.uuid4().hex[:10]}"
     repo = tmp_path / "repo"
@@ -618,6 +619,7 @@ def test_migrations_create_exactly_the_tables_of_schema_py(tmp_path: Path) -> No
             assert differences == [], url
 
 
+@pytest.mark.slow
 def test_fidelity_benchmark_compares_exact_and_stubbed_builds(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()

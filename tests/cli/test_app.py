@@ -81,6 +81,11 @@ def test_usage_errors_are_one_line_with_status_2(args: list[str], message: str) 
     assert err.count("\n") == 1 and message in err and err.endswith("(see --help)\n")
 
 
+def test_jobs_default_comes_from_the_environment() -> None:
+    result = CliRunner().invoke(app, ["index"], env={"LINEAGE_HISTORY_JOBS": "0"})
+    assert result.exit_code == 2 and "0 is not in the range x>=1" in result.stderr
+
+
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_scripts_for_each_shell(shell: str) -> None:
     env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
@@ -130,7 +135,9 @@ def test_install_completion_in_a_fresh_bash(indexed_demo: IndexedDemo, tmp_path:
         "LINEAGE_HISTORY_DB": str(indexed_demo.db),
     }
     install = subprocess.run(
-        ["bash", "-c", "lineage-history --install-completion"],
+        # typer finds the shell among the command's ancestors; the trailing `exit` keeps bash
+        # one of them (a lone command would replace bash by exec).
+        ["bash", "-c", "lineage-history --install-completion; exit $?"],
         capture_output=True,
         text=True,
         env=env,

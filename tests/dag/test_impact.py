@@ -180,6 +180,7 @@ def order_count(raw_orders: list) -> int:
 """
 
 
+@pytest.mark.slow
 def test_check_fails_a_range_that_removes_a_contract_node_and_passes_one_that_adds(
     tmp_path: Path,
 ) -> None:

@@ -12,6 +12,8 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
+import pytest
+
 from lineage_history.definitions.imports import import_root
 from lineage_history.repo.git import GitRepo
 from tests.fixtures import Repo, git_bytes
@@ -67,6 +69,7 @@ def hamilton_module_tags(repo: Path, rev: str, folder: str) -> dict[str, str]:
         return json.loads(done.stdout)
 
 
+@pytest.mark.slow
 def test_module_tag_is_the_drivers_import_name_and_survives_new_init_files(
     tmp_path: Path,
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from lineage_history.definitions.notebooks import notebook_source
 from tests.fixtures import Repo, dependencies, hamilton_on_checkout
 
@@ -63,6 +65,7 @@ def test_the_code_cells_of_a_notebook_without_magics() -> None:
     assert "functions?" not in source  # a cell that does not parse is left out, alone
 
 
+@pytest.mark.slow
 def test_a_notebook_driver_is_a_dag_named_after_the_notebook(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "tutorials")
     sha = repo.commit(
@@ -111,6 +114,7 @@ WRITING = notebook(
 )
 
 
+@pytest.mark.slow
 def test_modules_written_by_notebook_cells_are_built(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "written")
     repo.commit("a notebook that writes its modules", {"lab/explore.ipynb": WRITING})

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from lineage_history.definitions.discovery import Discoverer
 from lineage_history.repo.git import GitRepo
 from tests.fixtures import Repo
@@ -19,6 +21,7 @@ dr = driver.Builder().with_modules(functions).build()
 """
 
 
+@pytest.mark.slow
 def test_a_symlinked_folder_is_walked_once(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "burrish")
     repo.write({"examples/hello/functions.py": FUNCTIONS, "examples/hello/run.py": DRIVER})
@@ -45,6 +48,7 @@ def test_a_symlinked_folder_is_walked_once(tmp_path: Path) -> None:
         assert list(discoverer.definitions(git_repo.commit_tree(sha))) == ["examples/hello/run"]
 
 
+@pytest.mark.slow
 def test_a_symlinked_module_file_still_resolves(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "linked")
     repo.write({"shared/functions.py": FUNCTIONS, "flows/run.py": DRIVER})

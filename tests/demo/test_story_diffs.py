@@ -46,6 +46,7 @@ def test_story_step_diff(context, step: StoryStep) -> None:
         assert lineage.is_empty
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "step", [s for s in STEPS_WITH_BASE if not s.expect["fails"]], ids=lambda s: s.tag
 )
@@ -166,6 +167,7 @@ def _row_counts(db: Path) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.slow
 def test_second_index_adds_no_rows(fresh_demo: IndexedDemo) -> None:
     args = ("index", "--all", "--repo", str(fresh_demo.repo), "--db", str(fresh_demo.db))
     first = run_cli(*args)

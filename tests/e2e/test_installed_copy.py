@@ -126,6 +126,7 @@ def _cli(python: Path, repo: Repo, db: Path, *args: str) -> subprocess.Completed
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["pth", "editable", "regular"])
 def test_installed_project_does_not_leak_into_history(
     kind: str, project: tuple[Repo, str], venv: Path, tmp_path: Path

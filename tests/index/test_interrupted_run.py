@@ -65,6 +65,7 @@ def _stopped_while_building(tmp_path: Path, closed: str, reader_gone: str) -> tu
     return repo, db
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("closed", "reader_gone"),
     [

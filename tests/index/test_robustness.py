@@ -36,6 +36,7 @@ from tests.fixtures import (
 )
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_build_each_key_once(tmp_path: Path) -> None:
     repo, shas = make_repo(tmp_path, [0.7] * 4)
     db = tmp_path / "db.sqlite"
@@ -51,6 +52,7 @@ def test_two_concurrent_runs_build_each_key_once(tmp_path: Path) -> None:
     assert "4 built" in out1 and "0 new; 0 built in " in out2
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_leaves_a_consistent_database_and_the_next_run_finishes(
     tmp_path: Path,
 ) -> None:
@@ -80,6 +82,7 @@ def test_sigkill_mid_run_leaves_a_consistent_database_and_the_next_run_finishes(
     assert not any(work.iterdir())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_stops_quickly_and_cleans_up(tmp_path: Path, signum: int) -> None:
     repo, _shas = make_repo(tmp_path, [0.1, 60])
@@ -102,6 +105,7 @@ def test_interrupt_stops_quickly_and_cleans_up(tmp_path: Path, signum: int) -> N
     assert count(db, "SELECT count(*) FROM builds WHERE status = 'failed'") == 0
 
 
+@pytest.mark.slow
 def test_leaked_build_directories_are_removed_by_the_next_run(tmp_path: Path) -> None:
     repo, _ = make_repo(tmp_path, [0])
     work = repo / ".git" / "lineage-history-work"
@@ -177,6 +181,7 @@ def test_head_revision_matches_the_newest_migration() -> None:
     assert heads == [HEAD_REVISION]  # one chain, whose newest migration the code expects
 
 
+@pytest.mark.slow
 def test_rewritten_history_keeps_old_commits_and_moves_refs(tmp_path: Path) -> None:
     repo, shas = make_repo(tmp_path, [0, 0, 0])
     db = tmp_path / "db.sqlite"
@@ -197,6 +202,7 @@ def test_rewritten_history_keeps_old_commits_and_moves_refs(tmp_path: Path) -> N
     assert json.loads(diff_new.stdout)["head"]["sha"] == new_head
 
 
+@pytest.mark.slow
 def test_retry_failed_rebuilds_only_the_failed_commits(tmp_path: Path) -> None:
     flag = tmp_path / "environment-fixed"
     repo, _shas = make_repo(tmp_path, [0, 0])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures import Repo
 
 DAGS = """
@@ -17,6 +19,7 @@ modules = ["b.py"]
 NO_MODULE = DAGS + '\n[dags.c]\nmodules = ["not_there.py"]\n'
 
 
+@pytest.mark.slow
 def test_the_summary_says_which_counts_are_commits_and_which_states(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
     files = {

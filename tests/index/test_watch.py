@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures import commit_file, count, make_repo, slow_module, wait_for
 
 
+@pytest.mark.slow
 def test_watch_indexes_new_commits_each_round_until_sigterm(tmp_path: Path) -> None:
     repo, shas = make_repo(tmp_path, [0])
     db = tmp_path / "db.sqlite"

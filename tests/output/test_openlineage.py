@@ -179,6 +179,7 @@ def test_posts_to_an_openlineage_endpoint(indexed_demo: IndexedDemo) -> None:
     assert sent == [shas["demo/sex-pii"], shas["demo/encoders"]]  # A..B: after A, up to B
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

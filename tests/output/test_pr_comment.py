@@ -105,6 +105,7 @@ def big_module(variant: int) -> str:
     return "\n\n".join(lines)
 
 
+@pytest.mark.slow
 def test_a_500_node_diff_is_summarized_for_a_pr_comment(tmp_path: Path) -> None:
     repo = tmp_path / "big"
     repo.mkdir()

@@ -486,6 +486,7 @@ def test_queries_never_import_hamilton_pandas_or_sklearn(indexed_demo: IndexedDe
 # -- errors -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -220,6 +220,7 @@ def test_a_broken_rule_file_exits_2_with_one_line(
     assert fragment in err
 
 
+@pytest.mark.slow
 def test_rules_from_pyproject_and_a_file_with_rules_alone(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -319,6 +320,7 @@ def test_ci_cache_key_follows_the_base_and_the_schema() -> None:
     assert ci_script("cache-key", "--base", "b" * 40).stdout != keyed.stdout
 
 
+@pytest.mark.slow
 def test_ci_review_indexes_builds_the_body_and_fails_on_new_violations(
     history, tmp_path: Path
 ) -> None:

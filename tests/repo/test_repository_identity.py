@@ -53,6 +53,7 @@ def log_changes(repo: Path, db: str) -> list[tuple[str, object]]:
     return [(entry["subject"], entry["change"]) for entry in entries]
 
 
+@pytest.mark.slow
 def test_a_shallow_clone_says_where_its_history_stops_and_unshallowing_keeps_it_one(
     source: tuple[Path, list[str]], any_db: str, tmp_path: Path
 ) -> None:
@@ -76,6 +77,7 @@ def test_a_shallow_clone_says_where_its_history_stops_and_unshallowing_keeps_it_
     ]
 
 
+@pytest.mark.slow
 def test_an_orphan_branch_checked_out_still_answers_about_main(
     source: tuple[Path, list[str]], any_db: str, tmp_path: Path
 ) -> None:
@@ -96,6 +98,7 @@ def log_changes_at(repo: Path, db: str, rev: str) -> list[tuple[str, object]]:
     return [(entry["subject"], entry["change"]) for entry in entries]
 
 
+@pytest.mark.slow
 def test_a_linked_worktree_and_other_clones_are_the_same_repository(
     source: tuple[Path, list[str]], any_db: str, tmp_path: Path
 ) -> None:

@@ -61,6 +61,7 @@ def small_disk(tmp_path: Path) -> Iterator[tuple[Path, list[str]]]:
         yield mount, [sys.executable, "-c", LIMITED, "-m", "lineage_history"]
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_one_line_and_leaves_whole_commits(
     fresh_demo: IndexedDemo, indexed_demo: IndexedDemo, small_disk: tuple[Path, list[str]]
 ) -> None:

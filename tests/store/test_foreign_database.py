@@ -52,6 +52,7 @@ def table_names(url: str) -> set[str]:
     return names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "foreign",
     [
@@ -128,6 +129,7 @@ def test_each_migration_of_an_upgrade_is_its_own_transaction(any_db: str, tiny_r
     engine.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", [None, "0003"], ids=["new", "upgrade"])
 def test_two_first_runs_at_once_both_succeed(
     any_db: str, tiny_repo: Path, start: str | None

@@ -54,6 +54,7 @@ QUERIES = [
 ]
 
 
+@pytest.mark.slow
 def test_every_query_answers_the_same_on_postgresql_and_sqlite(
     indexed_demo: IndexedDemo, pg_db: str, tmp_path: Path
 ) -> None:
@@ -82,6 +83,7 @@ def test_every_query_answers_the_same_on_postgresql_and_sqlite(
         assert statuses[0][key] == statuses[1][key], key
 
 
+@pytest.mark.slow
 def test_one_database_holds_many_repositories(
     indexed_demo: IndexedDemo, pg_db: str, tmp_path: Path
 ) -> None:
@@ -121,6 +123,7 @@ def slow_history(root: Path, builds: int, seconds: float) -> Path:
     return repo
 
 
+@pytest.mark.slow
 def test_three_concurrent_indexers_build_each_key_once(pg_db: str, tmp_path: Path) -> None:
     origin = slow_history(tmp_path, builds=9, seconds=0.4)
     clones = []
@@ -148,6 +151,7 @@ def test_three_concurrent_indexers_build_each_key_once(pg_db: str, tmp_path: Pat
     )
 
 
+@pytest.mark.slow
 def test_a_killed_workers_claim_lapses_after_the_claim_timeout(pg_db: str, tmp_path: Path) -> None:
     flag = tmp_path / "slow"
     flag.touch()

@@ -141,6 +141,7 @@ def test_a_query_imports_no_database_toolkit_nor_hamilton(
     assert "HEAVY=\n" in stderr, stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not PG_URL, reason="needs LINEAGE_HISTORY_TEST_PG")
 def test_a_query_on_postgresql_imports_no_sqlalchemy(
     indexed_demo: IndexedDemo, pg_db: str, tmp_path: Path
@@ -189,6 +190,7 @@ def test_status_of_the_only_repository_counts_what_the_filtered_statements_count
         connection.close()
 
 
+@pytest.mark.slow
 def test_status_counts_the_commits_behind_every_branch(tmp_path: Path) -> None:
     """`behind` is 0 without walking the history when every branch tip is indexed, and the
     exact count of unindexed commits on HEAD and the local branches when one is not."""

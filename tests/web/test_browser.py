@@ -177,6 +177,7 @@ def test_the_static_report_works_from_files(indexed_demo: IndexedDemo, tmp_path:
         assert all(urlsplit(url).scheme in ("file", "data") for url in guard.requested)
 
 
+@pytest.mark.slow
 def test_a_500_node_dag_is_drawn(tmp_path: Path) -> None:
     from tests.fixtures import commit_file
     from tests.output.test_pr_comment import big_module

@@ -29,6 +29,7 @@ def _cli_json(demo: IndexedDemo, *args: str) -> object:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "args"),
     [
