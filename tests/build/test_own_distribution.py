@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_installed_copy import QUICK_INSTALL
 from tests.fixtures import Repo, count
 
 TOML = """
@@ -170,7 +171,8 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh virtual environment that sees this environment's packages, so a copy of the
     project can be installed into it alone."""
     root = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
+    # Without a pip of its own: pip and setuptools come from the test environment too.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
     python = root / "bin" / "python"
     site_packages = next((root / "lib").glob("python*/site-packages"))
     ours = sysconfig.get_paths()["purelib"]
@@ -190,7 +192,7 @@ def test_an_installed_copy_of_the_same_distribution_does_not_win(
     (copy / "setup.py").unlink()
     install = [str(venv), "-m", "pip", "-q", "--disable-pip-version-check", "install"]
     done = subprocess.run(
-        [*install, "--no-deps", *(["-e"] if editable else []), str(copy)],
+        [*install, *QUICK_INSTALL, *(["-e"] if editable else []), str(copy)],
         capture_output=True,
         text=True,
     )

@@ -70,7 +70,8 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     lineage-history) through `site.addsitedir`, so the user's project can be installed
     into it without touching the test environment."""
     root = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
+    # Without a pip of its own: pip and setuptools come from the test environment too.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
     python = root / "bin" / "python"
     site_packages = Path(
         subprocess.run(
@@ -83,6 +84,11 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     ours = sysconfig.get_paths()["purelib"]
     (site_packages / "zz_test_env.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
     yield python
+
+
+# The project's build backend (setuptools) comes from the test environment, not a download
+# into an isolated build environment per install.
+QUICK_INSTALL = ("--no-deps", "--no-build-isolation")
 
 
 def _site_packages(python: Path) -> Path:
@@ -102,11 +108,11 @@ def _install(kind: str, python: Path, repo: Path) -> None:
     if kind == "pth":
         (_site_packages(python) / "myproj_dev.pth").write_text(f"{repo}\n")
     elif kind == "editable":
-        _pip(python, "install", "--no-deps", "-e", str(repo))
+        _pip(python, "install", *QUICK_INSTALL, "-e", str(repo))
         finders = list(_site_packages(python).glob("__editable___myproj*finder.py"))
         assert finders, "setuptools did not install a PEP 660 editable finder"
     else:
-        _pip(python, "install", "--no-deps", str(repo))
+        _pip(python, "install", *QUICK_INSTALL, str(repo))
 
 
 def _uninstall(kind: str, python: Path) -> None:
