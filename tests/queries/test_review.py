@@ -250,7 +250,8 @@ def test_rules_from_pyproject_and_a_file_with_rules_alone(tmp_path: Path) -> Non
     }  # fmt: skip
     (repo / "pyproject.toml").write_text(pyproject)
     result = run_cli("check", "--repo", str(repo), "--db", str(db))
-    assert result.returncode == 0 and "no rules defined" in result.stdout
+    assert result.returncode == 0 and "no rules defined: add `[[rules]]`" in result.stdout
+    assert "README" not in result.stdout
 
 
 # -- log --reach ------------------------------------------------------------------------------
