@@ -9,6 +9,7 @@ from lineage_history.cli import (  # noqa: F401  (each registers its commands on
     question_commands,
     review_commands,
     web_commands,
+    worker_commands,
 )
 from lineage_history.cli.app import app
 

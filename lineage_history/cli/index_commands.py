@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Annotated
@@ -109,6 +110,17 @@ def index(
     fetch: Annotated[
         bool, typer.Option("--fetch", help="Run `git fetch --all` before each --watch round.")
     ] = False,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            "--workers",
+            metavar="BROKER",
+            help="Queue the builds on this Celery broker (redis://... or amqp://...) for "
+            "`lineage-history worker` processes to build, and wait for them; needs a shared "
+            "--db (PostgreSQL).",
+            show_default=False,
+        ),
+    ] = None,
     repo: Repo = None,
     db: Db = None,
 ) -> int:
@@ -134,15 +146,27 @@ def index(
         pass_env=tuple(pass_env or ()),
         claim_timeout=claim_timeout,
     )
-    with session.indexing(repo, db) as handle:
+    bind_workers = None
+    if workers:  # Celery is imported on this path only
+        from lineage_history.workers.service import connect
+
+        db, bind_workers = connect(workers, db)
+    with session.indexing(repo, db) as handle, contextlib.ExitStack() as stack:
+        remote = bind_workers(handle.repo, info) if bind_workers else None
+        if remote is not None:
+            stack.callback(remote.close)
         if watch:
-            session.watch(handle, options, interval, fetch=fetch, notify=info, log=echo)
+            session.watch(
+                handle, options, interval, fetch=fetch, notify=info, log=echo, remote=remote
+            )
             return 0
         if fetch:
             handle.repo.fetch()
         update, stop = progress_reporter()
         try:
-            result = session.index_once(handle, options, progress=update, notify=info)
+            result = session.index_once(
+                handle, options, progress=update, notify=info, remote=remote
+            )
         finally:
             stop()
     report_stand_ins(result.stubbed, result.stand_ins)

@@ -25,6 +25,7 @@ from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, D
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.index.claims import BuildClaims, ClaimHeartbeat
 from lineage_history.index.commit_plans import CommitPlanner, PendingCommit, Rebuild
+from lineage_history.index.remote import RemoteBuilds, RemoteOutcome, await_remote, jobs_for
 from lineage_history.repo.git import CommitInfo, GitRepo
 from lineage_history.store.records import (
     STATUS_BUILT,
@@ -150,8 +151,10 @@ class Indexer:
         work_root: Path,
         progress: ProgressCallback | None = None,
         notify: Callable[[str], None] | None = None,
+        remote: RemoteBuilds | None = None,
     ) -> None:
         self.repo = repo
+        self.remote = remote  # builds by workers elsewhere (`--workers`) instead of here
         self.store = store
         self.repository_id = repository_id
         self.options = options
@@ -187,7 +190,10 @@ class Indexer:
         self.progress(BUILDING, 0, len(to_build))
         self._flush(state)
         if to_build and not self._cancelled.is_set():
-            self._build_all(to_build, state)
+            if self.remote is not None:
+                self._build_remote(to_build, state, rebuilds)
+            else:
+                self._build_all(to_build, state)
         self._flush(state)
         for rebuild in rebuilds:
             if rebuild.key in state.resolved:
@@ -342,6 +348,35 @@ class Indexer:
             self._pool.close()
             for key in list(futures.values()):
                 self.claims.release(key)
+
+    def _build_remote(self, to_build: list[str], state: _RunState, rebuilds: list[Rebuild]) -> None:
+        """Hand the keys to the workers and record commits as their builds are stored."""
+        assert self.remote is not None
+        if self.options.retry_failed:
+            state.retrying.update(to_build)
+        jobs = jobs_for(
+            to_build,
+            state.plans,
+            state.pending,
+            rebuilds,
+            retrying=state.retrying,
+            pass_env=self.options.pass_env,
+        )
+
+        def resolve(stored: dict[str, RemoteOutcome]) -> None:
+            state.resolved.update(self.store.builds_by_key(stored))
+            for outcome in stored.values():
+                if outcome.stand_ins:
+                    state.result.stubbed += 1
+                    state.result.stand_ins.update(outcome.stand_ins)
+            state.fresh.update(stored)
+            state.result.built += len(stored)
+            self.progress(BUILDING, state.result.built, state.to_build)
+            self._flush(state)
+
+        await_remote(
+            self.remote, jobs, cancelled=self._cancelled, resolve=resolve, notify=self.notify
+        )
 
     def _report(self, heartbeat: ClaimHeartbeat) -> None:
         """Tell the user what the heartbeat could not do: claims it failed to keep alive."""

@@ -31,6 +31,7 @@ from lineage_history.store.urls import database_url
 from lineage_history.store.writer import Store
 
 if TYPE_CHECKING:  # the indexer is imported only when a run starts
+    from lineage_history.index.remote import RemoteBuilds
     from lineage_history.index.run import Indexer, IndexOptions, IndexResult, ProgressCallback
 
 
@@ -156,6 +157,7 @@ def index_once(
     progress: ProgressCallback | None = None,
     notify: Callable[[str], None] = lambda message: None,
     stop: _StopRequested | None = None,
+    remote: RemoteBuilds | None = None,
 ) -> IndexResult:
     """One index run: the lock, the run record, the indexer; SIGINT/SIGTERM stop it cleanly."""
     from lineage_history.index.run import Indexer
@@ -174,6 +176,7 @@ def index_once(
             work_root(handle.repo),
             stop.unless_closed(progress) if progress is not None else None,
             notify,
+            remote,
         )
         stop.indexer = indexer
         if stop.requested.is_set():
@@ -205,6 +208,7 @@ def watch(
     fetch: bool = False,
     notify: Callable[[str], None],
     log: Callable[[str], None],
+    remote: RemoteBuilds | None = None,
 ) -> None:
     """Index, sleep, repeat until SIGINT/SIGTERM; one log line per round."""
     with _StopRequested(notify) as stop:
@@ -213,7 +217,7 @@ def watch(
             try:
                 if fetch:
                     handle.repo.fetch()
-                result = index_once(handle, options, notify=notify, stop=stop)
+                result = index_once(handle, options, notify=notify, stop=stop, remote=remote)
                 log(f"{stamp} {result.summary()}")
             except LineageHistoryError as exc:  # a bad round is logged; the service goes on
                 log(f"{stamp} error: {exc}")

@@ -31,7 +31,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 def test_every_command_is_on_the_typer_app() -> None:
     assert COMMANDS == [
         "blame", "check", "dags", "demo", "diff", "downstream", "export", "index", "init", "log",
-        "path", "report", "serve", "show", "status", "upstream", "viz",
+        "path", "report", "serve", "show", "status", "upstream", "viz", "worker",
     ]  # fmt: skip
 
 
@@ -51,7 +51,7 @@ def test_the_app_lists_each_command_with_its_whole_summary() -> None:
     listed = out.split("Commands:\n", 1)[1].splitlines()
     assert [line.split()[0] for line in listed] == [
         "index", "status", "demo", "log", "show", "upstream", "downstream", "path", "blame",
-        "viz", "diff", "check", "export", "dags", "init", "serve", "report",
+        "viz", "diff", "check", "export", "dags", "init", "serve", "report", "worker",
     ]  # fmt: skip
     assert not any(line.endswith("...") for line in listed)
 

@@ -27,9 +27,10 @@ ALLOWED = {
     "output": {"dag", "store", "definitions", "queries"},
     "demo": {"dag", "repo", "store", "definitions", "build", "index", "queries", "output"},
     "web": {"dag", "repo", "store", "definitions", "queries", "output"},
+    "workers": {"dag", "repo", "store", "definitions", "build", "index"},
     "cli": {
         "dag", "repo", "store", "definitions", "queries", "build", "index", "output", "demo",
-        "web",
+        "web", "workers",
     },
 }  # fmt: skip
 # Top-level modules every package may use; they import no package themselves.
@@ -45,6 +46,8 @@ OWNERS = {
     "starlette": "web",
     "uvicorn": "web",
     "jinja2": "web",
+    "celery": "workers",
+    "kombu": "workers",
 }
 
 

@@ -98,7 +98,7 @@ except SystemExit as exit:
 heavy = sorted(
     name for name in (
         "sqlalchemy", "alembic", "hamilton", "pandas", "git", "typer.rich_utils",
-        "starlette", "uvicorn", "jinja2",
+        "starlette", "uvicorn", "jinja2", "celery", "kombu",
     )
     if name in sys.modules
 )
