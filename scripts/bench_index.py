@@ -33,7 +33,7 @@ seconds and peak memory of the phase's process tree. Figures, ratios and targets
 as a table; `--json FILE` saves them.
 
     python scripts/bench_index.py                 # the full benchmark (a few minutes)
-    python scripts/bench_index.py --quick         # a smoke run (a few dozen commits)
+    python scripts/bench_index.py --quick         # a smoke run (20 commits)
     python scripts/bench_index.py --real-repo ../hamilton --only-real   # a real history only
 """
 
@@ -96,7 +96,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", type=Path, help="build in DIR and keep it (repository, db)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
-        "--quick", action="store_true", help="small sizes for a smoke run (a few dozen commits)"
+        "--quick", action="store_true", help="small sizes for a smoke run (20 commits)"
     )
     parser.add_argument(
         "--checkout-dir",
@@ -116,8 +116,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.only_real and not args.real_repo:
         parser.error("--only-real needs --real-repo")
     if args.quick:
-        args.commits, args.files, args.sample = 40, 200, 2
-        args.diff_runs, args.read_runs, args.unchanged = 3, 3, 20
+        args.commits, args.files, args.sample = 20, 100, 1
+        args.diff_runs, args.read_runs, args.unchanged = 2, 2, 10
     if args.commits < 10 or args.sample < 1:
         parser.error("need at least 10 commits and a sample of 1")
     return args

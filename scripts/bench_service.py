@@ -33,7 +33,7 @@ created before and dropped after (`_bench_service_index.py`; the queries are in
 `_bench_service_queries.py`). Figures are printed as tables; `--json FILE` saves them.
 
     python scripts/bench_service.py                  # the full benchmark (several minutes)
-    python scripts/bench_service.py --quick          # a smoke run (a few dozen commits)
+    python scripts/bench_service.py --quick          # a smoke run (20 commits)
     python scripts/bench_service.py --pg postgresql+psycopg://user@host/db
 """
 
@@ -127,7 +127,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", type=Path, help="build in DIR and keep it (repository, clones)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
-        "--quick", action="store_true", help="small sizes for a smoke run (a few dozen commits)"
+        "--quick", action="store_true", help="small sizes for a smoke run (20 commits)"
     )
     parser.add_argument(
         "--bytecode-cache",
@@ -137,7 +137,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.commits, args.files, args.query_runs, args.calls = 40, 200, 3, 5
+        args.commits, args.files, args.query_runs, args.calls = 20, 100, 2, 3
     try:
         args.worker_counts = [int(n) for n in args.workers.split(",")]
     except ValueError:

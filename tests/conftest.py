@@ -4,6 +4,8 @@ helpers tests call live in `tests/fixtures.py`."""
 
 from __future__ import annotations
 
+import compileall
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +13,18 @@ from pathlib import Path
 import pytest
 
 from lineage_history.demo.builder import build_demo_repo
-from tests.fixtures import PG_URL, IndexedDemo, fresh_pg_schema, run_cli
+from tests.fixtures import PG_URL, ROOT, IndexedDemo, fresh_pg_schema, run_cli
+
+# pytest-xdist runs the tests in parallel, so each `index` a test starts builds one DAG at a
+# time unless the test asks for more with `--jobs`: a second build server per run would
+# import Hamilton again only to compete for the same cores.
+os.environ.setdefault("LINEAGE_HISTORY_JOBS", "1")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the package once: the tests start hundreds of `lineage-history` processes, and
+    where PYTHONDONTWRITEBYTECODE is set (as on CI machines) each would compile it again."""
+    compileall.compile_dir(ROOT / "lineage_history", quiet=1)
 
 
 @pytest.fixture(scope="session")

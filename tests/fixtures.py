@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 PG_URL = os.environ.get("LINEAGE_HISTORY_TEST_PG")
+ROOT = Path(__file__).resolve().parents[1]  # the repository: scripts/, pipelines/, docs/
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test Author",

@@ -53,7 +53,9 @@ def index(
             "-j",
             metavar="N",
             min=1,
-            help="Parallel builds (default: the number of cores).",
+            envvar="LINEAGE_HISTORY_JOBS",
+            show_envvar=False,
+            help="Parallel builds (default: $LINEAGE_HISTORY_JOBS, else the number of cores).",
         ),
     ] = CORES,
     timeout: Annotated[

@@ -1,5 +1,5 @@
 """The output contract: every command's `--format json` shape, built here and
-nowhere else from the results the questions return. `tests/test_contract.py` checks each
+nowhere else from the results the questions return. `tests/output/test_contract.py` checks each
 command's shape on the demo history."""
 
 from __future__ import annotations

@@ -166,12 +166,18 @@ def violation_count(violations: Sequence[Violation], change: bool) -> str:
     return f"{len(violations)}{' new' if change else ''} violation{plural}"
 
 
+NO_RULES = (
+    "no rules defined: add `[[rules]]` to lineage-history.toml or "
+    "`[[tool.lineage-history.rules]]` to pyproject.toml, or pass --rules FILE (docs/rules.md)"
+)
+
+
 def check_to_table(
     violations: Sequence[Violation], title: str, rule_count: int, *, change: bool
 ) -> str:
     """Violations for a terminal; `change`: they are those a change introduces."""
     if not rule_count:
-        return f"{title}\nno rules defined (see `[[rules]]` in the README)"
+        return f"{title}\n{NO_RULES}"
     lines = [title, violation_count(violations, change)]
     lines += [
         "  ".join(part for part in (found.rule, *_violation_text(found)) if part)
