@@ -277,6 +277,7 @@ def test_redis_broker_a_worker_fetches_what_its_clone_lacks_and_stores_what_loca
 
 @needs_pg
 @_broker(RABBITMQ)
+@pytest.mark.slow
 def test_with_no_worker_the_indexer_says_so_and_ctrl_c_leaves_the_builds_queued(
     tmp_path: Path,
 ) -> None:
