@@ -60,11 +60,13 @@ class BuildJob:
 
 @dataclass(frozen=True)
 class RemoteOutcome:
-    """What became of a job: stored (`error` None, with the packages that got stand-ins), or
-    why no worker could build it (the run then leaves the commits that wait for it)."""
+    """What became of a job: stored (`error` None, with the packages that got stand-ins;
+    `built` False when the worker found it stored already), or why no worker could build it
+    (the run then leaves the commits that wait for it)."""
 
     error: str | None = None
     stand_ins: tuple[str, ...] = ()
+    built: bool = True
 
 
 class RemoteBuilds(Protocol):
@@ -82,7 +84,6 @@ def jobs_for(
     plans: Mapping[str, BuildPlan],
     pending: Iterable[PendingCommit],
     rebuilds: Iterable[Rebuild],
-    *,
     retrying: set[str],
     pass_env: tuple[str, ...],
 ) -> list[BuildJob]:

@@ -354,24 +354,21 @@ class Indexer:
         assert self.remote is not None
         if self.options.retry_failed:
             state.retrying.update(to_build)
-        jobs = jobs_for(
-            to_build,
-            state.plans,
-            state.pending,
-            rebuilds,
-            retrying=state.retrying,
-            pass_env=self.options.pass_env,
-        )
+        retrying, pass_env = state.retrying, self.options.pass_env
+        jobs = jobs_for(to_build, state.plans, state.pending, rebuilds, retrying, pass_env)
+        resolved = 0
 
         def resolve(stored: dict[str, RemoteOutcome]) -> None:
+            nonlocal resolved
             state.resolved.update(self.store.builds_by_key(stored))
-            for outcome in stored.values():
-                if outcome.stand_ins:
-                    state.result.stubbed += 1
-                    state.result.stand_ins.update(outcome.stand_ins)
-            state.fresh.update(stored)
-            state.result.built += len(stored)
-            self.progress(BUILDING, state.result.built, state.to_build)
+            built = {key: outcome for key, outcome in stored.items() if outcome.built}
+            for outcome in built.values():  # the others were stored by another indexer's job
+                state.result.stubbed += bool(outcome.stand_ins)
+                state.result.stand_ins.update(outcome.stand_ins)
+            state.fresh.update(built)
+            state.result.built += len(built)
+            resolved += len(stored)
+            self.progress(BUILDING, resolved, state.to_build)
             self._flush(state)
 
         await_remote(

@@ -137,7 +137,8 @@ class CeleryBuilds:
 def _outcome(result: AsyncResult) -> RemoteOutcome:
     if result.successful():
         value: dict[str, Any] = result.result
-        return RemoteOutcome(value.get("error"), tuple(value.get("stand_ins", ())))
+        stand_ins = tuple(value.get("stand_ins", ()))
+        return RemoteOutcome(value.get("error"), stand_ins, bool(value.get("built", True)))
     return RemoteOutcome(f"the worker failed: {first_line(result.result)}")
 
 

@@ -278,24 +278,33 @@ def test_redis_broker_a_worker_fetches_what_its_clone_lacks_and_stores_what_loca
 @needs_pg
 @_broker(RABBITMQ)
 @pytest.mark.slow
-def test_with_no_worker_the_indexer_says_so_and_ctrl_c_leaves_the_builds_queued(
-    tmp_path: Path,
+def test_with_no_worker_the_indexer_says_so_and_what_ctrl_c_left_queued_is_built_once(
+    tmp_path: Path, workers: list[Worker]
 ) -> None:
     repo = _history_repo(tmp_path / "origin", builds=1, seconds=0)
-    try:
-        with fresh_pg_schema("lh_workers") as db:
-            index = _index_with_workers(RABBITMQ, repo.path, db)
-            assert index.stderr is not None
-            for line in index.stderr:  # progress lines first, then the notice (after 5 s)
-                if "which no worker serves yet" in line:
-                    break
-            index.send_signal(signal.SIGINT)
-            stdout, _ = index.communicate(timeout=30)
-            assert index.returncode == 130 and "(interrupted)" in stdout, stdout
-            assert "3 commits seen, 3 new" in stdout, stdout
-            assert _queue(RABBITMQ, repo.path, delete=False) == 2  # left for workers to come
-    finally:
-        _drop_queue(RABBITMQ, repo.path)
+    with fresh_pg_schema("lh_workers") as db:
+        index = _index_with_workers(RABBITMQ, repo.path, db)
+        assert index.stderr is not None
+        for line in index.stderr:  # progress lines first, then the notice (after 5 s)
+            if "which no worker serves yet" in line:
+                break
+        index.send_signal(signal.SIGINT)
+        stdout, _ = index.communicate(timeout=30)
+        assert index.returncode == 130 and "(interrupted)" in stdout, stdout
+        assert "3 commits seen, 3 new" in stdout, stdout
+        assert _queue(RABBITMQ, repo.path, delete=False) == 2  # left for workers to come
+        # A second run queues the same two keys again; a worker comes and serves all four
+        # jobs: it builds each key once and finds it stored the second time.
+        again = _index_with_workers(RABBITMQ, repo.path, db)
+        wait_for(lambda: _queue(RABBITMQ, repo.path, delete=False) == 4)
+        workers.append(Worker(RABBITMQ, _clone(repo.path, tmp_path / "clone"), db,
+                              tmp_path / "worker.log"))  # fmt: skip
+        stdout, stderr = again.communicate(timeout=120)
+        assert again.returncode == 0, stderr
+        # The first run recorded the commit that needed no build before it was stopped.
+        assert "2 new; 2 (commit, DAG) states: 0 built, 2 reused" in stdout, stdout
+        assert len(workers[0].built()) == 2
+        _assert_same_as_local(repo.path, db, jobs=1)
 
 
 @pytest.mark.parametrize(
