@@ -62,7 +62,7 @@ def make_app(broker: str) -> Celery:
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
-        result_expires=24 * 3600,
+        result_expires=24 * 3600,  # the indexer forgets each result once it has read it
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": REDIS_VISIBILITY_TIMEOUT},
     )
