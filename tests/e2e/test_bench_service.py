@@ -112,5 +112,5 @@ def test_bench_service_quick_run(tmp_path: Path) -> None:
     # --keep leaves the repository, the clones and the SQLite database for inspection.
     kept = tmp_path / "bench"
     assert (kept / "repo" / ".git").is_dir()
-    assert sorted(p.name for p in kept.glob("clone-*")) == [f"clone-{n}" for n in range(4)]
+    assert sorted(p.name for p in kept.glob("clone-*")) == ["clone-0", "clone-1"]  # one per worker
     assert (kept / "lineage.sqlite").is_file()
