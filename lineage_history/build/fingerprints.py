@@ -111,6 +111,16 @@ def _part(
             inner.body, inner.decorator_list, inner.name = body, decorators, name
 
 
+def _candidates(index: ModuleIndex, name: str) -> list[_Definition]:
+    """The module-level functions `name`, else the nested ones of that name."""
+    candidates = [d for d in index.definitions.get(name, []) if isinstance(d, _FunctionDef)]
+    if not candidates:
+        candidates = [
+            n for n in ast.walk(index.tree) if isinstance(n, _FunctionDef) and n.name == name
+        ]
+    return candidates  # type: ignore[return-value]
+
+
 def _first_line(func: _Definition) -> int:
     return min([func.lineno, *(d.lineno for d in func.decorator_list)])
 
@@ -170,16 +180,34 @@ class Fingerprinter:
         return self._resolved[key]
 
     def _locate(self, index: ModuleIndex, name: str, first_line: int | None) -> _Definition:
-        candidates = [d for d in index.definitions.get(name, []) if isinstance(d, _FunctionDef)]
-        if not candidates:  # not at module level: find the nested definition by its line
-            candidates = [
-                n for n in ast.walk(index.tree) if isinstance(n, _FunctionDef) and n.name == name
-            ]
+        candidates = _candidates(index, name)
         if not candidates:
             raise LookupError(f"no function {name!r}")
         if first_line is None:
             return candidates[-1]
         return min(candidates, key=lambda f: abs(_first_line(f) - first_line))
+
+    def position(self, path: str, name: str, first_line: int) -> tuple[int, int]:
+        """(which, of how many) definitions of `name` in `path` `function` would take for
+        `first_line`: what locates the same function again after lines moved."""
+        source = self._read(path)
+        if source is None:
+            raise LookupError(f"{path} is not a file of this build")
+        index = _index(source)
+        chosen = self._locate(index, name, first_line)
+        candidates = _candidates(index, name)
+        return next(i for i, c in enumerate(candidates) if c is chosen), len(candidates)
+
+    def first_line_of(self, path: str, name: str, position: tuple[int, int]) -> int | None:
+        """The first line of the definition at `position` (see `position`), or None when the
+        file no longer has as many definitions of `name`."""
+        source = self._read(path)
+        if source is None:
+            return None
+        candidates = _candidates(_index(source), name)
+        if len(candidates) != position[1]:
+            return None
+        return _first_line(candidates[position[0]])
 
     def _enclosing(self, index: ModuleIndex, func: _Definition) -> _Definition | None:
         for definitions in index.definitions.values():

@@ -24,6 +24,7 @@ import ast
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -105,15 +106,48 @@ class _Splitter:
         function.body = _docstring_only(function.body)
 
 
-def _split(source: str) -> _FileParts:
-    tree = ast.parse(source)
+@dataclass(frozen=True)
+class _Parsed:
+    """One file's parts as text, computed once per source: the skeleton with every literal
+    value blanked, the literal values, and each function body with the names it reads."""
+
+    skeleton: str
+    reads: frozenset[str]
+    bodies: Mapping[str, tuple[tuple[str, frozenset[str]], ...]]  # name -> (dump, its reads)
+    class_methods: Mapping[str, tuple[str, ...]]
+    literals: tuple[tuple[frozenset[str], str], ...]  # (assigned names, value dump)
+
+
+@lru_cache(maxsize=8192)
+def _parsed(source: bytes) -> _Parsed:
+    tree = ast.parse(source.decode("utf-8", "replace"))
     parts = _FileParts(tree, set())
     _Splitter(parts).block(tree.body, None)
-    parts.reads = _names([tree])  # the bodies are out of the tree now: only import time
-    return parts
+    reads = frozenset(_names([tree]))  # the bodies are out of the tree now: only import time
+    literals = []
+    for statement, names in parts.literals:
+        literals.append((frozenset(names), ast.dump(statement.value, annotate_fields=False)))  # type: ignore[arg-type]
+        statement.value = ast.Constant(value=...)
+    bodies = {
+        name: tuple(
+            (
+                ast.dump(ast.Module(body=body, type_ignores=[]), annotate_fields=False),
+                frozenset(_names(body)),
+            )
+            for body in found
+        )
+        for name, found in parts.bodies.items()
+    }
+    return _Parsed(
+        ast.dump(tree, annotate_fields=False),
+        reads,
+        bodies,
+        {cls: tuple(methods) for cls, methods in parts.class_methods.items()},
+        tuple(literals),
+    )
 
 
-def _reached(files: Mapping[str, _FileParts]) -> set[str]:
+def _reached(files: Mapping[str, _Parsed]) -> set[str]:
     """Every name import time reads, closed over the bodies of the functions (and the methods
     of the classes) it names."""
     reached: set[str] = set().union(*(parts.reads for parts in files.values()))
@@ -121,10 +155,10 @@ def _reached(files: Mapping[str, _FileParts]) -> set[str]:
     while pending:
         name = pending.pop()
         for parts in files.values():
-            methods = parts.class_methods.get(name, [])
-            for function in [name, *methods]:
-                for body in parts.bodies.get(function, []):
-                    for found in _names(body) - reached:
+            methods = parts.class_methods.get(name, ())
+            for function in (name, *methods):
+                for _, names in parts.bodies.get(function, ()):
+                    for found in names - reached:
                         reached.add(found)
                         pending.append(found)
             for method in methods:
@@ -134,28 +168,27 @@ def _reached(files: Mapping[str, _FileParts]) -> set[str]:
     return reached
 
 
-def _file_digest(parts: _FileParts, reached: set[str]) -> str:
-    for statement, names in parts.literals:
-        if not names & reached:
-            statement.value = ast.Constant(value=...)
-    kept = [
-        ast.dump(ast.Module(body=body, type_ignores=[]), annotate_fields=False)
-        for name in sorted(parts.bodies)
-        if name in reached
-        for body in parts.bodies[name]
+def _file_digest(parts: _Parsed, reached: set[str]) -> str:
+    values = [
+        f"{position}={value}"
+        for position, (names, value) in enumerate(parts.literals)
+        if names & reached
     ]
-    text = "\n".join([ast.dump(parts.skeleton, annotate_fields=False), *kept])
+    kept = [
+        dump for name in sorted(parts.bodies) if name in reached for dump, _ in parts.bodies[name]
+    ]
+    text = "\n".join([parts.skeleton, *values, *kept])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def import_time_digests(sources: Mapping[str, bytes]) -> dict[str, str]:
     """Per Python file of a closure, the digest of what importing the closure can execute;
     a file that does not parse keeps its whole source (the build will report it)."""
-    files: dict[str, _FileParts] = {}
+    files: dict[str, _Parsed] = {}
     digests: dict[str, str] = {}
     for path, source in sources.items():
         try:
-            files[path] = _split(source.decode("utf-8", "replace"))
+            files[path] = _parsed(source)
         except (SyntaxError, ValueError, RecursionError):
             digests[path] = hashlib.sha256(source).hexdigest()
     reached = _reached(files)

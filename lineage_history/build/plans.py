@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePosixPath
 
 from lineage_history.build.fingerprints import imported_top_level_names
+from lineage_history.build.import_time import import_time_digests
 from lineage_history.build.pool import BuildRequest
 from lineage_history.build.project import (
     UNKNOWN_VERSION,
@@ -57,10 +58,17 @@ class BuildPlan:
     key: str
     projects: tuple[ProjectMetadata, ...] = ()  # its distribution, its Python versions
     reads_metadata: bool = False  # whether a file of the closure may read them
+    # The key with each Python file's blob replaced by the digest of what importing it can
+    # execute (`import_time`): plans of equal structure keys build the same graph, and differ
+    # at most in code fingerprints. None when not computed (`--exact-keys`).
+    structure_key: str | None = None
 
 
 def plan(
-    tree: Tree, definition: DagDefinition, passed_env: Mapping[str, str] | None = None
+    tree: Tree,
+    definition: DagDefinition,
+    passed_env: Mapping[str, str] | None = None,
+    structure: bool = False,
 ) -> BuildPlan | None:
     """The build plan of a DAG at a commit, or None when none of its modules exists yet.
 
@@ -69,12 +77,15 @@ def plan(
     files declare that the build can see: a change anywhere else in the repository leaves it
     as it was.
     """
-    found = _files_plan(tree, definition, passed_env)
+    found = _files_plan(tree, definition, passed_env, structure)
     return None if found is None else with_projects(tree, found)
 
 
 def _files_plan(
-    tree: Tree, definition: DagDefinition, passed_env: Mapping[str, str] | None
+    tree: Tree,
+    definition: DagDefinition,
+    passed_env: Mapping[str, str] | None,
+    structure: bool = False,
 ) -> BuildPlan | None:
     """The plan from the DAG's own files, before the project files are read."""
     written = {path: file_id for path, file_id in definition.written_files}
@@ -88,23 +99,45 @@ def _files_plan(
     for pattern in definition.include:
         files.update(glob(tree, pattern))
     entries = tuple(sorted(files.items()))
-    key = sha256_hex(
-        canonical_json(
-            {
-                "env": environment_fingerprint(),
-                "passed_env": dict(sorted((passed_env or {}).items())),
-                "definition": definition.to_dict(),
-                "files": entries,
-                "modules": modules,
-                "search": search,
-                "local": seen.local_names,
-            }
-        )
-    )
+    keyed = {
+        "env": environment_fingerprint(),
+        "passed_env": dict(sorted((passed_env or {}).items())),
+        "definition": definition.to_dict(),
+        "files": entries,
+        "modules": modules,
+        "search": search,
+        "local": seen.local_names,
+    }
+    key = sha256_hex(canonical_json(keyed))
+    structure_key = None
+    if structure:
+        keyed["files"] = _structure_entries(tree, entries)
+        structure_key = sha256_hex(canonical_json(keyed))
     metadata = any(
         _blob_reads_metadata(tree, blob) for path, blob in entries if path.endswith(".py")
     )
-    return BuildPlan(definition, entries, modules, search, seen.local_names, key, (), metadata)
+    return BuildPlan(
+        definition, entries, modules, search, seen.local_names, key, (), metadata, structure_key
+    )
+
+
+_STRUCTURES: dict[tuple[FileEntry, ...], tuple[FileEntry, ...]] = {}
+
+
+def _structure_entries(tree: Tree, entries: tuple[FileEntry, ...]) -> tuple[FileEntry, ...]:
+    """The files of a plan with each Python file's blob id replaced by its import-time
+    digest (memoised by the file set: DAGs and commits that share it share the work)."""
+    found = _STRUCTURES.get(entries)
+    if found is None:
+        python = {
+            path: read_file_id(tree.read, blob) for path, blob in entries if path.endswith(".py")
+        }
+        digests = import_time_digests(python)
+        found = tuple((path, digests.get(path, blob)) for path, blob in entries)
+        if len(_STRUCTURES) > 4096:  # bounded: memory stays flat over a long history
+            _STRUCTURES.clear()
+        _STRUCTURES[entries] = found
+    return found
 
 
 def with_projects(tree: Tree, files_plan: BuildPlan) -> BuildPlan:
@@ -116,8 +149,13 @@ def with_projects(tree: Tree, files_plan: BuildPlan) -> BuildPlan:
         return files_plan
     if not files_plan.reads_metadata:
         projects = tuple(replace(p, name=None, version=UNKNOWN_VERSION) for p in projects)
-    keyed = {"files": files_plan.key, "projects": [p.to_dict() for p in projects]}
-    return replace(files_plan, projects=projects, key=sha256_hex(canonical_json(keyed)))
+    declared = [p.to_dict() for p in projects]
+    key = sha256_hex(canonical_json({"files": files_plan.key, "projects": declared}))
+    structure_key = files_plan.structure_key
+    if structure_key is not None:
+        keyed = {"files": structure_key, "projects": declared}
+        structure_key = sha256_hex(canonical_json(keyed))
+    return replace(files_plan, projects=projects, key=key, structure_key=structure_key)
 
 
 _METADATA_READERS: dict[str, bool] = {}
@@ -136,8 +174,11 @@ class Planner:
     entry its planning read is unchanged there (the common case: most commits touch none of
     a DAG's files), so planning a long history costs a lookup per commit and DAG."""
 
-    def __init__(self, passed_env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, passed_env: Mapping[str, str] | None = None, structure: bool = False
+    ) -> None:
         self.passed_env = dict(passed_env or {})
+        self.structure = structure  # compute structure keys too
         self._last: dict[str, tuple[Reads, BuildPlan | None]] = {}
 
     def plan(self, tree: Tree, definition: DagDefinition) -> BuildPlan | None:
@@ -147,7 +188,7 @@ class Planner:
             result = memo[1]
         else:
             with tree.recording() as reads:
-                result = _files_plan(tree, definition, self.passed_env)
+                result = _files_plan(tree, definition, self.passed_env, self.structure)
             self._last[digest] = (reads, result)
         return None if result is None else with_projects(tree, result)
 

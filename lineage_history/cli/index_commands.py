@@ -95,6 +95,14 @@ def index(
             "may be taken over.",
         ),
     ] = DEFAULT_CLAIM_TIMEOUT,
+    exact_keys: Annotated[
+        bool,
+        typer.Option(
+            "--exact-keys",
+            help="Build every change to the files a DAG imports, even one that only edits "
+            "function bodies (by default their snapshots are refreshed without a build).",
+        ),
+    ] = False,
     watch: Annotated[
         bool,
         typer.Option(
@@ -131,6 +139,7 @@ def index(
         rebuild_stubbed=rebuild_stubbed,
         pass_env=tuple(pass_env or ()),
         claim_timeout=claim_timeout,
+        exact_keys=exact_keys,
     )
     with session.indexing(repo, db) as handle:
         if watch:

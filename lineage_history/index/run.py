@@ -25,6 +25,7 @@ from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, D
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.index.claims import BuildClaims, ClaimHeartbeat
 from lineage_history.index.commit_plans import CommitPlanner, PendingCommit, Rebuild
+from lineage_history.index.structure import StructureReuse
 from lineage_history.repo.git import CommitInfo, GitRepo
 from lineage_history.store.records import (
     STATUS_BUILT,
@@ -51,6 +52,8 @@ class IndexOptions:
     rebuild_stubbed: bool = False  # build again the keys whose builds used stand-ins
     pass_env: tuple[str, ...] = ()
     claim_timeout: float = DEFAULT_CLAIM_TIMEOUT
+    # Key builds on every blob of the import closure: no snapshot refreshed without a build.
+    exact_keys: bool = False
 
 
 @dataclass
@@ -65,12 +68,16 @@ class IndexResult:
     failed: int = 0  # new commits with at least one failed DAG
     seconds: float = 0.0
     planning_seconds: float = 0.0  # reading trees, definitions and import closures
+    building_seconds: float = 0.0  # builds and refreshes, storing them apart
+    storing_seconds: float = 0.0  # writing builds and commits to the database
+    refreshed: int = 0  # keys answered by a refresh of an equal structure's build (no build)
     interrupted: bool = False
     failures: list[DagFailure] = field(default_factory=list)
     stubbed: int = 0  # of the builds run, those that used stand-ins
     stand_ins: Counter[str] = field(default_factory=Counter)  # stood-in module: builds
     states: int = 0  # (commit, DAG) states recorded for the new commits
     built_states: int = 0  # of those, the one each build of this run was run for
+    refreshed_states: int = 0  # of those, the one each refresh of this run was made for
     unbuilt: int = 0  # of those, states no build answers (no module, a broken definition)
     failed_states: int = 0  # of those, the failed ones (a failed build or definition)
 
@@ -89,10 +96,10 @@ class IndexResult:
         clauses = [f"{plural(self.seen, 'commit')} seen, {self.new} new"]
         if self.states:
             with_stand_ins = f" ({self.stubbed} with stand-ins)" if self.stubbed else ""
-            answered = [
-                f"{self.built_states} built{with_stand_ins}",
-                f"{self.reused} reused from identical builds",
-            ]
+            answered = [f"{self.built_states} built{with_stand_ins}"]
+            if self.refreshed_states:
+                answered.append(f"{self.refreshed_states} refreshed without a build")
+            answered.append(f"{self.reused} reused from identical builds")
             if self.unbuilt:
                 answered.append(f"{self.unbuilt} without a build")
             states = plural(self.states, "(commit, DAG) state")
@@ -104,7 +111,10 @@ class IndexResult:
             clauses.append(f"{again} built again for indexed commits" if again else "0 built")
         text = "; ".join(clauses) + f" in {self.seconds:.1f} s"
         if self.new:
-            text += f" (planning {self.planning_seconds:.1f} s)"
+            text += (
+                f" (planning {self.planning_seconds:.1f} s, building "
+                f"{self.building_seconds:.1f} s, storing {self.storing_seconds:.1f} s)"
+            )
         return text + (" (interrupted)" if self.interrupted else "")
 
 
@@ -130,6 +140,8 @@ class _RunState:
     # it are recorded (they wait for their other builds and for earlier commits too).
     fresh: set[str] = field(default_factory=set)
     counted: set[str] = field(default_factory=set)
+    refreshed: set[str] = field(default_factory=set)  # the keys this run refreshed
+    requeue: list[str] = field(default_factory=list)  # keys a finished build released
     # Keys built again although a stored build exists (`--retry-failed`, `--rebuild-stubbed`):
     # a stored build does not resolve them.
     retrying: set[str] = field(default_factory=set)
@@ -162,7 +174,10 @@ class Indexer:
         self.owner = self.claims.owner
         self._cancelled = threading.Event()
         self._pool: ExtractorPool | None = None
-        self._planner = CommitPlanner(repo, store, options.override, options.pass_env)
+        self._planner = CommitPlanner(
+            repo, store, options.override, options.pass_env, structure=not options.exact_keys
+        )
+        self._reuse = None if options.exact_keys else StructureReuse(repo.read_blob)
 
     def cancel(self) -> None:
         """Stop as soon as possible: builds in flight are killed and not recorded."""
@@ -187,7 +202,11 @@ class Indexer:
         self.progress(BUILDING, 0, len(to_build))
         self._flush(state)
         if to_build and not self._cancelled.is_set():
+            building_started = time.monotonic()
+            storing_before = result.storing_seconds
             self._build_all(to_build, state)
+            building = time.monotonic() - building_started
+            result.building_seconds = building - (result.storing_seconds - storing_before)
         self._flush(state)
         for rebuild in rebuilds:
             if rebuild.key in state.resolved:
@@ -273,14 +292,19 @@ class Indexer:
                 failures += build.status == STATUS_FAILED
                 if key in state.fresh and key not in state.counted:
                     state.counted.add(key)  # the commit this build was run for
-                    result.built_states += 1
+                    if key in state.refreshed:
+                        result.refreshed_states += 1
+                    else:
+                        result.built_states += 1
                 else:
                     result.reused += 1
             result.failed_states += failures
             if failures:
                 result.failed += 1
             entries.append((entry.info, entry.position, rows))
+        storing_started = time.monotonic()
         self.store.save_commits(self.repository_id, entries)
+        result.storing_seconds += time.monotonic() - storing_started
         state.done += len(ready)
 
     # -- building -----------------------------------------------------------------------
@@ -318,7 +342,7 @@ class Indexer:
                 while not self._cancelled.is_set() and (queue or held_by_others or futures):
                     while queue and len(futures) < 2 * jobs and not self._cancelled.is_set():
                         key = queue.popleft()
-                        if key in state.resolved:
+                        if key in state.resolved or self._without_build(key, state):
                             continue
                         if not self._take(key, state):
                             if key not in state.resolved:
@@ -327,8 +351,12 @@ class Indexer:
                         heartbeat.add(key)
                         request = self._planner.request(state.plans[key])
                         futures[executor.submit(self._pool.build, request)] = key
+                        if self._reuse is not None:
+                            self._reuse.building(state.plans[key])
                     if futures:
                         self._collect(futures, state, heartbeat)
+                        queue.extendleft(reversed(state.requeue))
+                        state.requeue.clear()
                     elif held_by_others:
                         self._cancelled.wait(0.2)
                     if held_by_others and time.monotonic() - last_poll > 0.5:
@@ -342,6 +370,26 @@ class Indexer:
             self._pool.close()
             for key in list(futures.values()):
                 self.claims.release(key)
+
+    def _without_build(self, key: str, state: _RunState) -> bool:
+        """Whether `key` needs no build of its own: it waits for the build of an equal
+        structure in flight, or its snapshot was refreshed from one (and stored)."""
+        if self._reuse is None:
+            return False
+        build_plan = state.plans[key]
+        if self._reuse.wait(build_plan):
+            return True
+        snapshot = self._reuse.refreshed(build_plan)
+        if snapshot is None:
+            return False
+        storing_started = time.monotonic()
+        build_id = self.store.save_build(key, snapshot, None, 0.0)
+        state.result.storing_seconds += time.monotonic() - storing_started
+        state.resolved[key] = StoredBuild(build_id, STATUS_OK)
+        state.fresh.add(key)
+        state.refreshed.add(key)
+        state.result.refreshed += 1
+        return True
 
     def _report(self, heartbeat: ClaimHeartbeat) -> None:
         """Tell the user what the heartbeat could not do: claims it failed to keep alive."""
@@ -378,7 +426,11 @@ class Indexer:
             if self._cancelled.is_set() or outcome.error == INTERRUPTED:
                 self.claims.release(key)
                 continue
+            if self._reuse is not None:
+                state.requeue += self._reuse.built(state.plans[key], outcome)
+            storing_started = time.monotonic()
             build_id = self.store.save_build(key, outcome.snapshot, outcome.error, outcome.seconds)
+            state.result.storing_seconds += time.monotonic() - storing_started
             self.claims.release(key)
             status = STATUS_OK if outcome.snapshot else STATUS_FAILED
             state.resolved[key] = StoredBuild(build_id, status)
