@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePosixPath
 
 from lineage_history.build.fingerprints import imported_top_level_names
-from lineage_history.build.import_time import import_time_digests
+from lineage_history.build.import_time import import_time_digests_by_id
 from lineage_history.build.pool import BuildRequest
 from lineage_history.build.project import (
     UNKNOWN_VERSION,
@@ -20,7 +20,7 @@ from lineage_history.build.project import (
     reads_metadata,
 )
 from lineage_history.dag.model import canonical_json, sha256_hex
-from lineage_history.definitions.imports import closure, module_names, search_path
+from lineage_history.definitions.imports import ClosureMemo, closure, module_names, search_path
 from lineage_history.definitions.notebooks import read_file_id
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.repo.tree import FileEntry, Reads, Tree, glob
@@ -86,6 +86,7 @@ def _files_plan(
     definition: DagDefinition,
     passed_env: Mapping[str, str] | None,
     structure: bool = False,
+    memo: ClosureMemo | None = None,
 ) -> BuildPlan | None:
     """The plan from the DAG's own files, before the project files are read."""
     written = {path: file_id for path, file_id in definition.written_files}
@@ -94,7 +95,7 @@ def _files_plan(
         return None
     modules = module_names(tree, definition.modules, definition.import_names)
     search = search_path(tree, modules)
-    seen = closure(tree, modules, search, written)
+    seen = closure(tree, modules, search, written, memo)
     files = {**seen.files, **written}
     for pattern in definition.include:
         files.update(glob(tree, pattern))
@@ -121,23 +122,12 @@ def _files_plan(
     )
 
 
-_STRUCTURES: dict[tuple[FileEntry, ...], tuple[FileEntry, ...]] = {}
-
-
 def _structure_entries(tree: Tree, entries: tuple[FileEntry, ...]) -> tuple[FileEntry, ...]:
     """The files of a plan with each Python file's blob id replaced by its import-time
-    digest (memoised by the file set: DAGs and commits that share it share the work)."""
-    found = _STRUCTURES.get(entries)
-    if found is None:
-        python = {
-            path: read_file_id(tree.read, blob) for path, blob in entries if path.endswith(".py")
-        }
-        digests = import_time_digests(python)
-        found = tuple((path, digests.get(path, blob)) for path, blob in entries)
-        if len(_STRUCTURES) > 4096:  # bounded: memory stays flat over a long history
-            _STRUCTURES.clear()
-        _STRUCTURES[entries] = found
-    return found
+    digest (each file parsed once: DAGs and commits that share it share the work)."""
+    python = {path: blob for path, blob in entries if path.endswith(".py")}
+    digests = import_time_digests_by_id(python, lambda file_id: read_file_id(tree.read, file_id))
+    return tuple((path, digests.get(path, blob)) for path, blob in entries)
 
 
 def with_projects(tree: Tree, files_plan: BuildPlan) -> BuildPlan:
@@ -180,6 +170,7 @@ class Planner:
         self.passed_env = dict(passed_env or {})
         self.structure = structure  # compute structure keys too
         self._last: dict[str, tuple[Reads, BuildPlan | None]] = {}
+        self._memo: ClosureMemo = {}  # shared by DAGs and commits
 
     def plan(self, tree: Tree, definition: DagDefinition) -> BuildPlan | None:
         digest = definition.digest
@@ -188,7 +179,7 @@ class Planner:
             result = memo[1]
         else:
             with tree.recording() as reads:
-                result = _files_plan(tree, definition, self.passed_env, self.structure)
+                result = _files_plan(tree, definition, self.passed_env, self.structure, self._memo)
             self._last[digest] = (reads, result)
         return None if result is None else with_projects(tree, result)
 

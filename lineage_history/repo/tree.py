@@ -36,6 +36,10 @@ def normalize(path: str) -> str:
 # listing) -> what it found there. If all of it still holds in another commit's tree, the
 # computation's result holds there too.
 Reads = dict[tuple[str, "str | None"], object]
+# Noted instead of an entry's id when only its kind was needed (a directory on the way to a
+# file, a file whose existence an import resolution checks): edits below a directory, or of
+# the file's content, leave such reads holding.
+_KIND_ONLY = {"dir": ("dir", None), "file": ("file", None)}
 
 
 class Tree(ABC):
@@ -44,11 +48,16 @@ class Tree(ABC):
     _reads: Reads | None = None
 
     def _read_listing(
-        self, directory: str, name: str | None = None
+        self, directory: str, name: str | None = None, kind_only: bool = False
     ) -> dict[str, tuple[str, str]] | None:
         listing = self._listing(directory)
         if self._reads is not None:
-            self._reads[(directory, name)] = listing if name is None else (listing or {}).get(name)
+            found = listing if name is None else (listing or {}).get(name)
+            kind = found[0] if kind_only and name is not None and found else None  # type: ignore[index]
+            if kind in _KIND_ONLY:
+                self._reads.setdefault((directory, name), _KIND_ONLY[kind])  # exact reads win
+            else:
+                self._reads[(directory, name)] = found
         return listing
 
     @contextlib.contextmanager
@@ -61,12 +70,23 @@ class Tree(ABC):
         finally:
             self._reads = previous
 
+    def replay(self, reads: Reads) -> None:
+        """Note reads made elsewhere (a memoised result computed on this tree) as if the
+        current recording had made them."""
+        if self._reads is not None:
+            for key, seen in reads.items():
+                if seen not in _KIND_ONLY.values() or key not in self._reads:  # exact wins
+                    self._reads[key] = seen
+
     def still_holds(self, reads: Reads) -> bool:
         """Whether every read noted (in this or another commit's tree) finds the same here."""
         for (directory, name), seen in reads.items():
             listing = self._listing(directory)
             current = listing if name is None else (listing or {}).get(name)
-            if current is not seen and current != seen:
+            if current is seen or current == seen:
+                continue
+            kind_only = seen in _KIND_ONLY.values()
+            if not (kind_only and current and current[0] == seen[0]):  # type: ignore[index]
                 return False
         return True
 
@@ -83,8 +103,11 @@ class Tree(ABC):
     def _link_target(self, link_id: str) -> str:
         """The text of a symlink."""
 
-    def _resolve(self, path: str, depth: int = 0) -> tuple[str, str, str] | None:
-        """(kind, id, real path) of `path` with every symlink on the way followed."""
+    def _resolve(
+        self, path: str, depth: int = 0, kind_only: bool = False
+    ) -> tuple[str, str, str] | None:
+        """(kind, id, real path) of `path` with every symlink on the way followed;
+        `kind_only`: the caller uses only the kind (see `_KIND_ONLY`)."""
         if depth > _MAX_LINKS:
             raise TreeError(f"too many levels of symbolic links at {path}")
         path = normalize(path)
@@ -93,11 +116,11 @@ class Tree(ABC):
         if path.startswith("../") or path == "..":
             return None  # outside the repository
         parent, name = posixpath.split(path)
-        resolved_parent = self._resolve(parent, depth)
+        resolved_parent = self._resolve(parent, depth, kind_only=True)
         if resolved_parent is None or resolved_parent[0] != _DIR:
             return None
         real_parent = resolved_parent[2]
-        listing = self._read_listing(real_parent, name)
+        listing = self._read_listing(real_parent, name, kind_only)
         if listing is None or name not in listing:
             return None
         kind, object_id = listing[name]
@@ -107,7 +130,7 @@ class Tree(ABC):
         target = self._link_target(object_id)
         if target.startswith("/"):
             return None  # an absolute link points outside the repository
-        return self._resolve(posixpath.join(real_parent, target), depth + 1)
+        return self._resolve(posixpath.join(real_parent, target), depth + 1, kind_only)
 
     def blob(self, path: str) -> str | None:
         """The blob id of the file at `path` (through symlinks), or None if there is none."""
@@ -130,8 +153,13 @@ class Tree(ABC):
         return normalize(posixpath.join(found[2], target)) or ""
 
     def is_dir(self, path: str) -> bool:
-        found = self._resolve(path)
+        found = self._resolve(path, kind_only=True)
         return found is not None and found[0] == _DIR
+
+    def is_file(self, path: str) -> bool:
+        """Whether a file is at `path` (through symlinks); its content is not noted as read."""
+        found = self._resolve(path, kind_only=True)
+        return found is not None and found[0] == _FILE
 
     def exists(self, path: str) -> bool:
         return self._resolve(path) is not None
@@ -189,6 +217,7 @@ class CommitTree(Tree):
         self.root_tree = root_tree
         self._read_object = read_object
         self._cache = listing_cache
+        self._dir_ids: dict[str, str | None] = {"": root_tree}  # a tree never changes
 
     def _tree_listing(self, tree_id: str) -> dict[str, tuple[str, str]]:
         listing = self._cache.get(tree_id)
@@ -202,14 +231,16 @@ class CommitTree(Tree):
         return None if tree_id is None else self._tree_listing(tree_id)
 
     def _dir_id(self, directory: str) -> str | None:
-        if directory == "":
-            return self.root_tree
+        if directory in self._dir_ids:
+            return self._dir_ids[directory]
         parent, name = posixpath.split(directory)
         parent_id = self._dir_id(parent)
-        if parent_id is None:
-            return None
-        kind, object_id = self._tree_listing(parent_id).get(name, ("", ""))
-        return object_id if kind == _DIR else None
+        found = None
+        if parent_id is not None:
+            kind, object_id = self._tree_listing(parent_id).get(name, ("", ""))
+            found = object_id if kind == _DIR else None
+        self._dir_ids[directory] = found
+        return found
 
     def tree_id(self, path: str) -> str | None:
         found = self._resolve(path)
