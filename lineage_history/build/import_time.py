@@ -111,8 +111,9 @@ class _Splitter:
 
 @dataclass(frozen=True)
 class _Parsed:
-    """One file's parts as text, computed once per source: the skeleton with every literal
-    value blanked, the literal values, and each function body with the names it reads."""
+    """One file's parts, computed once per source: the skeleton with every literal value
+    blanked, the literal values, and each function body with the names it reads (skeleton
+    and bodies as digests of their dumps, so a closure's digest hashes little text)."""
 
     skeleton: str
     reads: frozenset[str]
@@ -120,6 +121,10 @@ class _Parsed:
     bodies: Mapping[str, tuple[tuple[str, frozenset[str]], ...]]  # name -> (dump, its reads)
     class_methods: Mapping[str, tuple[str, ...]]
     literals: tuple[tuple[frozenset[str], str], ...]  # (assigned names, value dump)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=256)
@@ -135,7 +140,7 @@ def _parsed(source: bytes) -> _Parsed:
     bodies = {
         name: tuple(
             (
-                ast.dump(ast.Module(body=body, type_ignores=[]), annotate_fields=False),
+                _sha(ast.dump(ast.Module(body=body, type_ignores=[]), annotate_fields=False)),
                 frozenset(_names(body)),
             )
             for body in found
@@ -143,7 +148,7 @@ def _parsed(source: bytes) -> _Parsed:
         for name, found in parts.bodies.items()
     }
     return _Parsed(
-        ast.dump(tree, annotate_fields=False),
+        _sha(ast.dump(tree, annotate_fields=False)),
         reads,
         typed - reads,
         bodies,
@@ -203,8 +208,13 @@ def _reached(files: Mapping[str, _Parsed]) -> set[str]:
         if _special(method)
     }
     pending = list(reached)
+    defined = set().union(
+        *(parts.bodies.keys() | parts.class_methods.keys() for parts in files.values())
+    )
     while pending:
         name = pending.pop()
+        if name not in defined:
+            continue
         for parts in files.values():
             methods = parts.class_methods.get(name, ())
             for function in (name, *methods):
@@ -228,8 +238,7 @@ def _file_digest(parts: _Parsed, reached: set[str]) -> str:
     kept = [
         dump for name in sorted(parts.bodies) if name in reached for dump, _ in parts.bodies[name]
     ]
-    text = "\n".join([parts.skeleton, *values, *kept])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _sha("\n".join([parts.skeleton, *values, *kept]))
 
 
 def import_time_digests(sources: Mapping[str, bytes]) -> dict[str, str]:

@@ -11,7 +11,7 @@ import posixpath
 import re
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,6 +40,18 @@ Reads = dict[tuple[str, "str | None"], object]
 # file, a file whose existence an import resolution checks): edits below a directory, or of
 # the file's content, leave such reads holding.
 _KIND_ONLY = {"dir": ("dir", None), "file": ("file", None)}
+
+
+def loosen(reads: Reads, paths: Iterable[str]) -> Reads:
+    """`reads` with the files at `paths` noted by existence only, not content (for a caller
+    that checks their contents itself)."""
+    loose = dict(reads)
+    for path in paths:
+        key = posixpath.split(path)
+        found = loose.get(key)
+        if isinstance(found, tuple) and found[0] == _FILE:
+            loose[key] = _KIND_ONLY[_FILE]
+    return loose
 
 
 class Tree(ABC):
@@ -134,6 +146,12 @@ class Tree(ABC):
 
     def blob(self, path: str) -> str | None:
         """The blob id of the file at `path` (through symlinks), or None if there is none."""
+        if self._reads is None:  # nothing to note: a tree's files never change
+            blobs = self.__dict__.setdefault("_blobs", {})
+            if path not in blobs:
+                found = self._resolve(path)
+                blobs[path] = found[1] if found is not None and found[0] == _FILE else None
+            return blobs[path]
         found = self._resolve(path)
         return found[1] if found is not None and found[0] == _FILE else None
 
