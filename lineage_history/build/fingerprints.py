@@ -35,6 +35,8 @@ _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 MetadataTest = Callable[[str, ast.expr], bool]
 # The file a module-level import names, from the importing file: (path, module, level).
 ImportResolver = Callable[[str, str, int], "str | None"]
+# Parts memoised beyond one fingerprinter: (path, key, compute the part) -> the part.
+PartMemo = Callable[[str, str, Callable[[], "_Part"]], "_Part"]
 
 
 def decorator_chain(decorator: ast.expr) -> list[str]:
@@ -135,10 +137,12 @@ class Fingerprinter:
         read: Callable[[str], str | None],
         resolve: ImportResolver,
         is_metadata: MetadataTest = metadata_by_name,
+        shared: PartMemo | None = None,
     ) -> None:
         self._read = read
         self._resolve = resolve
         self._is_metadata = is_metadata
+        self._shared = shared
         self._memo: dict[str, _Part] = {}
         self._resolved: dict[tuple[str, str, int], str | None] = {}
 
@@ -159,7 +163,11 @@ class Fingerprinter:
             raise LookupError(f"{path} is not a file of this build")
         index = _index(source)
         func = self._locate(index, name, first_line)
-        own = _part(func, path, self._is_metadata, anonymous=True, as_node=node)
+        own = self._memoised(
+            path,
+            f"{name}@{first_line}>{node}",
+            lambda: _part(func, path, self._is_metadata, anonymous=True, as_node=node),
+        )
         parts: dict[str, str] = {}
         module_level = func in index.definitions.get(name, [])
         seen = {(path, name)} if module_level else set()
@@ -172,6 +180,9 @@ class Fingerprinter:
                 self._visit(path, bound, parts, seen)
         body = "\n".join([own.dump, *(f"{key}={dump}" for key, dump in sorted(parts.items()))])
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+    def _memoised(self, path: str, key: str, make: Callable[[], _Part]) -> _Part:
+        return make() if self._shared is None else self._shared(path, key, make)
 
     def _resolve_cached(self, importer: str, module: str, level: int) -> str | None:
         key = (importer if level else "", module, level)  # absolute imports: same everywhere
@@ -270,7 +281,9 @@ class Fingerprinter:
         memo_key = path + ":" + key
         part = self._memo.get(memo_key)
         if part is None:
-            part = self._memo[memo_key] = _part(node, path, self._is_metadata)
+            part = self._memo[memo_key] = self._memoised(
+                path, key, lambda: _part(node, path, self._is_metadata)
+            )
         parts[memo_key] = part.dump
         self._follow(path, index, part.uses.without(set(ignore)), parts, seen)
         return part.uses

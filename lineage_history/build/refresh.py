@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lineage_history.build.fingerprints import (
     Fingerprinter,
     MetadataTest,
+    PartMemo,
     decorator_chain,
 )
 from lineage_history.dag.model import Snapshot
@@ -34,7 +36,11 @@ Recipe = dict[str, Any]
 
 
 def tree_fingerprinter(
-    tree: Tree, search: Sequence[str], is_metadata: MetadataTest
+    tree: Tree,
+    search: Sequence[str],
+    is_metadata: MetadataTest,
+    shared: PartMemo | None = None,
+    resolved: dict[tuple[str, str, int], str | None] | None = None,
 ) -> Fingerprinter:
     """The fingerprinter of a build's files, as the build child and `refresh` both use it."""
 
@@ -45,11 +51,18 @@ def tree_fingerprinter(
         return None if data is None else data.decode("utf-8", "replace")
 
     def resolve(importer: str, module: str, level: int) -> str | None:
+        key = (importer if level else "", module, level)
+        if resolved is not None and key in resolved:
+            return resolved[key]
         if level:
-            return resolve_relative(tree, importer, level, module)
-        return resolve_module(tree, search, module)
+            found = resolve_relative(tree, importer, level, module)
+        else:
+            found = resolve_module(tree, search, module)
+        if resolved is not None:  # valid for every tree of the same paths
+            resolved[key] = found
+        return found
 
-    return Fingerprinter(read, resolve, is_metadata)
+    return Fingerprinter(read, resolve, is_metadata, shared)
 
 
 def join_fingerprints(parts: Sequence[str]) -> str:
@@ -97,6 +110,10 @@ class _Unrecorded(Exception):
 class _Replay:
     def __init__(self, answers: Sequence[Sequence[Any]]) -> None:
         self._answers = {(path, tuple(chain)): value for path, chain, value in answers}
+        by_path: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
+        for (path, chain), value in self._answers.items():
+            by_path.setdefault(path, []).append((chain, value))
+        self.of_path = {path: frozenset(found) for path, found in by_path.items()}
 
     def __call__(self, path: str, decorator: ast.expr) -> bool:
         chain = tuple(decorator_chain(decorator))
@@ -119,9 +136,25 @@ def refresh(
     recipe cannot be replayed exactly over them."""
     tree = IndexTree(
         [("100644", blob, path) for path, blob in files],
-        lambda file_id: read_file_id(read_blob, file_id),
+        lambda file_id: _source(read_blob, file_id),
     )
-    prints = tree_fingerprinter(tree, search, _Replay(recipe.get("metadata", ())))
+    replay = _Replay(recipe.get("metadata", ()))
+
+    def shared(path: str, key: str, make: Callable[[], Any]) -> Any:
+        """A part is the same wherever its file's content and the metadata answers for the
+        file are: refreshes of many DAGs over the same helpers dump each once."""
+        memo_key = (path, key, tree.blob(path), replay.of_path.get(path))
+        found = _PARTS.get(memo_key)
+        if found is None:
+            found = _PARTS[memo_key] = make()
+            if len(_PARTS) > _PARTS_SIZE:
+                _PARTS.popitem(last=False)
+        return found
+
+    layout = (frozenset(path for path, _ in files), tuple(search))
+    if layout not in _RESOLVED and len(_RESOLVED) > _RESOLVED_SIZE:
+        _RESOLVED.clear()
+    prints = tree_fingerprinter(tree, search, replay, shared, _RESOLVED.setdefault(layout, {}))
     steps: Mapping[str, list[list[Any]]] = recipe.get("nodes", {})
     nodes = []
     try:
@@ -136,6 +169,24 @@ def refresh(
     except (_Unrecorded, LookupError, SyntaxError, RecursionError):
         return None
     return Snapshot.of(nodes, snapshot.config, snapshot.stubbed)
+
+
+# Bounded, so that memory stays flat over a long history.
+_PARTS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_PARTS_SIZE = 20_000
+_RESOLVED: dict[tuple[frozenset[str], tuple[str, ...]], dict[tuple[str, str, int], str | None]] = {}
+_RESOLVED_SIZE = 2_000
+_SOURCES: OrderedDict[str, bytes] = OrderedDict()
+_SOURCES_SIZE = 2_000
+
+
+def _source(read_blob: Callable[[str], bytes], file_id: str) -> bytes:
+    found = _SOURCES.get(file_id)
+    if found is None:
+        found = _SOURCES[file_id] = read_file_id(read_blob, file_id)
+        if len(_SOURCES) > _SOURCES_SIZE:
+            _SOURCES.popitem(last=False)
+    return found
 
 
 def _replay(prints: Fingerprinter, steps: list[list[Any]] | None) -> str | None:

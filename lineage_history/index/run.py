@@ -20,7 +20,7 @@ from lineage_history.build.pool import (
     ExtractorPool,
     clean_stale_workdirs,
 )
-from lineage_history.dag.model import outermost
+from lineage_history.dag.model import Snapshot, outermost
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.index.claims import BuildClaims, ClaimHeartbeat
@@ -142,6 +142,7 @@ class _RunState:
     counted: set[str] = field(default_factory=set)
     refreshed: set[str] = field(default_factory=set)  # the keys this run refreshed
     requeue: list[str] = field(default_factory=list)  # keys a finished build released
+    unsaved: list[tuple[str, Snapshot]] = field(default_factory=list)  # refreshed, to store
     # Keys built again although a stored build exists (`--retry-failed`, `--rebuild-stubbed`):
     # a stored build does not resolve them.
     retrying: set[str] = field(default_factory=set)
@@ -353,6 +354,7 @@ class Indexer:
                         futures[executor.submit(self._pool.build, request)] = key
                         if self._reuse is not None:
                             self._reuse.building(state.plans[key])
+                    self._save_refreshed(state)
                     if futures:
                         self._collect(futures, state, heartbeat)
                         queue.extendleft(reversed(state.requeue))
@@ -382,14 +384,24 @@ class Indexer:
         snapshot = self._reuse.refreshed(build_plan)
         if snapshot is None:
             return False
-        storing_started = time.monotonic()
-        build_id = self.store.save_build(key, snapshot, None, 0.0)
-        state.result.storing_seconds += time.monotonic() - storing_started
-        state.resolved[key] = StoredBuild(build_id, STATUS_OK)
+        state.unsaved.append((key, snapshot))
         state.fresh.add(key)
         state.refreshed.add(key)
         state.result.refreshed += 1
+        if len(state.unsaved) >= 200:
+            self._save_refreshed(state)
         return True
+
+    def _save_refreshed(self, state: _RunState) -> None:
+        """Store the refreshed snapshots not stored yet, in one transaction."""
+        if not state.unsaved:
+            return
+        storing_started = time.monotonic()
+        ids = self.store.save_builds(state.unsaved)
+        state.result.storing_seconds += time.monotonic() - storing_started
+        for (key, _), build_id in zip(state.unsaved, ids, strict=True):
+            state.resolved[key] = StoredBuild(build_id, STATUS_OK)
+        state.unsaved.clear()
 
     def _report(self, heartbeat: ClaimHeartbeat) -> None:
         """Tell the user what the heartbeat could not do: claims it failed to keep alive."""
