@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -403,26 +402,3 @@ def source_fingerprint(source: str) -> str:
     funcs = [n for n in tree.body if isinstance(n, _FunctionDef)]
     body = _part(funcs[0], "", metadata_by_name, anonymous=True).dump if funcs else ast.dump(tree)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-_IMPORT_LINE = re.compile(
-    r"^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)[\w.]*[ \t]+import\b|import[ \t]+([^#\n;]+))", re.M
-)
-
-
-def imported_top_level_names(source: str) -> set[str]:
-    """Top-level package names a module imports absolutely (for preloading).
-
-    A line scan, not a parse (a parse costs ~10 ms a file on the indexer's main thread):
-    preloading is only a hint, so a cheap superset is fine.
-    """
-    names: set[str] = set()
-    for match in _IMPORT_LINE.finditer(source):
-        if match.group(1):
-            names.add(match.group(1))
-            continue
-        for part in match.group(2).split(","):
-            words = part.split()
-            if words and words[0].split(".")[0].isidentifier():
-                names.add(words[0].split(".")[0])
-    return names

@@ -10,7 +10,7 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePosixPath
 
-from lineage_history.build.fingerprints import imported_top_level_names
+from lineage_history.build.code_uses import imported_top_level_names
 from lineage_history.build.import_time import import_time_digests_by_id
 from lineage_history.build.pool import BuildRequest
 from lineage_history.build.project import (
@@ -29,7 +29,8 @@ from lineage_history.definitions.imports import (
 )
 from lineage_history.definitions.notebooks import read_file_id
 from lineage_history.definitions.toml_files import DagDefinition
-from lineage_history.repo.tree import FileEntry, Reads, Tree, glob, loosen
+from lineage_history.repo.globs import glob
+from lineage_history.repo.tree import FileEntry, Reads, Tree, loosen
 
 # Bump when extraction changes what it records, so every commit is rebuilt once.
 EXTRACTOR_VERSION = "4"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text;

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lineage_history._text import plural
 from lineage_history.build.plans import BuildPlan
 from lineage_history.build.pool import (
     INTERRUPTED,
@@ -25,6 +24,7 @@ from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, D
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.index.claims import BuildClaims, ClaimHeartbeat
 from lineage_history.index.commit_plans import CommitPlanner, PendingCommit, Rebuild
+from lineage_history.index.results import IndexResult
 from lineage_history.index.structure import StructureReuse
 from lineage_history.repo.git import CommitInfo, GitRepo
 from lineage_history.store.records import (
@@ -32,7 +32,6 @@ from lineage_history.store.records import (
     STATUS_FAILED,
     STATUS_OK,
     CommitDagRow,
-    DagFailure,
     StoredBuild,
 )
 from lineage_history.store.writer import Store
@@ -54,68 +53,6 @@ class IndexOptions:
     claim_timeout: float = DEFAULT_CLAIM_TIMEOUT
     # Key builds on every blob of the import closure: no snapshot refreshed without a build.
     exact_keys: bool = False
-
-
-@dataclass
-class IndexResult:
-    """What one run did. Commits and (commit, DAG) states are counted apart: one commit has
-    a state per DAG it defines, and a build answers every state of its key."""
-
-    seen: int = 0  # commits reachable from the requested revisions
-    new: int = 0  # of those, not indexed before this run
-    built: int = 0  # builds run (distinct keys)
-    reused: int = 0  # DAG states answered by an earlier build of the same key
-    failed: int = 0  # new commits with at least one failed DAG
-    seconds: float = 0.0
-    planning_seconds: float = 0.0  # reading trees, definitions and import closures
-    building_seconds: float = 0.0  # builds and refreshes, storing them apart
-    storing_seconds: float = 0.0  # writing builds and commits to the database
-    refreshed: int = 0  # keys answered by a refresh of an equal structure's build (no build)
-    interrupted: bool = False
-    failures: list[DagFailure] = field(default_factory=list)
-    stubbed: int = 0  # of the builds run, those that used stand-ins
-    stand_ins: Counter[str] = field(default_factory=Counter)  # stood-in module: builds
-    states: int = 0  # (commit, DAG) states recorded for the new commits
-    built_states: int = 0  # of those, the one each build of this run was run for
-    refreshed_states: int = 0  # of those, the one each refresh of this run was made for
-    unbuilt: int = 0  # of those, states no build answers (no module, a broken definition)
-    failed_states: int = 0  # of those, the failed ones (a failed build or definition)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "seen": self.seen,
-            "built": self.built,
-            "reused": self.reused,
-            "failed": self.failed,
-        }
-
-    def summary(self) -> str:
-        """`25 commits seen, 25 new; 103 (commit, DAG) states: 18 built, 78 reused from
-        identical builds, 7 without a build; 9 failed (in 4 commits) in 12.3 s`; with no new
-        commit, `25 commits seen, 0 new; 0 built in 0.1 s`."""
-        clauses = [f"{plural(self.seen, 'commit')} seen, {self.new} new"]
-        if self.states:
-            with_stand_ins = f" ({self.stubbed} with stand-ins)" if self.stubbed else ""
-            answered = [f"{self.built_states} built{with_stand_ins}"]
-            if self.refreshed_states:
-                answered.append(f"{self.refreshed_states} refreshed without a build")
-            answered.append(f"{self.reused} reused from identical builds")
-            if self.unbuilt:
-                answered.append(f"{self.unbuilt} without a build")
-            states = plural(self.states, "(commit, DAG) state")
-            clauses.append(f"{states}: {', '.join(answered)}")
-            failed_in = f" (in {plural(self.failed, 'commit')})" if self.failed else ""
-            clauses.append(f"{self.failed_states} failed{failed_in}")
-        again = self.built - self.built_states  # `--retry-failed`, `--rebuild-stubbed`
-        if again or not self.states:
-            clauses.append(f"{again} built again for indexed commits" if again else "0 built")
-        text = "; ".join(clauses) + f" in {self.seconds:.1f} s"
-        if self.new:
-            text += (
-                f" (planning {self.planning_seconds:.1f} s, building "
-                f"{self.building_seconds:.1f} s, storing {self.storing_seconds:.1f} s)"
-            )
-        return text + (" (interrupted)" if self.interrupted else "")
 
 
 # (phase, done, total): "planning" counts commits, "building" distinct builds.
