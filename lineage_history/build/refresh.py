@@ -16,6 +16,7 @@ import ast
 import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lineage_history.build.fingerprints import (
@@ -41,12 +42,16 @@ def tree_fingerprinter(
     is_metadata: MetadataTest,
     shared: PartMemo | None = None,
     resolved: dict[tuple[str, str, int], str | None] | None = None,
+    touched: set[str] | None = None,
 ) -> Fingerprinter:
-    """The fingerprinter of a build's files, as the build child and `refresh` both use it."""
+    """The fingerprinter of a build's files, as the build child and `refresh` both use it.
+    `touched`: where to note the files it reads."""
 
     def read(path: str) -> str | None:
         if not path.endswith(".py") or path.startswith(".."):
             return None
+        if touched is not None:
+            touched.add(path)
         data = tree.read_path(path)
         return None if data is None else data.decode("utf-8", "replace")
 
@@ -125,20 +130,32 @@ class _Replay:
         return found
 
 
+@dataclass(frozen=True)
+class Refreshable:
+    """A snapshot with what refreshing it takes: the recipe of the build it comes from, the
+    files it was made of, and for each node the files its fingerprint read (None after a
+    build: the child does not note them)."""
+
+    snapshot: Snapshot
+    recipe: Recipe
+    files: tuple[FileEntry, ...]
+    node_files: Mapping[str, frozenset[str]] | None = None
+
+
 def refresh(
-    snapshot: Snapshot,
-    recipe: Recipe,
-    files: Sequence[FileEntry],
+    source: Refreshable,
+    files: tuple[FileEntry, ...],
     search: Sequence[str],
     read_blob: Callable[[str], bytes],
-) -> Snapshot | None:
-    """`snapshot` with the code fingerprints a build of `files` records, or None when the
-    recipe cannot be replayed exactly over them."""
+) -> Refreshable | None:
+    """`source` with the code fingerprints a build of `files` records, or None when the
+    recipe cannot be replayed exactly over them. With the same file layout, a node none of
+    whose read files changed keeps its fingerprint (the same reads give the same result)."""
     tree = IndexTree(
         [("100644", blob, path) for path, blob in files],
         lambda file_id: _source(read_blob, file_id),
     )
-    replay = _Replay(recipe.get("metadata", ()))
+    replay = _Replay(source.recipe.get("metadata", ()))
 
     def shared(path: str, key: str, make: Callable[[], Any]) -> Any:
         """A part is the same wherever its file's content and the metadata answers for the
@@ -154,21 +171,34 @@ def refresh(
     layout = (frozenset(path for path, _ in files), tuple(search))
     if layout not in _RESOLVED and len(_RESOLVED) > _RESOLVED_SIZE:
         _RESOLVED.clear()
-    prints = tree_fingerprinter(tree, search, replay, shared, _RESOLVED.setdefault(layout, {}))
-    steps: Mapping[str, list[list[Any]]] = recipe.get("nodes", {})
-    nodes = []
+    touched: set[str] = set()
+    prints = tree_fingerprinter(
+        tree, search, replay, shared, _RESOLVED.setdefault(layout, {}), touched
+    )
+    known = source.node_files or {}
+    if layout[0] != frozenset(path for path, _ in source.files):
+        known = {}
+    changed = set(files) ^ set(source.files)
+    changed_paths = {path for path, _ in changed}
+    steps: Mapping[str, list[list[Any]]] = source.recipe.get("nodes", {})
+    nodes, node_files = [], {}
     try:
-        for node in snapshot.nodes.values():
-            if node.code is None:
+        for node in source.snapshot.nodes.values():
+            read = known.get(node.name)
+            if node.code is None or (read is not None and not read & changed_paths):
                 nodes.append(node)
+                node_files[node.name] = read or frozenset()
                 continue
+            touched.clear()
             code = _replay(prints, steps.get(node.name))
             if code is None:
                 return None
             nodes.append(dataclasses.replace(node, code=code))
+            node_files[node.name] = frozenset(touched)
     except (_Unrecorded, LookupError, SyntaxError, RecursionError):
         return None
-    return Snapshot.of(nodes, snapshot.config, snapshot.stubbed)
+    snapshot = Snapshot.of(nodes, source.snapshot.config, source.snapshot.stubbed)
+    return Refreshable(snapshot, source.recipe, files, node_files)
 
 
 # Bounded, so that memory stays flat over a long history.

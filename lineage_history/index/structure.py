@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from lineage_history.build.plans import BuildPlan
 from lineage_history.build.pool import BuildOutcome
-from lineage_history.build.refresh import Recipe, refresh
+from lineage_history.build.refresh import Refreshable, refresh
 from lineage_history.dag.model import Snapshot
 
 # Structure keys remembered (their latest build's snapshot and recipe): enough for every DAG
@@ -25,7 +25,8 @@ class StructureReuse:
     build of their structure key in flight."""
 
     read_blob: Callable[[str], bytes]
-    _builds: OrderedDict[str, tuple[Snapshot, Recipe]] = field(default_factory=OrderedDict)
+    # By structure key: its latest snapshot (built or refreshed) and how to refresh it.
+    _builds: OrderedDict[str, Refreshable] = field(default_factory=OrderedDict)
     _waiting: dict[str, list[str]] = field(default_factory=dict)  # structure key -> keys
 
     def wait(self, build_plan: BuildPlan) -> bool:
@@ -39,12 +40,15 @@ class StructureReuse:
     def refreshed(self, build_plan: BuildPlan) -> Snapshot | None:
         """The plan's snapshot without a build, when a build of its structure key is known
         and its recipe replays over the plan's files."""
-        found = self._builds.get(build_plan.structure_key or "")
+        structure = build_plan.structure_key or ""
+        found = self._builds.get(structure)
         if found is None:
             return None
-        self._builds.move_to_end(build_plan.structure_key or "")
-        snapshot, recipe = found
-        return refresh(snapshot, recipe, build_plan.files, build_plan.search, self.read_blob)
+        refreshed = refresh(found, build_plan.files, build_plan.search, self.read_blob)
+        if refreshed is None:
+            return None
+        self._remember(structure, refreshed)
+        return refreshed.snapshot
 
     def building(self, build_plan: BuildPlan) -> None:
         """A build of the plan starts: later plans of its structure key wait for it."""
@@ -57,8 +61,12 @@ class StructureReuse:
         if structure is None:
             return []
         if outcome.snapshot is not None and outcome.recipe is not None:
-            self._builds[structure] = (outcome.snapshot, outcome.recipe)
-            self._builds.move_to_end(structure)
-            while len(self._builds) > _REMEMBERED:
-                self._builds.popitem(last=False)
+            built = Refreshable(outcome.snapshot, outcome.recipe, build_plan.files)
+            self._remember(structure, built)
         return self._waiting.pop(structure, [])
+
+    def _remember(self, structure: str, found: Refreshable) -> None:
+        self._builds[structure] = found
+        self._builds.move_to_end(structure)
+        while len(self._builds) > _REMEMBERED:
+            self._builds.popitem(last=False)
