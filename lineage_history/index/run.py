@@ -80,6 +80,7 @@ class _RunState:
     refreshed: set[str] = field(default_factory=set)  # the keys this run refreshed
     requeue: list[str] = field(default_factory=list)  # keys a finished build released
     unsaved: list[tuple[str, Snapshot]] = field(default_factory=list)  # refreshed, to store
+    asked: set[str] = field(default_factory=set)  # keys of rebuilds asked for: never refreshed
     # Keys built again although a stored build exists (`--retry-failed`, `--rebuild-stubbed`):
     # a stored build does not resolve them.
     retrying: set[str] = field(default_factory=set)
@@ -201,6 +202,7 @@ class Indexer:
             state.plans.update(plans)
             rebuilds += stubbed
             state.retrying.update(rebuild.key for rebuild in rebuilds)
+        state.asked.update(rebuild.key for rebuild in rebuilds)
         return rebuilds
 
     def _usable(self, status: str) -> bool:
@@ -313,7 +315,7 @@ class Indexer:
     def _without_build(self, key: str, state: _RunState) -> bool:
         """Whether `key` needs no build of its own: it waits for the build of an equal
         structure in flight, or its snapshot was refreshed from one (and stored)."""
-        if self._reuse is None:
+        if self._reuse is None or key in state.asked:
             return False
         build_plan = state.plans[key]
         if self._reuse.wait(build_plan):
