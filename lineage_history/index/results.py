@@ -1,13 +1,16 @@
 """What one index run did: commits, (commit, DAG) states, builds, refreshes and the time of
-each phase, and the one-line summary `index` prints."""
+each phase, and the one-line summary `index` prints; and what a run knows while it builds."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from lineage_history._text import plural
-from lineage_history.store.records import DagFailure
+from lineage_history.build.plans import BuildPlan
+from lineage_history.dag.model import Snapshot
+from lineage_history.index.commit_plans import PendingCommit
+from lineage_history.store.records import DagFailure, StoredBuild
 
 
 @dataclass
@@ -70,3 +73,33 @@ class IndexResult:
                 f"{self.building_seconds:.1f} s, storing {self.storing_seconds:.1f} s)"
             )
         return text + (" (interrupted)" if self.interrupted else "")
+
+
+@dataclass
+class RunState:
+    """What one run knows while it builds; commits are recorded in order as they resolve."""
+
+    result: IndexResult
+    pending: deque[PendingCommit] = field(default_factory=deque)  # planned, not yet recorded
+    plans: dict[str, BuildPlan] = field(default_factory=dict)  # every key the run needs
+    resolved: dict[str, StoredBuild] = field(default_factory=dict)  # by build key
+    # `result.built` counts builds when they finish; `result.reused` counts, as commits are
+    # recorded, the DAG states answered by a build that was not run for them. The first
+    # recorded state of a key this run built is the one its build ran for; every later state
+    # of that key, and every state of a key built before or by another indexer, is reused.
+    # `fresh`: the keys this run built. `counted`: those of them whose first state has been
+    # recorded. Both are needed because a build finishes before the commits that wait for
+    # it are recorded (they wait for their other builds and for earlier commits too).
+    fresh: set[str] = field(default_factory=set)
+    counted: set[str] = field(default_factory=set)
+    refreshed: set[str] = field(default_factory=set)  # the keys this run refreshed
+    requeue: list[str] = field(default_factory=list)  # keys a finished build released
+    unsaved: list[tuple[str, Snapshot]] = field(default_factory=list)  # refreshed, to store
+    asked: set[str] = field(default_factory=set)  # keys of rebuilds asked for: never refreshed
+    # Keys built again although a stored build exists (`--retry-failed`, `--rebuild-stubbed`):
+    # a stored build does not resolve them.
+    retrying: set[str] = field(default_factory=set)
+    done: int = 0  # commits recorded
+    to_build: int = 0  # keys no stored build answered when planning ended
+    built_before: int = 0  # builds of the run's earlier chunks
+    waiting_reported: bool = False  # told the user once that other indexers hold keys

@@ -9,22 +9,21 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from lineage_history.build.plans import BuildPlan
 from lineage_history.build.pool import (
     INTERRUPTED,
     BuildOutcome,
     ExtractorPool,
     clean_stale_workdirs,
 )
-from lineage_history.dag.model import Snapshot, outermost
+from lineage_history.dag.model import outermost
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.index.claims import BuildClaims, ClaimHeartbeat
-from lineage_history.index.commit_plans import CommitPlanner, PendingCommit, Rebuild
-from lineage_history.index.results import IndexResult
+from lineage_history.index.commit_plans import CommitPlanner, Rebuild
+from lineage_history.index.results import IndexResult, RunState
 from lineage_history.index.structure import StructureReuse
 from lineage_history.repo.git import CommitInfo, GitRepo
 from lineage_history.store.records import (
@@ -55,38 +54,12 @@ class IndexOptions:
     exact_keys: bool = False
 
 
+# Commits planned, built and recorded together: bounds what a run holds in memory.
+_CHUNK = 250
+
 # (phase, done, total): "planning" counts commits, "building" distinct builds.
 ProgressCallback = Callable[[str, int, int], None]
 PLANNING, BUILDING = "planning", "building"
-
-
-@dataclass
-class _RunState:
-    """What one run knows while it builds; commits are recorded in order as they resolve."""
-
-    result: IndexResult
-    pending: deque[PendingCommit] = field(default_factory=deque)  # planned, not yet recorded
-    plans: dict[str, BuildPlan] = field(default_factory=dict)  # every key the run needs
-    resolved: dict[str, StoredBuild] = field(default_factory=dict)  # by build key
-    # `result.built` counts builds when they finish; `result.reused` counts, as commits are
-    # recorded, the DAG states answered by a build that was not run for them. The first
-    # recorded state of a key this run built is the one its build ran for; every later state
-    # of that key, and every state of a key built before or by another indexer, is reused.
-    # `fresh`: the keys this run built. `counted`: those of them whose first state has been
-    # recorded. Both are needed because a build finishes before the commits that wait for
-    # it are recorded (they wait for their other builds and for earlier commits too).
-    fresh: set[str] = field(default_factory=set)
-    counted: set[str] = field(default_factory=set)
-    refreshed: set[str] = field(default_factory=set)  # the keys this run refreshed
-    requeue: list[str] = field(default_factory=list)  # keys a finished build released
-    unsaved: list[tuple[str, Snapshot]] = field(default_factory=list)  # refreshed, to store
-    asked: set[str] = field(default_factory=set)  # keys of rebuilds asked for: never refreshed
-    # Keys built again although a stored build exists (`--retry-failed`, `--rebuild-stubbed`):
-    # a stored build does not resolve them.
-    retrying: set[str] = field(default_factory=set)
-    done: int = 0  # commits recorded
-    to_build: int = 0  # keys no stored build answered when planning ended
-    waiting_reported: bool = False  # told the user once that other indexers hold keys
 
 
 class Indexer:
@@ -134,23 +107,14 @@ class Indexer:
         todo = [c for c in commits if c.sha not in indexed]
         result.new = len(todo)
 
-        state = _RunState(result)
-        rebuilds = self._plan(todo, state)
-        to_build = [key for key in state.plans if key not in state.resolved]
-        state.to_build = len(to_build)
-        self.progress(BUILDING, 0, len(to_build))
-        self._flush(state)
-        if to_build and not self._cancelled.is_set():
-            building_started = time.monotonic()
-            storing_before = result.storing_seconds
-            self._build_all(to_build, state)
-            building = time.monotonic() - building_started
-            result.building_seconds = building - (result.storing_seconds - storing_before)
-        self._flush(state)
-        for rebuild in rebuilds:
-            if rebuild.key in state.resolved:
-                build_id = state.resolved[rebuild.key].id
-                self.store.point_commit_dag(self.repository_id, rebuild.sha, rebuild.dag, build_id)
+        state = RunState(result)
+        # A long history is planned, built and recorded a chunk of commits at a time, so
+        # that the indexer's memory does not grow with it.
+        for start in range(0, max(len(todo), 1), _CHUNK):
+            self._run_chunk(todo[start : start + _CHUNK], state, start, len(todo))
+            if self._cancelled.is_set() or state.pending:
+                break
+            state = RunState(result)
 
         result.interrupted = self._cancelled.is_set() or bool(state.pending)
         new_shas = {c.sha for c in todo}
@@ -164,29 +128,54 @@ class Indexer:
         result.seconds = time.monotonic() - started
         return result
 
+    def _run_chunk(self, chunk: list[CommitInfo], state: RunState, done: int, total: int) -> None:
+        """Plan, build and record some of the new commits (with the rebuilds asked for, in
+        the first chunk)."""
+        result = state.result
+        rebuilds = self._plan(chunk, state, done, total)
+        to_build = [key for key in state.plans if key not in state.resolved]
+        state.to_build, state.built_before = len(to_build), result.built
+        self.progress(BUILDING, 0, len(to_build))
+        self._flush(state)
+        if to_build and not self._cancelled.is_set():
+            building_started = time.monotonic()
+            storing_before = result.storing_seconds
+            self._build_all(to_build, state)
+            building = time.monotonic() - building_started
+            result.building_seconds += building - (result.storing_seconds - storing_before)
+        self._flush(state)
+        for rebuild in rebuilds:
+            if rebuild.key in state.resolved:
+                build_id = state.resolved[rebuild.key].id
+                self.store.point_commit_dag(self.repository_id, rebuild.sha, rebuild.dag, build_id)
+
     # -- planning -----------------------------------------------------------------------
 
-    def _plan(self, todo: list[CommitInfo], state: _RunState) -> list[Rebuild]:
-        """Plan the new commits and the rebuilds asked for, and resolve the keys that stored
-        builds answer; the indexed DAG states to point at their rebuilds."""
+    def _plan(
+        self, todo: list[CommitInfo], state: RunState, done: int = 0, total: int = 0
+    ) -> list[Rebuild]:
+        """Plan the new commits (`done` of `total` planned before) and, in the first chunk,
+        the rebuilds asked for, and resolve the keys that stored builds answer; the indexed
+        DAG states to point at their rebuilds."""
         first_position = self.store.max_position(self.repository_id) + 1
         planning_started = time.monotonic()
-        self.progress(PLANNING, 0, len(todo))
+        total = max(total, len(todo))
+        self.progress(PLANNING, done, total)
         for offset, info in enumerate(todo):
             if self._cancelled.is_set():
                 break
             entry, commit_plans = self._planner.plan_commit(info, first_position + offset)
             state.pending.append(entry)
             state.plans.update(commit_plans)
-            self.progress(PLANNING, offset + 1, len(todo))
-        rebuilds = self._plan_rebuilds(state)
-        state.result.planning_seconds = time.monotonic() - planning_started
+            self.progress(PLANNING, done + offset + 1, total)
+        rebuilds = self._plan_rebuilds(state) if done == 0 else []
+        state.result.planning_seconds += time.monotonic() - planning_started
         for key, value in self.store.builds_by_key(state.plans).items():
             if self._usable(value.status) and key not in state.retrying:
                 state.resolved[key] = value
         return rebuilds
 
-    def _plan_rebuilds(self, state: _RunState) -> list[Rebuild]:
+    def _plan_rebuilds(self, state: RunState) -> list[Rebuild]:
         """`--retry-failed`: every failed DAG of an indexed commit; `--rebuild-stubbed`: every
         one whose build used stand-ins. Their plans are added to the run's."""
         rebuilds: list[Rebuild] = []
@@ -211,7 +200,7 @@ class Indexer:
 
     # -- recording ----------------------------------------------------------------------
 
-    def _flush(self, state: _RunState) -> None:
+    def _flush(self, state: RunState) -> None:
         """Record, in order, the pending commits whose builds are all resolved."""
         ready = []
         while state.pending and all(key in state.resolved for key in state.pending[0].waiting):
@@ -249,7 +238,7 @@ class Indexer:
 
     # -- building -----------------------------------------------------------------------
 
-    def _take(self, key: str, state: _RunState) -> bool:
+    def _take(self, key: str, state: RunState) -> bool:
         """Claim a key for this run; False when another indexer holds it or has built it."""
         if not self.claims.take(key):
             return False
@@ -260,7 +249,7 @@ class Indexer:
             return False
         return True
 
-    def _build_all(self, to_build: list[str], state: _RunState) -> None:
+    def _build_all(self, to_build: list[str], state: RunState) -> None:
         jobs = max(1, self.options.jobs)
         self.claims.release_dead_owners()
         self._pool = ExtractorPool(
@@ -312,7 +301,7 @@ class Indexer:
             for key in list(futures.values()):
                 self.claims.release(key)
 
-    def _without_build(self, key: str, state: _RunState) -> bool:
+    def _without_build(self, key: str, state: RunState) -> bool:
         """Whether `key` needs no build of its own: it waits for the build of an equal
         structure in flight, or its snapshot was refreshed from one (and stored)."""
         if self._reuse is None or key in state.asked:
@@ -331,7 +320,7 @@ class Indexer:
             self._save_refreshed(state)
         return True
 
-    def _save_refreshed(self, state: _RunState) -> None:
+    def _save_refreshed(self, state: RunState) -> None:
         """Store the refreshed snapshots not stored yet, in one transaction."""
         if not state.unsaved:
             return
@@ -347,7 +336,7 @@ class Indexer:
         for message in heartbeat.reports():
             self.notify(message)
 
-    def _poll_others(self, held: set[str], queue: deque[str], state: _RunState) -> None:
+    def _poll_others(self, held: set[str], queue: deque[str], state: RunState) -> None:
         """Pick up what other indexers built; take over keys whose claims lapsed."""
         for key, value in self.store.builds_by_key(held).items():
             if self._usable(value.status) and key not in state.retrying:
@@ -366,7 +355,7 @@ class Indexer:
     def _collect(
         self,
         futures: dict[Future[BuildOutcome], str],
-        state: _RunState,
+        state: RunState,
         heartbeat: ClaimHeartbeat,
     ) -> None:
         finished, _ = wait(list(futures), timeout=0.5, return_when=FIRST_COMPLETED)
@@ -392,4 +381,4 @@ class Indexer:
             if outcome.snapshot is not None and outcome.snapshot.stubbed:
                 state.result.stubbed += 1
                 state.result.stand_ins.update(outermost(outcome.snapshot.stubbed))
-            self.progress(BUILDING, state.result.built, state.to_build)
+            self.progress(BUILDING, state.result.built - state.built_before, state.to_build)
