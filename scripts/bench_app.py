@@ -7,6 +7,10 @@ alone, not its build servers) and a no-op re-index, and the ratios of the two mo
 
     python scripts/bench_app.py --commits 300 --pipelines 20
     python scripts/bench_app.py --commits 2700 --pipelines 100 --skip-exact
+    python scripts/bench_app.py --commits 2700 --pipelines 100 --planning-only
+
+`--planning-only` plans every commit in this process, as `index` does, and prints the rate
+per 300 commits and the peak memory so far.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -69,6 +74,29 @@ def run_index(repo: Path, db: Path, jobs: int, extra: list[str]) -> dict[str, An
     return result
 
 
+def planning_rates(repo: Path, db: Path, step: int = 300) -> dict[str, Any]:
+    """Plan every commit with structure keys, as `index` does: commits/s and peak RSS (MiB)
+    per `step` commits."""
+    from lineage_history.index.commit_plans import CommitPlanner
+    from lineage_history.repo.git import GitRepo
+    from lineage_history.store.database import open_engine
+    from lineage_history.store.writer import Store
+
+    git = GitRepo(repo)
+    planner = CommitPlanner(git, Store(open_engine(f"sqlite:///{db}")), None, (), structure=True)
+    commits = git.commits([])
+    started = mark = time.monotonic()
+    rates = []
+    for position, info in enumerate(commits):
+        planner.plan_commit(info, position)
+        if position % step == step - 1:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            rates.append((round(step / (time.monotonic() - mark), 1), peak))
+            mark = time.monotonic()
+    seconds = time.monotonic() - started
+    return {"commits_per_second": round(len(commits) / seconds, 1), "per_step": rates}
+
+
 def snapshots(db: Path) -> dict[tuple[str, str], Any]:
     """Every (commit, DAG) state of the database: its snapshot, or its status."""
     reader = open_reader(f"sqlite:///{db}")
@@ -121,6 +149,7 @@ def main() -> None:
     parser.add_argument("--other-files", type=int, default=3000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-exact", action="store_true", help="Only the default mode.")
+    parser.add_argument("--planning-only", action="store_true", help="Only plan, in process.")
     parser.add_argument("--workdir", type=Path, help="Where to put the repository (kept).")
     parser.add_argument("--json", type=Path, help="Write the results there too.")
     args = parser.parse_args()
@@ -136,6 +165,10 @@ def main() -> None:
         "generate_seconds": round(time.monotonic() - started, 1),
         "load_before": Path("/proc/loadavg").read_text().split()[:3],
     }
+    if args.planning_only:
+        results["planning"] = planning_rates(app.path, workdir / "planning.db")
+        print(json.dumps(results, indent=1))
+        return
     modes = {"structure": []} if args.skip_exact else {"structure": [], "exact": ["--exact-keys"]}
     for mode, extra in modes.items():
         db = workdir / f"{mode}.db"
