@@ -140,8 +140,11 @@ PYPROJECT = '[tool.lineage-history.dags.main]\nmodules = ["pipe/m.py"]\n'
 
 
 def slow_module(seconds: float, variant: int) -> str:
+    """A module whose import sleeps; each variant is a new DAG (its docstring is part of it:
+    a variant only in a function body would be refreshed without a build)."""
     return (
         f"import time\ntime.sleep({seconds})\n\n\ndef a(x: int) -> int:\n"
+        f'    """Variant {variant}."""\n'
         f"    return x + {variant}\n\n\ndef b(a: int) -> int:\n    return a\n"
     )
 

@@ -28,8 +28,9 @@ from lineage_history.build.fingerprints import (
     source_fingerprint,
 )
 from lineage_history.build.project import ProjectMetadata, write_distributions
+from lineage_history.build.refresh import RecordingMetadata, join_fingerprints, tree_fingerprinter
 from lineage_history.dag.model import ROLE_FUNCTION, ROLE_INPUT, Node
-from lineage_history.definitions.imports import PROTECTED, resolve_module, resolve_relative
+from lineage_history.definitions.imports import PROTECTED
 from lineage_history.repo.tree import DirectoryTree
 
 
@@ -232,42 +233,37 @@ class _Metadata:
         return isinstance(target, type) and issubclass(target, self._kinds)
 
 
-def fingerprinter(root: Path, search: Sequence[str]) -> Fingerprinter:
-    files = DirectoryTree(root)
-
-    def read(path: str) -> str | None:
-        if not path.endswith(".py") or path.startswith(".."):
-            return None
-        data = files.read_path(path)
-        return None if data is None else data.decode("utf-8", "replace")
-
-    def resolve(importer: str, module: str, level: int) -> str | None:
-        if level:
-            return resolve_relative(files, importer, level, module)
-        return resolve_module(files, search, module)
-
-    return Fingerprinter(read, resolve, _Metadata(root))
-
-
 def code_fingerprint(
-    functions: tuple[Any, ...], root: Path, prints: Fingerprinter, node: str | None = None
+    functions: tuple[Any, ...],
+    root: Path,
+    prints: Fingerprinter,
+    node: str | None = None,
+    steps: list[list[Any]] | None = None,
 ) -> str:
     """The node's originating functions, each as the node `node` sees it (the outermost,
     last, by the node's full name; an inner function of a subdag by its name in the subdag),
-    plus the steps `@mutate` attached to it that made this node."""
+    plus the steps `@mutate` attached to it that made this node. `steps`: where to note how
+    (the recipe `refresh` replays)."""
     parts = []
     for position, fn in enumerate(functions):
         fn = inspect.unwrap(fn)
         levels = len(functions) - 1 - position
         own_name = node.split(".", levels)[-1] if node is not None else None
-        parts.append(_function_fingerprint(fn, root, prints, own_name))
+        parts.append(_function_fingerprint(fn, root, prints, own_name, steps))
     if node is not None and functions:
         for step in _mutating_steps(inspect.unwrap(functions[-1]), node):
-            parts.append(_function_fingerprint(step, root, prints, None))
-    return parts[0] if len(parts) == 1 else "+".join(parts)
+            parts.append(_function_fingerprint(step, root, prints, None, steps))
+    return join_fingerprints(parts)
 
 
-def _function_fingerprint(fn: Any, root: Path, prints: Fingerprinter, node: str | None) -> str:
+def _function_fingerprint(
+    fn: Any,
+    root: Path,
+    prints: Fingerprinter,
+    node: str | None,
+    steps: list[list[Any]] | None = None,
+) -> str:
+    steps = [] if steps is None else steps
     code = getattr(fn, "__code__", None)
     filename = code.co_filename if code else ""
     relative = os.path.relpath(filename, root) if filename else ".."
@@ -280,9 +276,14 @@ def _function_fingerprint(fn: Any, root: Path, prints: Fingerprinter, node: str 
                 if getattr(value, "__wrapped__", value) is fn
             )
         )
-        return prints.function(relative, fn.__name__, code.co_firstlineno, bound, node)
+        found = prints.function(relative, fn.__name__, code.co_firstlineno, bound, node)
+        where = prints.position(relative, fn.__name__, code.co_firstlineno)
+        steps.append(["fp", relative, fn.__name__, list(where), list(bound), node])
+        return found
     except (LookupError, SyntaxError, AttributeError):
-        return source_fingerprint(inspect.getsource(fn))
+        found = source_fingerprint(inspect.getsource(fn))
+        steps.append(["fixed", found] if relative.startswith("..") else ["unknown"])
+        return found
 
 
 def _mutating_steps(fn: Any, node: str) -> list[Any]:
@@ -324,8 +325,11 @@ def build_snapshot(request: dict[str, Any]) -> dict[str, Any]:
     if options.get("dynamic_execution"):
         builder = builder.enable_dynamic_execution(allow_experimental_mode=True)
     graph = HamiltonGraph.from_graph(builder.build().graph)
-    prints = fingerprinter(root, request["search"])
+    files = DirectoryTree(root)
+    metadata = RecordingMetadata(_Metadata(root))
+    prints = tree_fingerprinter(files, request["search"], metadata)
     nodes = []
+    recipe: dict[str, list[list[Any]]] = {}
     for node in graph.nodes:
         functions = tuple(node.originating_functions or ())
         is_input = node.is_external_input or not functions
@@ -337,9 +341,18 @@ def build_snapshot(request: dict[str, Any]) -> dict[str, Any]:
             dependencies=(*node.required_dependencies, *node.optional_dependencies),
             tags=node.tags,
             doc=(node.documentation or "").strip(),
-            code=None if is_input else code_fingerprint(functions, root, prints, node.name),
+            code=None
+            if is_input
+            else code_fingerprint(
+                functions, root, prints, node.name, recipe.setdefault(node.name, [])
+            ),
             module=getattr(first, "__module__", None),
             function=getattr(first, "__name__", None),
         )
         nodes.append(described.to_dict())
-    return {"nodes": nodes, "config": dict(request["config"])}
+    metadata.note_all(files)
+    return {
+        "nodes": nodes,
+        "config": dict(request["config"]),
+        "recipe": {"nodes": recipe, "metadata": metadata.answers()},
+    }

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +34,8 @@ _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 MetadataTest = Callable[[str, ast.expr], bool]
 # The file a module-level import names, from the importing file: (path, module, level).
 ImportResolver = Callable[[str, str, int], "str | None"]
+# Parts memoised beyond one fingerprinter: (path, key, compute the part) -> the part.
+PartMemo = Callable[[str, str, Callable[[], "_Part"]], "_Part"]
 
 
 def decorator_chain(decorator: ast.expr) -> list[str]:
@@ -111,6 +112,16 @@ def _part(
             inner.body, inner.decorator_list, inner.name = body, decorators, name
 
 
+def _candidates(index: ModuleIndex, name: str) -> list[_Definition]:
+    """The module-level functions `name`, else the nested ones of that name."""
+    candidates = [d for d in index.definitions.get(name, []) if isinstance(d, _FunctionDef)]
+    if not candidates:
+        candidates = [
+            n for n in ast.walk(index.tree) if isinstance(n, _FunctionDef) and n.name == name
+        ]
+    return candidates  # type: ignore[return-value]
+
+
 def _first_line(func: _Definition) -> int:
     return min([func.lineno, *(d.lineno for d in func.decorator_list)])
 
@@ -125,10 +136,12 @@ class Fingerprinter:
         read: Callable[[str], str | None],
         resolve: ImportResolver,
         is_metadata: MetadataTest = metadata_by_name,
+        shared: PartMemo | None = None,
     ) -> None:
         self._read = read
         self._resolve = resolve
         self._is_metadata = is_metadata
+        self._shared = shared
         self._memo: dict[str, _Part] = {}
         self._resolved: dict[tuple[str, str, int], str | None] = {}
 
@@ -149,7 +162,11 @@ class Fingerprinter:
             raise LookupError(f"{path} is not a file of this build")
         index = _index(source)
         func = self._locate(index, name, first_line)
-        own = _part(func, path, self._is_metadata, anonymous=True, as_node=node)
+        own = self._memoised(
+            path,
+            f"{name}@{first_line}>{node}",
+            lambda: _part(func, path, self._is_metadata, anonymous=True, as_node=node),
+        )
         parts: dict[str, str] = {}
         module_level = func in index.definitions.get(name, [])
         seen = {(path, name)} if module_level else set()
@@ -163,6 +180,9 @@ class Fingerprinter:
         body = "\n".join([own.dump, *(f"{key}={dump}" for key, dump in sorted(parts.items()))])
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
+    def _memoised(self, path: str, key: str, make: Callable[[], _Part]) -> _Part:
+        return make() if self._shared is None else self._shared(path, key, make)
+
     def _resolve_cached(self, importer: str, module: str, level: int) -> str | None:
         key = (importer if level else "", module, level)  # absolute imports: same everywhere
         if key not in self._resolved:
@@ -170,16 +190,34 @@ class Fingerprinter:
         return self._resolved[key]
 
     def _locate(self, index: ModuleIndex, name: str, first_line: int | None) -> _Definition:
-        candidates = [d for d in index.definitions.get(name, []) if isinstance(d, _FunctionDef)]
-        if not candidates:  # not at module level: find the nested definition by its line
-            candidates = [
-                n for n in ast.walk(index.tree) if isinstance(n, _FunctionDef) and n.name == name
-            ]
+        candidates = _candidates(index, name)
         if not candidates:
             raise LookupError(f"no function {name!r}")
         if first_line is None:
             return candidates[-1]
         return min(candidates, key=lambda f: abs(_first_line(f) - first_line))
+
+    def position(self, path: str, name: str, first_line: int) -> tuple[int, int]:
+        """(which, of how many) definitions of `name` in `path` `function` would take for
+        `first_line`: what locates the same function again after lines moved."""
+        source = self._read(path)
+        if source is None:
+            raise LookupError(f"{path} is not a file of this build")
+        index = _index(source)
+        chosen = self._locate(index, name, first_line)
+        candidates = _candidates(index, name)
+        return next(i for i, c in enumerate(candidates) if c is chosen), len(candidates)
+
+    def first_line_of(self, path: str, name: str, position: tuple[int, int]) -> int | None:
+        """The first line of the definition at `position` (see `position`), or None when the
+        file no longer has as many definitions of `name`."""
+        source = self._read(path)
+        if source is None:
+            return None
+        candidates = _candidates(_index(source), name)
+        if len(candidates) != position[1]:
+            return None
+        return _first_line(candidates[position[0]])
 
     def _enclosing(self, index: ModuleIndex, func: _Definition) -> _Definition | None:
         for definitions in index.definitions.values():
@@ -242,7 +280,9 @@ class Fingerprinter:
         memo_key = path + ":" + key
         part = self._memo.get(memo_key)
         if part is None:
-            part = self._memo[memo_key] = _part(node, path, self._is_metadata)
+            part = self._memo[memo_key] = self._memoised(
+                path, key, lambda: _part(node, path, self._is_metadata)
+            )
         parts[memo_key] = part.dump
         self._follow(path, index, part.uses.without(set(ignore)), parts, seen)
         return part.uses
@@ -362,26 +402,3 @@ def source_fingerprint(source: str) -> str:
     funcs = [n for n in tree.body if isinstance(n, _FunctionDef)]
     body = _part(funcs[0], "", metadata_by_name, anonymous=True).dump if funcs else ast.dump(tree)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-_IMPORT_LINE = re.compile(
-    r"^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)[\w.]*[ \t]+import\b|import[ \t]+([^#\n;]+))", re.M
-)
-
-
-def imported_top_level_names(source: str) -> set[str]:
-    """Top-level package names a module imports absolutely (for preloading).
-
-    A line scan, not a parse (a parse costs ~10 ms a file on the indexer's main thread):
-    preloading is only a hint, so a cheap superset is fine.
-    """
-    names: set[str] = set()
-    for match in _IMPORT_LINE.finditer(source):
-        if match.group(1):
-            names.add(match.group(1))
-            continue
-        for part in match.group(2).split(","):
-            words = part.split()
-            if words and words[0].split(".")[0].isidentifier():
-                names.add(words[0].split(".")[0])
-    return names

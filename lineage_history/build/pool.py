@@ -61,6 +61,7 @@ class BuildOutcome:
     snapshot: Snapshot | None
     error: str | None
     seconds: float
+    recipe: dict[str, Any] | None = None  # how the child fingerprinted (see `build.refresh`)
 
 
 def build_environment(extra: Iterable[str] = ()) -> dict[str, str]:
@@ -190,7 +191,8 @@ class ExtractorPool:
                 return BuildOutcome(None, error, 0.0)
             if reply.get("ok"):
                 snapshot = Snapshot.from_dict(reply["snapshot"])
-                return BuildOutcome(snapshot, None, reply.get("seconds", 0.0))
+                recipe = reply["snapshot"].get("recipe")
+                return BuildOutcome(snapshot, None, reply.get("seconds", 0.0), recipe)
             return BuildOutcome(None, reply.get("error") or "unknown error", reply["seconds"])
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -98,6 +98,14 @@ def index(
             "may be taken over.",
         ),
     ] = DEFAULT_CLAIM_TIMEOUT,
+    exact_keys: Annotated[
+        bool,
+        typer.Option(
+            "--exact-keys",
+            help="Build every change to the files a DAG imports, even one that only edits "
+            "function bodies (by default their snapshots are refreshed without a build).",
+        ),
+    ] = False,
     watch: Annotated[
         bool,
         typer.Option(
@@ -145,6 +153,7 @@ def index(
         rebuild_stubbed=rebuild_stubbed,
         pass_env=tuple(pass_env or ()),
         claim_timeout=claim_timeout,
+        exact_keys=exact_keys,
     )
     bind_workers = None
     if workers:  # Celery is imported on this path only

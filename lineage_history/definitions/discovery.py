@@ -97,6 +97,10 @@ class _Directory:
     files: list[tuple[str, str]] = field(default_factory=list)  # `.py`, `.ipynb`: parse keys
 
 
+# Directories whose driver scripts are remembered (by tree id); a clear costs one full walk.
+_SCRIPT_DIRECTORIES = 2_000
+
+
 class Discoverer:
     """Finds the DAGs of commits; keep one per run so that its caches carry across commits."""
 
@@ -119,6 +123,8 @@ class Discoverer:
         root_id = tree.tree_id("")
         if root_id is not None and root_id in self._scripts:
             return sorted(self._scripts[root_id])
+        if len(self._scripts) > _SCRIPT_DIRECTORIES:  # bounded: memory flat over a history
+            self._scripts.clear()
         walked: list[_Directory] = []
         self._walk(tree, _Directory("", root_id), walked)
         unknown = {blob for d in walked for _, blob in d.files if blob not in self._calls}

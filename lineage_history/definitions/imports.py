@@ -12,9 +12,10 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from lineage_history.definitions.notebooks import read_file_id
-from lineage_history.repo.tree import Tree, normalize
+from lineage_history.repo.tree import Reads, Tree, normalize
 
 # Never taken from the repository: the builder itself runs on the installed copies (a
 # repository such as apache/hamilton holds its own `hamilton/`, which must not shadow them).
@@ -74,7 +75,7 @@ def import_root(tree: Tree, path: str) -> tuple[str, str]:
     path = normalize(path)
     directory, filename = posixpath.split(path)
     parts = [] if filename == "__init__.py" else [filename.removesuffix(".py")]
-    while directory and tree.blob(_join(directory, "__init__.py")) is not None:
+    while directory and tree.is_file(_join(directory, "__init__.py")):
         parent, package = posixpath.split(directory)
         if not _package_name(package):
             break
@@ -140,10 +141,10 @@ def _in_directory(tree: Tree, base: str, dotted: str) -> list[str] | None:
         last = position == len(parts) - 1
         candidate = _join(directory, part)
         init = _join(candidate, "__init__.py")
-        if tree.blob(init) is not None:
+        if tree.is_file(init):
             files.append(init)
             directory = candidate
-        elif last and tree.blob(candidate + ".py") is not None:
+        elif last and tree.is_file(candidate + ".py"):
             files.append(candidate + ".py")
         elif tree.is_dir(candidate):
             directory = candidate  # a namespace package
@@ -224,7 +225,7 @@ def resolve_relative(tree: Tree, importer_path: str, level: int, dotted: str) ->
         return None
     if not dotted:
         init = _join(base, "__init__.py")
-        return init if tree.blob(init) is not None else None
+        return init if tree.is_file(init) else None
     files = _in_directory(tree, base, dotted)
     return files[-1] if files else None
 
@@ -236,7 +237,7 @@ def _targets(tree: Tree, search: Sequence[str], importer: str, ref: ImportRef) -
         base = _relative_base(importer, ref.level)
         if base is None:
             return []
-        found = [_join(base, "__init__.py")] if tree.blob(_join(base, "__init__.py")) else []
+        found = [_join(base, "__init__.py")] if tree.is_file(_join(base, "__init__.py")) else []
         if ref.module:
             found += _in_directory(tree, base, ref.module) or []
         prefix = f"{ref.module}." if ref.module else ""
@@ -258,35 +259,73 @@ class Closure:
     local_names: tuple[str, ...]
 
 
+# Per (path, search path): (blob id, package inits, import targets, top-level names), and
+# the tree reads that made it: valid in any tree where those reads still hold, so DAGs and
+# consecutive commits share it (only the files whose resolution changed are walked again).
+ClosureMemo = dict[tuple[str, tuple[str, ...]], tuple[tuple[Any, ...], Reads]]
+
+
 def closure(
     tree: Tree,
     modules: Sequence[tuple[str, str]],
     search: Sequence[str],
     written: Mapping[str, str] | None = None,
+    memo: ClosureMemo | None = None,
 ) -> Closure:
     """The DAG modules (path, dotted name) and every repository module they import,
     transitively, with the `__init__.py` of each package on the way. `written`: files that
-    the driver writes before it builds (a notebook's `%%writefile` cells), path -> file id."""
+    the driver writes before it builds (a notebook's `%%writefile` cells), path -> file id.
+    `memo`: what walking each file found in this tree, shared by the DAGs of a commit (the
+    reads it took are noted again in the current recording, see `Tree.recording`)."""
     written = written or {}
+    memo = {} if memo is None else memo
     files: dict[str, str] = {}
     names = {dotted.split(".")[0] for _, dotted in modules}
     pending = [path for path, _ in modules]
+    search = tuple(search)
     while pending:
         path = normalize(pending.pop())
         if path in files:
             continue
-        blob_id = written.get(path) or tree.blob(path)
+        if path in written:
+            blob_id, inits, targets, found = _step(tree, search, path, written[path])
+        else:
+            blob_id, inits, targets, found = _memo_step(tree, search, path, memo)
         if blob_id is None:
             continue
         files[path] = blob_id
-        pending.extend(_package_inits(tree, path))
-        if path.endswith(".py"):
-            for ref in import_refs_of_blob(tree, blob_id):
-                targets = _targets(tree, search, path, ref)
-                if targets and not ref.level:
-                    names.add(ref.module.split(".")[0])
-                pending.extend(targets)
+        names.update(found)
+        pending.extend(inits)
+        pending.extend(targets)
     return Closure(files, tuple(sorted(n for n in names if n and n not in _NOT_LOCAL)))
+
+
+def _memo_step(
+    tree: Tree, search: tuple[str, ...], path: str, memo: ClosureMemo
+) -> tuple[Any, ...]:
+    found = memo.get((path, search))
+    if found is None or not tree.still_holds(found[1]):
+        with tree.recording() as reads:
+            step = _step(tree, search, path, tree.blob(path))
+        found = memo[(path, search)] = (step, reads)
+    tree.replay(found[1])
+    return found[0]
+
+
+def _step(tree: Tree, search: tuple[str, ...], path: str, blob_id: str | None) -> tuple[Any, ...]:
+    """What one file of a closure adds: (its blob id, the package inits above it, the files
+    its imports execute, the top-level names of its absolute imports)."""
+    if blob_id is None:
+        return (None, (), (), ())
+    targets: list[str] = []
+    names: list[str] = []
+    if path.endswith(".py"):
+        for ref in import_refs_of_blob(tree, blob_id):
+            found = _targets(tree, search, path, ref)
+            if found and not ref.level:
+                names.append(ref.module.split(".")[0])
+            targets.extend(found)
+    return (blob_id, tuple(_package_inits(tree, path)), tuple(targets), tuple(names))
 
 
 def _package_inits(tree: Tree, path: str) -> list[str]:
@@ -295,7 +334,7 @@ def _package_inits(tree: Tree, path: str) -> list[str]:
     directory = posixpath.dirname(path)
     while directory:
         init = _join(directory, "__init__.py")
-        if tree.blob(init) is None:
+        if not tree.is_file(init):
             break
         inits.append(init)
         directory = posixpath.dirname(directory)

@@ -55,13 +55,15 @@ class CommitPlanner:
         store: Store,
         override: dict[str, DagDefinition] | None,
         pass_env: tuple[str, ...],
+        structure: bool = False,
     ) -> None:
         self._repo = repo
         self._store = store
         self._definition_ids: dict[str, int] = {}
         self._sources = DagSources(override, store)  # its caches carry across the commits
         # The values of `--pass-env` variables are part of every build key.
-        self._planner = Planner({name: os.environ[name] for name in pass_env if name in os.environ})
+        passed = {name: os.environ[name] for name in pass_env if name in os.environ}
+        self._planner = Planner(passed, structure)  # structure: plans carry structure keys
 
     def definitions(self, tree: Tree) -> dict[str, DagDefinition] | ConfigError:
         """The DAGs of a commit (see `DagSources`), or why its definition is broken."""

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from lineage_history._text import plural
-from lineage_history.build.plans import BuildPlan
 from lineage_history.build.pool import (
     INTERRUPTED,
     BuildOutcome,
@@ -24,15 +22,16 @@ from lineage_history.dag.model import outermost
 from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.index.claims import BuildClaims, ClaimHeartbeat
-from lineage_history.index.commit_plans import CommitPlanner, PendingCommit, Rebuild
+from lineage_history.index.commit_plans import CommitPlanner, Rebuild
 from lineage_history.index.remote import RemoteBuilds, RemoteOutcome, await_remote, jobs_for
+from lineage_history.index.results import IndexResult, RunState
+from lineage_history.index.structure import StructureReuse
 from lineage_history.repo.git import CommitInfo, GitRepo
 from lineage_history.store.records import (
     STATUS_BUILT,
     STATUS_FAILED,
     STATUS_OK,
     CommitDagRow,
-    DagFailure,
     StoredBuild,
 )
 from lineage_history.store.writer import Store
@@ -52,91 +51,16 @@ class IndexOptions:
     rebuild_stubbed: bool = False  # build again the keys whose builds used stand-ins
     pass_env: tuple[str, ...] = ()
     claim_timeout: float = DEFAULT_CLAIM_TIMEOUT
+    # Key builds on every blob of the import closure: no snapshot refreshed without a build.
+    exact_keys: bool = False
 
 
-@dataclass
-class IndexResult:
-    """What one run did. Commits and (commit, DAG) states are counted apart: one commit has
-    a state per DAG it defines, and a build answers every state of its key."""
-
-    seen: int = 0  # commits reachable from the requested revisions
-    new: int = 0  # of those, not indexed before this run
-    built: int = 0  # builds run (distinct keys)
-    reused: int = 0  # DAG states answered by an earlier build of the same key
-    failed: int = 0  # new commits with at least one failed DAG
-    seconds: float = 0.0
-    planning_seconds: float = 0.0  # reading trees, definitions and import closures
-    interrupted: bool = False
-    failures: list[DagFailure] = field(default_factory=list)
-    stubbed: int = 0  # of the builds run, those that used stand-ins
-    stand_ins: Counter[str] = field(default_factory=Counter)  # stood-in module: builds
-    states: int = 0  # (commit, DAG) states recorded for the new commits
-    built_states: int = 0  # of those, the one each build of this run was run for
-    unbuilt: int = 0  # of those, states no build answers (no module, a broken definition)
-    failed_states: int = 0  # of those, the failed ones (a failed build or definition)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "seen": self.seen,
-            "built": self.built,
-            "reused": self.reused,
-            "failed": self.failed,
-        }
-
-    def summary(self) -> str:
-        """`25 commits seen, 25 new; 103 (commit, DAG) states: 18 built, 78 reused from
-        identical builds, 7 without a build; 9 failed (in 4 commits) in 12.3 s`; with no new
-        commit, `25 commits seen, 0 new; 0 built in 0.1 s`."""
-        clauses = [f"{plural(self.seen, 'commit')} seen, {self.new} new"]
-        if self.states:
-            with_stand_ins = f" ({self.stubbed} with stand-ins)" if self.stubbed else ""
-            answered = [
-                f"{self.built_states} built{with_stand_ins}",
-                f"{self.reused} reused from identical builds",
-            ]
-            if self.unbuilt:
-                answered.append(f"{self.unbuilt} without a build")
-            states = plural(self.states, "(commit, DAG) state")
-            clauses.append(f"{states}: {', '.join(answered)}")
-            failed_in = f" (in {plural(self.failed, 'commit')})" if self.failed else ""
-            clauses.append(f"{self.failed_states} failed{failed_in}")
-        again = self.built - self.built_states  # `--retry-failed`, `--rebuild-stubbed`
-        if again or not self.states:
-            clauses.append(f"{again} built again for indexed commits" if again else "0 built")
-        text = "; ".join(clauses) + f" in {self.seconds:.1f} s"
-        if self.new:
-            text += f" (planning {self.planning_seconds:.1f} s)"
-        return text + (" (interrupted)" if self.interrupted else "")
-
+# Commits planned, built and recorded together: bounds what a run holds in memory.
+_CHUNK = 250
 
 # (phase, done, total): "planning" counts commits, "building" distinct builds.
 ProgressCallback = Callable[[str, int, int], None]
 PLANNING, BUILDING = "planning", "building"
-
-
-@dataclass
-class _RunState:
-    """What one run knows while it builds; commits are recorded in order as they resolve."""
-
-    result: IndexResult
-    pending: deque[PendingCommit] = field(default_factory=deque)  # planned, not yet recorded
-    plans: dict[str, BuildPlan] = field(default_factory=dict)  # every key the run needs
-    resolved: dict[str, StoredBuild] = field(default_factory=dict)  # by build key
-    # `result.built` counts builds when they finish; `result.reused` counts, as commits are
-    # recorded, the DAG states answered by a build that was not run for them. The first
-    # recorded state of a key this run built is the one its build ran for; every later state
-    # of that key, and every state of a key built before or by another indexer, is reused.
-    # `fresh`: the keys this run built. `counted`: those of them whose first state has been
-    # recorded. Both are needed because a build finishes before the commits that wait for
-    # it are recorded (they wait for their other builds and for earlier commits too).
-    fresh: set[str] = field(default_factory=set)
-    counted: set[str] = field(default_factory=set)
-    # Keys built again although a stored build exists (`--retry-failed`, `--rebuild-stubbed`):
-    # a stored build does not resolve them.
-    retrying: set[str] = field(default_factory=set)
-    done: int = 0  # commits recorded
-    to_build: int = 0  # keys no stored build answered when planning ended
-    waiting_reported: bool = False  # told the user once that other indexers hold keys
 
 
 class Indexer:
@@ -165,7 +89,10 @@ class Indexer:
         self.owner = self.claims.owner
         self._cancelled = threading.Event()
         self._pool: ExtractorPool | None = None
-        self._planner = CommitPlanner(repo, store, options.override, options.pass_env)
+        self._planner = CommitPlanner(
+            repo, store, options.override, options.pass_env, structure=not options.exact_keys
+        )
+        self._reuse = None if options.exact_keys else StructureReuse(repo.read_blob)
 
     def cancel(self) -> None:
         """Stop as soon as possible: builds in flight are killed and not recorded."""
@@ -183,22 +110,14 @@ class Indexer:
         todo = [c for c in commits if c.sha not in indexed]
         result.new = len(todo)
 
-        state = _RunState(result)
-        rebuilds = self._plan(todo, state)
-        to_build = [key for key in state.plans if key not in state.resolved]
-        state.to_build = len(to_build)
-        self.progress(BUILDING, 0, len(to_build))
-        self._flush(state)
-        if to_build and not self._cancelled.is_set():
-            if self.remote is not None:
-                self._build_remote(to_build, state, rebuilds)
-            else:
-                self._build_all(to_build, state)
-        self._flush(state)
-        for rebuild in rebuilds:
-            if rebuild.key in state.resolved:
-                build_id = state.resolved[rebuild.key].id
-                self.store.point_commit_dag(self.repository_id, rebuild.sha, rebuild.dag, build_id)
+        state = RunState(result)
+        # A long history is planned, built and recorded a chunk of commits at a time, so
+        # that the indexer's memory does not grow with it.
+        for start in range(0, max(len(todo), 1), _CHUNK):
+            self._run_chunk(todo[start : start + _CHUNK], state, start, len(todo))
+            if self._cancelled.is_set() or state.pending:
+                break
+            state = RunState(result)
 
         result.interrupted = self._cancelled.is_set() or bool(state.pending)
         new_shas = {c.sha for c in todo}
@@ -212,29 +131,57 @@ class Indexer:
         result.seconds = time.monotonic() - started
         return result
 
+    def _run_chunk(self, chunk: list[CommitInfo], state: RunState, done: int, total: int) -> None:
+        """Plan, build and record some of the new commits (with the rebuilds asked for, in
+        the first chunk)."""
+        result = state.result
+        rebuilds = self._plan(chunk, state, done, total)
+        to_build = [key for key in state.plans if key not in state.resolved]
+        state.to_build, state.built_before = len(to_build), result.built
+        self.progress(BUILDING, 0, len(to_build))
+        self._flush(state)
+        if to_build and not self._cancelled.is_set():
+            building_started = time.monotonic()
+            storing_before = result.storing_seconds
+            if self.remote is not None:
+                self._build_remote(to_build, state, rebuilds)
+            else:
+                self._build_all(to_build, state)
+            building = time.monotonic() - building_started
+            result.building_seconds += building - (result.storing_seconds - storing_before)
+        self._flush(state)
+        for rebuild in rebuilds:
+            if rebuild.key in state.resolved:
+                build_id = state.resolved[rebuild.key].id
+                self.store.point_commit_dag(self.repository_id, rebuild.sha, rebuild.dag, build_id)
+
     # -- planning -----------------------------------------------------------------------
 
-    def _plan(self, todo: list[CommitInfo], state: _RunState) -> list[Rebuild]:
-        """Plan the new commits and the rebuilds asked for, and resolve the keys that stored
-        builds answer; the indexed DAG states to point at their rebuilds."""
+    def _plan(
+        self, todo: list[CommitInfo], state: RunState, done: int = 0, total: int = 0
+    ) -> list[Rebuild]:
+        """Plan the new commits (`done` of `total` planned before) and, in the first chunk,
+        the rebuilds asked for, and resolve the keys that stored builds answer; the indexed
+        DAG states to point at their rebuilds."""
         first_position = self.store.max_position(self.repository_id) + 1
         planning_started = time.monotonic()
-        self.progress(PLANNING, 0, len(todo))
+        total = max(total, len(todo))
+        self.progress(PLANNING, done, total)
         for offset, info in enumerate(todo):
             if self._cancelled.is_set():
                 break
             entry, commit_plans = self._planner.plan_commit(info, first_position + offset)
             state.pending.append(entry)
             state.plans.update(commit_plans)
-            self.progress(PLANNING, offset + 1, len(todo))
-        rebuilds = self._plan_rebuilds(state)
-        state.result.planning_seconds = time.monotonic() - planning_started
+            self.progress(PLANNING, done + offset + 1, total)
+        rebuilds = self._plan_rebuilds(state) if done == 0 else []
+        state.result.planning_seconds += time.monotonic() - planning_started
         for key, value in self.store.builds_by_key(state.plans).items():
             if self._usable(value.status) and key not in state.retrying:
                 state.resolved[key] = value
         return rebuilds
 
-    def _plan_rebuilds(self, state: _RunState) -> list[Rebuild]:
+    def _plan_rebuilds(self, state: RunState) -> list[Rebuild]:
         """`--retry-failed`: every failed DAG of an indexed commit; `--rebuild-stubbed`: every
         one whose build used stand-ins. Their plans are added to the run's."""
         rebuilds: list[Rebuild] = []
@@ -250,6 +197,7 @@ class Indexer:
             state.plans.update(plans)
             rebuilds += stubbed
             state.retrying.update(rebuild.key for rebuild in rebuilds)
+        state.asked.update(rebuild.key for rebuild in rebuilds)
         return rebuilds
 
     def _usable(self, status: str) -> bool:
@@ -258,7 +206,7 @@ class Indexer:
 
     # -- recording ----------------------------------------------------------------------
 
-    def _flush(self, state: _RunState) -> None:
+    def _flush(self, state: RunState) -> None:
         """Record, in order, the pending commits whose builds are all resolved."""
         ready = []
         while state.pending and all(key in state.resolved for key in state.pending[0].waiting):
@@ -279,19 +227,24 @@ class Indexer:
                 failures += build.status == STATUS_FAILED
                 if key in state.fresh and key not in state.counted:
                     state.counted.add(key)  # the commit this build was run for
-                    result.built_states += 1
+                    if key in state.refreshed:
+                        result.refreshed_states += 1
+                    else:
+                        result.built_states += 1
                 else:
                     result.reused += 1
             result.failed_states += failures
             if failures:
                 result.failed += 1
             entries.append((entry.info, entry.position, rows))
+        storing_started = time.monotonic()
         self.store.save_commits(self.repository_id, entries)
+        result.storing_seconds += time.monotonic() - storing_started
         state.done += len(ready)
 
     # -- building -----------------------------------------------------------------------
 
-    def _take(self, key: str, state: _RunState) -> bool:
+    def _take(self, key: str, state: RunState) -> bool:
         """Claim a key for this run; False when another indexer holds it or has built it."""
         if not self.claims.take(key):
             return False
@@ -302,7 +255,7 @@ class Indexer:
             return False
         return True
 
-    def _build_all(self, to_build: list[str], state: _RunState) -> None:
+    def _build_all(self, to_build: list[str], state: RunState) -> None:
         jobs = max(1, self.options.jobs)
         self.claims.release_dead_owners()
         self._pool = ExtractorPool(
@@ -324,7 +277,7 @@ class Indexer:
                 while not self._cancelled.is_set() and (queue or held_by_others or futures):
                     while queue and len(futures) < 2 * jobs and not self._cancelled.is_set():
                         key = queue.popleft()
-                        if key in state.resolved:
+                        if key in state.resolved or self._without_build(key, state):
                             continue
                         if not self._take(key, state):
                             if key not in state.resolved:
@@ -333,8 +286,13 @@ class Indexer:
                         heartbeat.add(key)
                         request = self._planner.request(state.plans[key])
                         futures[executor.submit(self._pool.build, request)] = key
+                        if self._reuse is not None:
+                            self._reuse.building(state.plans[key])
+                    self._save_refreshed(state)
                     if futures:
                         self._collect(futures, state, heartbeat)
+                        queue.extendleft(reversed(state.requeue))
+                        state.requeue.clear()
                     elif held_by_others:
                         self._cancelled.wait(0.2)
                     if held_by_others and time.monotonic() - last_poll > 0.5:
@@ -349,7 +307,7 @@ class Indexer:
             for key in list(futures.values()):
                 self.claims.release(key)
 
-    def _build_remote(self, to_build: list[str], state: _RunState, rebuilds: list[Rebuild]) -> None:
+    def _build_remote(self, to_build: list[str], state: RunState, rebuilds: list[Rebuild]) -> None:
         """Hand the keys to the workers and record commits as their builds are stored."""
         assert self.remote is not None
         if self.options.retry_failed:
@@ -375,12 +333,42 @@ class Indexer:
             self.remote, jobs, cancelled=self._cancelled, resolve=resolve, notify=self.notify
         )
 
+    def _without_build(self, key: str, state: RunState) -> bool:
+        """Whether `key` needs no build of its own: it waits for the build of an equal
+        structure in flight, or its snapshot was refreshed from one (and stored)."""
+        if self._reuse is None or key in state.asked:
+            return False
+        build_plan = state.plans[key]
+        if self._reuse.wait(build_plan):
+            return True
+        snapshot = self._reuse.refreshed(build_plan)
+        if snapshot is None:
+            return False
+        state.unsaved.append((key, snapshot))
+        state.fresh.add(key)
+        state.refreshed.add(key)
+        state.result.refreshed += 1
+        if len(state.unsaved) >= 200:
+            self._save_refreshed(state)
+        return True
+
+    def _save_refreshed(self, state: RunState) -> None:
+        """Store the refreshed snapshots not stored yet, in one transaction."""
+        if not state.unsaved:
+            return
+        storing_started = time.monotonic()
+        ids = self.store.save_builds(state.unsaved)
+        state.result.storing_seconds += time.monotonic() - storing_started
+        for (key, _), build_id in zip(state.unsaved, ids, strict=True):
+            state.resolved[key] = StoredBuild(build_id, STATUS_OK)
+        state.unsaved.clear()
+
     def _report(self, heartbeat: ClaimHeartbeat) -> None:
         """Tell the user what the heartbeat could not do: claims it failed to keep alive."""
         for message in heartbeat.reports():
             self.notify(message)
 
-    def _poll_others(self, held: set[str], queue: deque[str], state: _RunState) -> None:
+    def _poll_others(self, held: set[str], queue: deque[str], state: RunState) -> None:
         """Pick up what other indexers built; take over keys whose claims lapsed."""
         for key, value in self.store.builds_by_key(held).items():
             if self._usable(value.status) and key not in state.retrying:
@@ -399,7 +387,7 @@ class Indexer:
     def _collect(
         self,
         futures: dict[Future[BuildOutcome], str],
-        state: _RunState,
+        state: RunState,
         heartbeat: ClaimHeartbeat,
     ) -> None:
         finished, _ = wait(list(futures), timeout=0.5, return_when=FIRST_COMPLETED)
@@ -410,7 +398,11 @@ class Indexer:
             if self._cancelled.is_set() or outcome.error == INTERRUPTED:
                 self.claims.release(key)
                 continue
+            if self._reuse is not None:
+                state.requeue += self._reuse.built(state.plans[key], outcome)
+            storing_started = time.monotonic()
             build_id = self.store.save_build(key, outcome.snapshot, outcome.error, outcome.seconds)
+            state.result.storing_seconds += time.monotonic() - storing_started
             self.claims.release(key)
             status = STATUS_OK if outcome.snapshot else STATUS_FAILED
             state.resolved[key] = StoredBuild(build_id, status)
@@ -421,4 +413,4 @@ class Indexer:
             if outcome.snapshot is not None and outcome.snapshot.stubbed:
                 state.result.stubbed += 1
                 state.result.stand_ins.update(outermost(outcome.snapshot.stubbed))
-            self.progress(BUILDING, state.result.built, state.to_build)
+            self.progress(BUILDING, state.result.built - state.built_before, state.to_build)

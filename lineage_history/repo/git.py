@@ -47,6 +47,10 @@ class CommitInfo:
     subject: str
 
 
+# Directory listings kept across commits (a commit reads again what it needs after a clear).
+_LISTINGS = 5_000
+
+
 class GitRepo:
     """A repository on disk. Commands go through `run_git`; objects are read through GitPython's
     one long-lived `git cat-file` process, started (and imported) only when needed."""
@@ -231,5 +235,7 @@ class GitRepo:
         header = self.read_object(sha).split(b"\n\n", 1)[0]
         for line in header.splitlines():
             if line.startswith(b"tree "):
+                if len(self._listings) > _LISTINGS:  # bounded: memory flat over a history
+                    self._listings.clear()
                 return CommitTree(line[5:].decode("ascii"), self.read_object, self._listings)
         raise TreeError(f"commit {sha} has no tree")

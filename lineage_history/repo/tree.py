@@ -8,10 +8,9 @@ import contextlib
 import hashlib
 import os
 import posixpath
-import re
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +35,22 @@ def normalize(path: str) -> str:
 # listing) -> what it found there. If all of it still holds in another commit's tree, the
 # computation's result holds there too.
 Reads = dict[tuple[str, "str | None"], object]
+# Noted instead of an entry's id when only its kind was needed (a directory on the way to a
+# file, a file whose existence an import resolution checks): edits below a directory, or of
+# the file's content, leave such reads holding.
+_KIND_ONLY = {"dir": ("dir", None), "file": ("file", None)}
+
+
+def loosen(reads: Reads, paths: Iterable[str]) -> Reads:
+    """`reads` with the files at `paths` noted by existence only, not content (for a caller
+    that checks their contents itself)."""
+    loose = dict(reads)
+    for path in paths:
+        key = posixpath.split(path)
+        found = loose.get(key)
+        if isinstance(found, tuple) and found[0] == _FILE:
+            loose[key] = _KIND_ONLY[_FILE]
+    return loose
 
 
 class Tree(ABC):
@@ -44,11 +59,16 @@ class Tree(ABC):
     _reads: Reads | None = None
 
     def _read_listing(
-        self, directory: str, name: str | None = None
+        self, directory: str, name: str | None = None, kind_only: bool = False
     ) -> dict[str, tuple[str, str]] | None:
         listing = self._listing(directory)
         if self._reads is not None:
-            self._reads[(directory, name)] = listing if name is None else (listing or {}).get(name)
+            found = listing if name is None else (listing or {}).get(name)
+            kind = found[0] if kind_only and name is not None and found else None  # type: ignore[index]
+            if kind in _KIND_ONLY:
+                self._reads.setdefault((directory, name), _KIND_ONLY[kind])  # exact reads win
+            else:
+                self._reads[(directory, name)] = found
         return listing
 
     @contextlib.contextmanager
@@ -61,12 +81,23 @@ class Tree(ABC):
         finally:
             self._reads = previous
 
+    def replay(self, reads: Reads) -> None:
+        """Note reads made elsewhere (a memoised result computed on this tree) as if the
+        current recording had made them."""
+        if self._reads is not None:
+            for key, seen in reads.items():
+                if seen not in _KIND_ONLY.values() or key not in self._reads:  # exact wins
+                    self._reads[key] = seen
+
     def still_holds(self, reads: Reads) -> bool:
         """Whether every read noted (in this or another commit's tree) finds the same here."""
         for (directory, name), seen in reads.items():
             listing = self._listing(directory)
             current = listing if name is None else (listing or {}).get(name)
-            if current is not seen and current != seen:
+            if current is seen or current == seen:
+                continue
+            kind_only = seen in _KIND_ONLY.values()
+            if not (kind_only and current and current[0] == seen[0]):  # type: ignore[index]
                 return False
         return True
 
@@ -83,8 +114,11 @@ class Tree(ABC):
     def _link_target(self, link_id: str) -> str:
         """The text of a symlink."""
 
-    def _resolve(self, path: str, depth: int = 0) -> tuple[str, str, str] | None:
-        """(kind, id, real path) of `path` with every symlink on the way followed."""
+    def _resolve(
+        self, path: str, depth: int = 0, kind_only: bool = False
+    ) -> tuple[str, str, str] | None:
+        """(kind, id, real path) of `path` with every symlink on the way followed;
+        `kind_only`: the caller uses only the kind (see `_KIND_ONLY`)."""
         if depth > _MAX_LINKS:
             raise TreeError(f"too many levels of symbolic links at {path}")
         path = normalize(path)
@@ -93,11 +127,11 @@ class Tree(ABC):
         if path.startswith("../") or path == "..":
             return None  # outside the repository
         parent, name = posixpath.split(path)
-        resolved_parent = self._resolve(parent, depth)
+        resolved_parent = self._resolve(parent, depth, kind_only=True)
         if resolved_parent is None or resolved_parent[0] != _DIR:
             return None
         real_parent = resolved_parent[2]
-        listing = self._read_listing(real_parent, name)
+        listing = self._read_listing(real_parent, name, kind_only)
         if listing is None or name not in listing:
             return None
         kind, object_id = listing[name]
@@ -107,10 +141,16 @@ class Tree(ABC):
         target = self._link_target(object_id)
         if target.startswith("/"):
             return None  # an absolute link points outside the repository
-        return self._resolve(posixpath.join(real_parent, target), depth + 1)
+        return self._resolve(posixpath.join(real_parent, target), depth + 1, kind_only)
 
     def blob(self, path: str) -> str | None:
         """The blob id of the file at `path` (through symlinks), or None if there is none."""
+        if self._reads is None:  # nothing to note: a tree's files never change
+            blobs = self.__dict__.setdefault("_blobs", {})
+            if path not in blobs:
+                found = self._resolve(path)
+                blobs[path] = found[1] if found is not None and found[0] == _FILE else None
+            return blobs[path]
         found = self._resolve(path)
         return found[1] if found is not None and found[0] == _FILE else None
 
@@ -130,8 +170,13 @@ class Tree(ABC):
         return normalize(posixpath.join(found[2], target)) or ""
 
     def is_dir(self, path: str) -> bool:
-        found = self._resolve(path)
+        found = self._resolve(path, kind_only=True)
         return found is not None and found[0] == _DIR
+
+    def is_file(self, path: str) -> bool:
+        """Whether a file is at `path` (through symlinks); its content is not noted as read."""
+        found = self._resolve(path, kind_only=True)
+        return found is not None and found[0] == _FILE
 
     def exists(self, path: str) -> bool:
         return self._resolve(path) is not None
@@ -189,6 +234,7 @@ class CommitTree(Tree):
         self.root_tree = root_tree
         self._read_object = read_object
         self._cache = listing_cache
+        self._dir_ids: dict[str, str | None] = {"": root_tree}  # a tree never changes
 
     def _tree_listing(self, tree_id: str) -> dict[str, tuple[str, str]]:
         listing = self._cache.get(tree_id)
@@ -202,14 +248,16 @@ class CommitTree(Tree):
         return None if tree_id is None else self._tree_listing(tree_id)
 
     def _dir_id(self, directory: str) -> str | None:
-        if directory == "":
-            return self.root_tree
+        if directory in self._dir_ids:
+            return self._dir_ids[directory]
         parent, name = posixpath.split(directory)
         parent_id = self._dir_id(parent)
-        if parent_id is None:
-            return None
-        kind, object_id = self._tree_listing(parent_id).get(name, ("", ""))
-        return object_id if kind == _DIR else None
+        found = None
+        if parent_id is not None:
+            kind, object_id = self._tree_listing(parent_id).get(name, ("", ""))
+            found = object_id if kind == _DIR else None
+        self._dir_ids[directory] = found
+        return found
 
     def tree_id(self, path: str) -> str | None:
         found = self._resolve(path)
@@ -315,38 +363,6 @@ class DirectoryTree(Tree):
 
     def tree_id(self, path: str) -> str | None:
         return None  # files on disk have no cheap content id; callers must not cache by it
-
-
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        else:
-            char = pattern[i]
-            out.append("[^/]*" if char == "*" else "[^/]" if char == "?" else re.escape(char))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def glob(tree: Tree, pattern: str) -> tuple[FileEntry, ...]:
-    """Files matching a pattern with `*`, `?` and `**`; a plain directory means all below it."""
-    parts = posixpath.normpath(pattern).split("/")
-    static = []
-    for part in parts:
-        if any(c in part for c in "*?["):
-            break
-        static.append(part)
-    candidates = tree.files("/".join(static))
-    if len(static) == len(parts):
-        return candidates
-    regex = _glob_regex(pattern)
-    return tuple(entry for entry in candidates if regex.match(entry[0]))
 
 
 class IndexTree(Tree):

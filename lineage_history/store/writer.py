@@ -201,29 +201,42 @@ class Store:
         """Record a build result. An earlier build of the same key is replaced when it failed,
         or used stand-ins and this one succeeded; an exact build is never replaced."""
         with self.engine.begin() as connection:
-            existing = connection.execute(
-                select(builds.c.id, builds.c.status, builds.c.stubbed).where(builds.c.key == key)
-            ).first()
-            if existing is not None and not _replaces(existing, snapshot):
-                return existing.id
-            snapshot_id = self._save_snapshot(connection, snapshot) if snapshot else None
-            values = {
-                "status": STATUS_OK if snapshot else STATUS_FAILED,
-                "snapshot_id": snapshot_id,
-                "error": error,
-                "seconds": seconds,
-                "created_at": time.time(),
-                "stubbed": canonical_json(list(snapshot.stubbed))
-                if snapshot and snapshot.stubbed
-                else None,
-            }
-            if existing is not None:
-                connection.execute(
-                    update(builds).where(builds.c.id == existing.id).values(**values)
-                )
-                return existing.id
-            insert_ignoring_duplicates(connection, builds, [{"key": key, **values}])
-            return connection.execute(select(builds.c.id).where(builds.c.key == key)).scalar_one()
+            return self._save_build(connection, key, snapshot, error, seconds)
+
+    def save_builds(self, done: Sequence[tuple[str, Snapshot]]) -> list[int]:
+        """`save_build` of many successful results (key, snapshot) in one transaction."""
+        with self.engine.begin() as connection:
+            return [self._save_build(connection, key, found, None, 0.0) for key, found in done]
+
+    def _save_build(
+        self,
+        connection: Connection,
+        key: str,
+        snapshot: Snapshot | None,
+        error: str | None,
+        seconds: float,
+    ) -> int:
+        existing = connection.execute(
+            select(builds.c.id, builds.c.status, builds.c.stubbed).where(builds.c.key == key)
+        ).first()
+        if existing is not None and not _replaces(existing, snapshot):
+            return existing.id
+        snapshot_id = self._save_snapshot(connection, snapshot) if snapshot else None
+        values = {
+            "status": STATUS_OK if snapshot else STATUS_FAILED,
+            "snapshot_id": snapshot_id,
+            "error": error,
+            "seconds": seconds,
+            "created_at": time.time(),
+            "stubbed": canonical_json(list(snapshot.stubbed))
+            if snapshot and snapshot.stubbed
+            else None,
+        }
+        if existing is not None:
+            connection.execute(update(builds).where(builds.c.id == existing.id).values(**values))
+            return existing.id
+        insert_ignoring_duplicates(connection, builds, [{"key": key, **values}])
+        return connection.execute(select(builds.c.id).where(builds.c.key == key)).scalar_one()
 
     def save_commits(
         self, repository_id: int, entries: Sequence[tuple[CommitInfo, int, list[CommitDagRow]]]

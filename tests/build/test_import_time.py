@@ -91,3 +91,34 @@ def test_a_class_that_import_time_uses_keeps_its_methods() -> None:
 def test_a_file_that_does_not_parse_is_digested_whole() -> None:
     broken = b"def f(:\n"
     assert digest(helpers=broken) != digest(helpers=broken + b"# more\n")
+
+
+CLIENTS = b"""class Provider:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def score(self, payload: dict) -> float:
+        return len(payload) * 3
+
+
+def make() -> type:
+    return Provider
+"""
+TYPED = b"""from clients import Provider
+
+
+def scored(provider: Provider) -> float:
+    return provider.score({})
+"""
+
+
+def test_a_class_named_only_as_a_type_keeps_its_special_methods_only() -> None:
+    def typed(clients: bytes, pipeline: bytes = TYPED) -> dict[str, str]:
+        return import_time_digests({"clients.py": clients, "pipeline.py": pipeline})
+
+    base = typed(CLIENTS)
+    assert typed(CLIENTS.replace(b"* 3", b"* 4")) == base  # a method no import runs
+    assert typed(CLIENTS.replace(b"self.name = name", b"self.name = name.upper()")) != base
+    # Called inside an annotation, it is a read like any other: every method counts.
+    called = TYPED.replace(b"provider: Provider", b"provider: make()")
+    assert typed(CLIENTS.replace(b"* 3", b"* 4"), called) != typed(CLIENTS, called)
