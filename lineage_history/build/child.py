@@ -73,7 +73,10 @@ def type_text(value: Any) -> str:
     for cls in sorted(classes, key=lambda c: -len(f"{c.__module__}.{c.__qualname__}")):
         full = f"{cls.__module__}.{cls.__qualname__}"
         text = re.sub(rf"(?<![\w.]){re.escape(full)}(?!\w)", _class_text(cls), text)
-    return re.sub(r"(?<![\w.])typing\.", "", text)
+    text = re.sub(r"(?<![\w.])typing\.", "", text)
+    # An annotation that is an object, not a type, shows in its repr where it sits in
+    # memory; that differs in every build and would report a type change each time.
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
 
 
 class _CommitFirst(importlib.abc.MetaPathFinder):

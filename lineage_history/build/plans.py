@@ -33,10 +33,10 @@ from lineage_history.repo.globs import glob
 from lineage_history.repo.tree import FileEntry, Reads, Tree, loosen
 
 # Bump when extraction changes what it records, so every commit is rebuilt once.
-EXTRACTOR_VERSION = "4"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text;
+EXTRACTOR_VERSION = "5"  # 2: import roots, closure, fingerprints; 3: stand-ins, type text;
 # 4: fingerprints of what a node uses (class attributes, dict entries, its decorator entry);
 #    stand-ins as exception classes, own distribution metadata, column types of plugins;
-#    modules named as their driver imports them
+#    modules named as their driver imports them; 5: type text without memory addresses
 
 
 @cache
