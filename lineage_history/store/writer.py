@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from lineage_history.dag.model import Node, Snapshot, canonical_json
+from lineage_history.dag.model import Snapshot, canonical_json
 from lineage_history.errors import describe_error, driver_reason
 from lineage_history.repo.git import CommitInfo
 from lineage_history.store.claims import ClaimTable
@@ -46,35 +46,22 @@ from lineage_history.store.schema import (
     definitions,
     discovered_blobs,
     index_runs,
-    node_tags,
     node_versions,
     refs,
     snapshot_nodes,
-    snapshots,
 )
+from lineage_history.store.snapshot_rows import ids_by, save_snapshots
 
 
-def _tag_rows(node_version_id: int, node: Node) -> list[dict[str, Any]]:
-    rows = []
-    for key, value in node.tags.items():
-        for item in value if isinstance(value, tuple) else (value,):
-            rows.append({"node_version_id": node_version_id, "key": key, "value": item})
-    return rows
-
-
-def _node_row(node: Node) -> dict[str, Any]:
-    data = node.to_dict()
+def _outcome(snapshot: Snapshot | None, error: str | None, seconds: float) -> dict[str, Any]:
+    """A build row's columns that say how the build went."""
     return {
-        "digest": node.digest,
-        "name": node.name,
-        "type": node.type,
-        "role": node.role,
-        "dependencies": canonical_json(data["dependencies"]),
-        "tags": canonical_json(data["tags"]),
-        "doc": node.doc,
-        "code": node.code,
-        "module": node.module,
-        "function": node.function,
+        "status": STATUS_OK if snapshot else STATUS_FAILED,
+        "error": error,
+        "seconds": seconds,
+        "stubbed": canonical_json(list(snapshot.stubbed))
+        if snapshot and snapshot.stubbed
+        else None,
     }
 
 
@@ -140,61 +127,6 @@ class Store:
                 select(definitions.c.id).where(definitions.c.digest == digest)
             ).scalar_one()
 
-    def _save_snapshot(self, connection: Connection, snapshot: Snapshot) -> int:
-        digest = snapshot.digest
-        existing = connection.execute(
-            select(snapshots.c.id).where(snapshots.c.digest == digest)
-        ).scalar()
-        if existing is not None:
-            return existing
-        nodes = list(snapshot.nodes.values())
-        by_digest = {node.digest: node for node in nodes}
-        known = dict(
-            connection.execute(
-                select(node_versions.c.digest, node_versions.c.id).where(
-                    node_versions.c.digest.in_(list(by_digest))
-                )
-            ).all()
-        )
-        missing = [_node_row(node) for d, node in by_digest.items() if d not in known]
-        if missing:
-            insert_ignoring_duplicates(connection, node_versions, missing)
-            new_ids = dict(
-                connection.execute(
-                    select(node_versions.c.digest, node_versions.c.id).where(
-                        node_versions.c.digest.in_([row["digest"] for row in missing])
-                    )
-                ).all()
-            )
-            tag_rows = [
-                row
-                for d, nid in new_ids.items()
-                if d not in known
-                for row in _tag_rows(nid, by_digest[d])
-            ]
-            insert_ignoring_duplicates(connection, node_tags, tag_rows)
-            known.update(new_ids)
-        insert_ignoring_duplicates(
-            connection,
-            snapshots,
-            [
-                {
-                    "digest": digest,
-                    "config": canonical_json(dict(snapshot.config)),
-                    "node_count": len(nodes),
-                }
-            ],
-        )
-        snapshot_id = connection.execute(
-            select(snapshots.c.id).where(snapshots.c.digest == digest)
-        ).scalar_one()
-        insert_ignoring_duplicates(
-            connection,
-            snapshot_nodes,
-            [{"snapshot_id": snapshot_id, "node_version_id": known[d]} for d in by_digest],
-        )
-        return snapshot_id
-
     def save_build(
         self, key: str, snapshot: Snapshot | None, error: str | None, seconds: float
     ) -> int:
@@ -204,9 +136,38 @@ class Store:
             return self._save_build(connection, key, snapshot, error, seconds)
 
     def save_builds(self, done: Sequence[tuple[str, Snapshot]]) -> list[int]:
-        """`save_build` of many successful results (key, snapshot) in one transaction."""
+        """`save_build` of many successful results (key, snapshot) in one transaction, their
+        snapshots and builds each written in a few statements for the whole batch."""
         with self.engine.begin() as connection:
-            return [self._save_build(connection, key, found, None, 0.0) for key, found in done]
+            wanted = [key for key, _ in done]
+            stored = {
+                row.key: row
+                for chunk in range(0, len(wanted), 500)
+                for row in connection.execute(
+                    select(builds.c.key, builds.c.id, builds.c.status, builds.c.stubbed).where(
+                        builds.c.key.in_(wanted[chunk : chunk + 500])
+                    )
+                )
+            }
+            ids: dict[str, int] = {}
+            new: list[tuple[str, Snapshot]] = []
+            for key, snapshot in done:
+                if key not in stored:
+                    new.append((key, snapshot))
+                elif _replaces(stored[key], snapshot):  # rare: the general path
+                    ids[key] = self._save_build(connection, key, snapshot, None, 0.0)
+                else:
+                    ids[key] = stored[key].id
+            snapshot_ids = save_snapshots(connection, [snapshot for _, snapshot in new])
+            now = time.time()
+            rows = [
+                {"key": key, "snapshot_id": snapshot_id, "created_at": now}
+                | _outcome(snapshot, None, 0.0)
+                for (key, snapshot), snapshot_id in zip(new, snapshot_ids, strict=True)
+            ]
+            insert_ignoring_duplicates(connection, builds, rows)
+            ids.update(ids_by(connection, builds.c.key, builds.c.id, [key for key, _ in new]))
+            return [ids[key] for key in wanted]
 
     def _save_build(
         self,
@@ -221,17 +182,9 @@ class Store:
         ).first()
         if existing is not None and not _replaces(existing, snapshot):
             return existing.id
-        snapshot_id = self._save_snapshot(connection, snapshot) if snapshot else None
-        values = {
-            "status": STATUS_OK if snapshot else STATUS_FAILED,
-            "snapshot_id": snapshot_id,
-            "error": error,
-            "seconds": seconds,
-            "created_at": time.time(),
-            "stubbed": canonical_json(list(snapshot.stubbed))
-            if snapshot and snapshot.stubbed
-            else None,
-        }
+        snapshot_id = save_snapshots(connection, [snapshot])[0] if snapshot else None
+        values = {"snapshot_id": snapshot_id, "created_at": time.time()}
+        values |= _outcome(snapshot, error, seconds)
         if existing is not None:
             connection.execute(update(builds).where(builds.c.id == existing.id).values(**values))
             return existing.id
