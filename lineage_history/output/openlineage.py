@@ -34,6 +34,7 @@ from openlineage.client.generated.base import set_producer
 from openlineage.client.serde import Serde
 from openlineage.client.transport.file import FileConfig, FileTransport
 from openlineage.client.transport.http import HttpConfig, HttpTransport
+from openlineage.client.transport.http_common import DEFAULT_RETRY_CONFIG
 from requests.exceptions import RequestException
 
 from lineage_history.dag.model import ROLE_INPUT, Node, Snapshot
@@ -262,7 +263,10 @@ def send(events: Sequence[event_v2.RunEvent], *, to_file: Path | None, url: str 
         transport: Any = FileTransport(FileConfig(log_file_path=str(to_file), append=True))
     else:
         assert url is not None
-        transport = HttpTransport(HttpConfig(url=url, timeout=30.0))
+        # The client's retries, but a refused connection (a wrong URL, more likely than a
+        # passing outage) is given up after two tries, not five with back-off (9 s).
+        retry = {**DEFAULT_RETRY_CONFIG, "connect": 2}
+        transport = HttpTransport(HttpConfig(url=url, timeout=30.0, retry=retry))
     try:
         for event in events:
             transport.emit(event)
