@@ -22,6 +22,7 @@ from lineage_history.store.database import (
     upgrade,
 )
 from lineage_history.store.schema import builds, commit_dags, repositories
+from lineage_history.store.snapshot_rows import save_snapshots
 from lineage_history.store.writer import Store
 from tests.fixtures import (
     build_processes_in,
@@ -123,7 +124,6 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
     engine = create(url, must_exist=False)
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
-    store = Store(engine)
     with engine.begin() as connection:  # the columns a repository had at the first migration
         repository_id = connection.execute(
             insert(repositories).values(
@@ -138,7 +138,7 @@ def test_database_at_the_first_migration_is_upgraded_with_its_data(tmp_path: Pat
         {"region": "eu"},
     )
     with engine.begin() as connection:  # the columns a build had at the first migration
-        snapshot_id = store._save_snapshot(connection, snapshot)
+        [snapshot_id] = save_snapshots(connection, [snapshot])
         build_id = connection.execute(
             insert(builds).values(
                 key="key-1", status="ok", snapshot_id=snapshot_id, seconds=0.1, created_at=1.0
