@@ -7,6 +7,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures import commit_file, git, run_cli
 
 DAEMON = """
@@ -58,6 +60,7 @@ def test_a_daemon_started_by_a_build_does_not_outlive_it(tmp_path: Path) -> None
     assert not alive(daemon)
 
 
+@pytest.mark.slow
 def test_a_missing_data_file_says_that_include_would_add_it(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -98,6 +98,7 @@ def failures(repo: Path) -> dict[str, str]:
     return {f["sha"]: f["error"] for f in json.loads(result.stdout)["failures"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "fragment"), [(n, f) for n, _, f in HOSTILE])
 def test_hostile_module_is_recorded_as_failed(hostile_repo, name: str, fragment: str) -> None:
     repo, shas = hostile_repo

@@ -75,6 +75,7 @@ def _src_layout(repo: Repo) -> dict[str, str]:
     return shas
 
 
+@pytest.mark.slow
 def test_src_layout_with_relative_and_absolute_imports_builds_like_hamilton(
     tmp_path: Path,
 ) -> None:

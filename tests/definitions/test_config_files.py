@@ -91,6 +91,7 @@ dr = driver.Driver(json.load(open(sys.argv[1])), functions)
     assert call.config_files == () and not call.config_literal
 
 
+@pytest.mark.slow
 def test_a_json_config_file_shapes_the_dag_and_its_changes_are_config_changes(
     tmp_path: Path,
 ) -> None:

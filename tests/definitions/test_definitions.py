@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures import Repo, git, run_cli
 
 TWO_MODULES = {
@@ -42,6 +44,7 @@ def test_empty_modules_is_a_clear_config_error(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_passed_environment_values_are_part_of_the_build_key(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "env")
     module = """

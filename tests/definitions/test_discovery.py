@@ -270,6 +270,7 @@ def _cached_rows(db: Path) -> int:
         return connection.execute("SELECT count(*) FROM discovered_blobs").fetchone()[0]
 
 
+@pytest.mark.slow
 def test_each_blob_is_parsed_once_across_runs(driver_repo: Repo) -> None:
     driver_repo.index()
     candidates = {  # distinct blobs: the empty `__init__.py` files are one
@@ -336,6 +337,7 @@ def test_discover_true_alone_and_how_definitions_combine() -> None:
     assert own["b"].source == "lineage-history.toml"
 
 
+@pytest.mark.slow
 def test_working_tree_diff_of_a_discovered_dag(driver_repo: Repo) -> None:
     driver_repo.index()
     driver_repo.write({"examples/hello/my_functions.py": FUNCTIONS.replace("base * 2", "base * 3")})

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures import run_cli
 
 
+@pytest.mark.slow
 def test_demo_builds_indexes_and_shows_the_diff(tmp_path: Path) -> None:
     target = tmp_path / "demo"
     result = run_cli("demo", str(target), cwd=tmp_path)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from lineage_history.store.connect import open_reader
 from tests.fixtures import Repo, run_cli
 
@@ -99,6 +101,7 @@ def _states(db: Path) -> dict[tuple[str, str], Any]:
         reader.close()
 
 
+@pytest.mark.slow
 def test_bodies_only_edits_are_refreshed_and_equal_exact_builds(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
     shas = _history(repo)

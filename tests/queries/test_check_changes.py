@@ -118,6 +118,7 @@ def working(history):  # type: ignore[no-untyped-def]
     git(repo.path, "reset", "-q", "--hard", "main")
 
 
+@pytest.mark.slow
 def test_check_alone_judges_what_the_working_tree_introduces(working) -> None:
     repo, shas = working
     assert check(repo) == (0, [])  # the working tree is HEAD's: nothing introduced

@@ -15,6 +15,9 @@ import pytest
 from tests.fixtures import IndexedDemo, git, run_cli
 from tests.web.fixtures import Server, browser_page, drawn, serving, wait_for_graph
 
+# A real Chromium, page by page: seconds each, so out of the quick loop.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def server(indexed_demo: IndexedDemo) -> Iterator[Server]:
@@ -177,7 +180,6 @@ def test_the_static_report_works_from_files(indexed_demo: IndexedDemo, tmp_path:
         assert all(urlsplit(url).scheme in ("file", "data") for url in guard.requested)
 
 
-@pytest.mark.slow
 def test_a_500_node_dag_is_drawn(tmp_path: Path) -> None:
     from tests.fixtures import commit_file
     from tests.output.test_pr_comment import big_module
