@@ -127,6 +127,14 @@ Db = Annotated[
         show_default=False,
     ),
 ]
+BuildTimeout = Annotated[
+    float,
+    typer.Option(metavar="SECONDS", min=1, help="Seconds a build may take before it is killed."),
+]
+MemoryLimit = Annotated[
+    int,
+    typer.Option("--memory-limit", metavar="MIB", min=64, help="Memory limit of a build, in MiB."),
+]
 Dag = Annotated[
     str | None,
     typer.Option(

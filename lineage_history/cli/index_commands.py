@@ -10,8 +10,10 @@ from typing import Annotated
 import typer
 
 from lineage_history.cli.app import (
+    BuildTimeout,
     Db,
     Format,
+    MemoryLimit,
     Repo,
     app,
     colour,
@@ -58,18 +60,8 @@ def index(
             help="Parallel builds (default: $LINEAGE_HISTORY_JOBS, else the number of cores).",
         ),
     ] = CORES,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            metavar="SECONDS", min=1, help="Seconds a build may take before it is killed."
-        ),
-    ] = DEFAULT_TIMEOUT,
-    memory: Annotated[
-        int,
-        typer.Option(
-            "--memory-limit", metavar="MIB", min=64, help="Memory limit of a build, in MiB."
-        ),
-    ] = DEFAULT_MEMORY_MB,
+    timeout: BuildTimeout = DEFAULT_TIMEOUT,
+    memory: MemoryLimit = DEFAULT_MEMORY_MB,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Build the failed commits again.")
     ] = False,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lineage_history.cli.app import Db, Repo, app, info
+from lineage_history.cli.app import BuildTimeout, Db, MemoryLimit, Repo, app, info
 from lineage_history.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
 
@@ -32,18 +32,8 @@ def worker(
             help="Builds at a time (default: the number of cores).",
         ),
     ] = os.cpu_count() or 1,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            metavar="SECONDS", min=1, help="Seconds a build may take before it is killed."
-        ),
-    ] = DEFAULT_TIMEOUT,
-    memory: Annotated[
-        int,
-        typer.Option(
-            "--memory-limit", metavar="MIB", min=64, help="Memory limit of a build, in MiB."
-        ),
-    ] = DEFAULT_MEMORY_MB,
+    timeout: BuildTimeout = DEFAULT_TIMEOUT,
+    memory: MemoryLimit = DEFAULT_MEMORY_MB,
     repo: Repo = None,
     db: Db = None,
 ) -> None:
