@@ -16,7 +16,7 @@ from lineage_history.dag.model import Snapshot
 # Structure keys remembered (their latest build's snapshot and recipe): enough for every DAG
 # of a large repository to be edited between two of its structure changes; bounded so that
 # the indexer's memory stays flat over a long history.
-_REMEMBERED = 4096
+_REMEMBERED = 1024
 
 
 @dataclass
