@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lineage_history.errors import BuildFailedError, UserError
 from lineage_history.queries.handle import QueryHandle
@@ -51,10 +52,12 @@ def write_report(
     if static.exists():
         shutil.rmtree(static)
     shutil.copytree(STATIC, static)
+    written: dict[str, str] = {}
     for page in planned:
-        (out / file_name(page.path)).write_text(page.make(), encoding="utf-8")
-    first = next((p for p in planned if p.path.endswith("/timeline")), None)
-    index = first.make() if first else pages.home_page(handle, links, None)
+        written[page.path] = page.make()
+        (out / file_name(page.path)).write_text(written[page.path], encoding="utf-8")
+    first = next((p.path for p in planned if p.path.endswith("/timeline")), None)
+    index = written[first] if first else pages.home_page(handle, links, None)
     (out / "index.html").write_text(index, encoding="utf-8")
     return len(planned) + 1
 
@@ -68,15 +71,7 @@ def _dag_pages(
     cache: CountsCache,
     explicit: bool,
 ) -> list[_Page]:
-    found = timeline_view(
-        handle,
-        links,
-        dag,
-        branch=head,
-        since=base,
-        per_page=NEWEST if base is None else 10_000,
-        cache=cache,
-    )
+    found = _timeline(handle, links, dag, head, base, cache)
     changed = [e for e in found["entries"] if e["changed"]]
     if base is not None and not changed and not explicit:
         return []  # nothing to review in this DAG
@@ -98,6 +93,23 @@ def _dag_pages(
             path = Links.diff_path(dag, entry["base"], sha)
             made.append(_Page(path, _diff_maker(handle, links, dag, spec)))
     return made
+
+
+def _timeline(
+    handle: QueryHandle, links: Links, dag: str, head: str, base: str | None, cache: CountsCache
+) -> dict[str, Any]:
+    """The DAG's timeline from `head` (down to `base`). Planning asks for it to choose the
+    pages; each page then asks again once `links` knows which pages exist (the change counts
+    come from `cache` the second time)."""
+    return timeline_view(
+        handle,
+        links,
+        dag,
+        branch=head,
+        since=base,
+        per_page=NEWEST if base is None else 10_000,
+        cache=cache,
+    )
 
 
 def _graph_maker(handle: QueryHandle, links: Links, dag: str, sha: str) -> Callable[[], str]:
@@ -129,15 +141,7 @@ def _timeline_page(
 ) -> str:
     from lineage_history.web.render import render
 
-    found = timeline_view(
-        handle,
-        links,
-        dag,
-        branch=head,
-        since=base,
-        per_page=NEWEST if base is None else 10_000,
-        cache=cache,
-    )
+    found = _timeline(handle, links, dag, head, base, cache)
     dags = [d for d in dags_view(handle, links) if d["href"]]
     rev = head[:10]
     highlights = [(f"the graph at {rev}", links.graph(dag, head))]
