@@ -7,13 +7,23 @@ from __future__ import annotations
 import compileall
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from lineage_history.build.forked import ZYGOTE_VARIABLE
 from lineage_history.demo.builder import build_demo_repo
-from tests.fixtures import PG_URL, ROOT, IndexedDemo, fresh_pg_schema, run_cli
+from tests.fixtures import (
+    PG_URL,
+    ROOT,
+    IndexedDemo,
+    Zygote,
+    fresh_pg_schema,
+    run_cli,
+    start_zygote,
+)
 
 # pytest-xdist runs the tests in parallel, so each `index` a test starts builds one DAG at a
 # time unless the test asks for more with `--jobs`: a second build server per run would
@@ -25,6 +35,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Compile the package once: the tests start hundreds of `lineage-history` processes, and
     where PYTHONDONTWRITEBYTECODE is set (as on CI machines) each would compile it again."""
     compileall.compile_dir(ROOT / "lineage_history", quiet=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def build_zygote() -> Iterator[Zygote]:
+    """One build zygote per test process: the hundreds of `index` runs the tests start fork
+    their build servers from it, instead of each importing Hamilton again (`build.zygote`)."""
+    home = Path(tempfile.mkdtemp(prefix="lh-zygote-"))
+    zygote = start_zygote(home)
+    os.environ[ZYGOTE_VARIABLE] = zygote.socket
+    yield zygote
+    os.environ.pop(ZYGOTE_VARIABLE, None)
+    zygote.stop()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(params=["forked", "spawned"])
+def server_origin(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Build servers forked from the session's zygote, or started by the indexer itself."""
+    if request.param == "spawned":
+        monkeypatch.delenv(ZYGOTE_VARIABLE)
+    return request.param
 
 
 @pytest.fixture(scope="session")

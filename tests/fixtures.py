@@ -294,6 +294,41 @@ def scalar(url: str, sql: str) -> int:
         engine.dispose()
 
 
+@dataclass
+class Zygote:
+    """A real build zygote (`lineage_history.build.zygote`) and the lines it printed."""
+
+    process: subprocess.Popen[bytes]
+    socket: str
+    log: Path
+
+    def forked(self) -> list[int]:
+        """The pids of the servers it has forked so far."""
+        lines = [json.loads(line) for line in self.log.read_text().splitlines()]
+        return [line["forked"] for line in lines if "forked" in line]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def start_zygote(home: Path) -> Zygote:
+    """A zygote started in `home` (short: a socket path has at most 107 bytes), ready."""
+    from lineage_history.build.pool import build_environment
+
+    log = home / "zygote.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lineage_history.build.zygote", str(home / "socket")],
+            env=build_environment(),
+            cwd=home,
+            stdout=output,
+        )
+    wait_for(lambda: process.poll() is not None or log.read_text().startswith('{"ready"'))
+    assert process.poll() is None, "the zygote did not start"
+    return Zygote(process, str(home / "socket"), log)
+
+
 def build_processes_in(work: Path) -> list[int]:
     """Live processes whose working directory is inside a build area (servers, children)."""
     found = []

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lineage_history.build.forked import ForkedProcess, forked_server
 from lineage_history.dag.model import Snapshot
 from lineage_history.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
@@ -75,6 +76,13 @@ class _Server:
     """One build server process and its two pipes."""
 
     def __init__(self, env: dict[str, str], cwd: str) -> None:
+        self._counter = 0
+        forked = forked_server(env, cwd)
+        if forked is not None:
+            self.process: subprocess.Popen[str] | ForkedProcess = forked
+            if self._read() is not None:
+                return
+            self.stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lineage_history.build.server"],
             stdin=subprocess.PIPE,
@@ -86,7 +94,6 @@ class _Server:
             bufsize=1,
             start_new_session=True,  # a Ctrl-C at the terminal reaches the indexer only
         )
-        self._counter = 0
         if self._read() is None:
             raise RuntimeError("the build server did not start")
 

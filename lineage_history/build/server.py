@@ -198,7 +198,11 @@ def _wait(pid: int, timeout: float) -> int | None:
             if remaining <= 0:
                 return None
             if pidfd is not None:
-                select.select([pidfd], [], [], remaining)
+                ready, _, _ = select.select([pidfd, sys.stdin], [], [], remaining)
+                if sys.stdin in ready:  # the indexer writes nothing during a build: it is gone
+                    _kill_child(pid)
+                    _kill_descendants()
+                    os._exit(0)
             else:
                 time.sleep(min(0.005, remaining))
     finally:
@@ -249,24 +253,31 @@ def handle(request: dict[str, Any], protocol_fd: int, attempted: set[str]) -> di
     return reply
 
 
-def main() -> None:
+# What every build server imports before its first request (a zygote imports the same).
+BASE_PRELOAD = (
+    "hamilton.driver",
+    "hamilton.graph_types",
+    "hamilton.function_modifiers",
+    "packaging",
+    "lineage_history.build.child",
+)
+
+
+def preload_base() -> set[str]:
+    """Import what every build needs; the names tried, so that a request does not retry them."""
+    attempted: set[str] = set()
+    _preload(list(BASE_PRELOAD), attempted)
+    return attempted
+
+
+def serve(attempted: set[str]) -> None:
+    """Answer build requests from stdin until it closes; replies go where stdout was."""
     _die_with_parent()
     _become_subreaper()
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the indexer decides when we stop
     protocol_fd = os.dup(1)
     os.dup2(2, 1)
-    attempted: set[str] = set()
-    _preload(
-        [
-            "hamilton.driver",
-            "hamilton.graph_types",
-            "hamilton.function_modifiers",
-            "packaging",
-            "lineage_history.build.child",
-        ],
-        attempted,
-    )
     with os.fdopen(protocol_fd, "w", encoding="utf-8", buffering=1) as protocol:
         protocol.write(json.dumps({"ready": True}) + "\n")
         for line in sys.stdin:
@@ -274,6 +285,11 @@ def main() -> None:
                 continue
             reply = handle(json.loads(line), protocol.fileno(), attempted)
             protocol.write(json.dumps(reply) + "\n")
+
+
+def main() -> None:
+    _die_with_parent()  # already while importing: the indexer may be stopped meanwhile
+    serve(preload_base())
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ def test_two_concurrent_runs_build_each_key_once(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_sigkill_mid_run_leaves_a_consistent_database_and_the_next_run_finishes(
-    tmp_path: Path,
+    tmp_path: Path, server_origin: str
 ) -> None:
     repo, shas = make_repo(tmp_path, [0.6] * 6)
     db = tmp_path / "db.sqlite"
@@ -85,7 +85,9 @@ def test_sigkill_mid_run_leaves_a_consistent_database_and_the_next_run_finishes(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_stops_quickly_and_cleans_up(tmp_path: Path, signum: int) -> None:
+def test_interrupt_stops_quickly_and_cleans_up(
+    tmp_path: Path, signum: int, server_origin: str
+) -> None:
     repo, _shas = make_repo(tmp_path, [0.1, 60])
     db = tmp_path / "db.sqlite"
     proc = start_index(repo, db, "--timeout", "120")

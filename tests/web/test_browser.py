@@ -53,11 +53,13 @@ def test_the_timeline_lists_every_commit(server: Server, indexed_demo: IndexedDe
         assert set(listed) == every - before_dag
         assert len(listed) == len(set(listed))
         page.check("input[name=changed]")
-        page.click("form.filters button")
+        with page.expect_navigation():  # the next page, not the one it leaves
+            page.click("form.filters button")
         changed = page.eval_on_selector_all("li.commit", "els => els.map(e => e.dataset.sha)")
         assert 0 < len(changed) < len(listed)
         page.select_option("select[name=branch]", "experiment")
-        page.click("form.filters button")
+        with page.expect_navigation():
+            page.click("form.filters button")
         on_branch = page.eval_on_selector_all("li.commit", "els => els.map(e => e.dataset.sha)")
         assert indexed_demo.shas["demo/side"] in on_branch
         assert git(indexed_demo.repo, "rev-parse", "main") not in on_branch
@@ -81,7 +83,8 @@ def test_the_graph_filtered_by_tag_has_the_nodes_of_show_tag(
     with browser_page(_host(server)) as (page, _):
         page.goto(f"{server.url}dag/titanic/at/main")
         page.fill("input[name=tag]", "PII=true")
-        page.click("form.filters button")
+        with page.expect_navigation():
+            page.click("form.filters button")
         wait_for_graph(page)
         assert sorted(drawn(page)) == sorted(n["name"] for n in shown["nodes"])
         assert 0 < len(drawn(page)) < 10
@@ -126,7 +129,8 @@ def test_clicking_a_node_shows_its_details_and_highlights_its_lineage(server: Se
         assert "family_count" in text and "pandas.Series" in text and "depends on" in text
         assert page.locator("g.node.upstream").count() > 0
         assert page.locator("g.node.downstream").count() > 0
-        page.click("#details a[href*='/node/']")
+        with page.expect_navigation():
+            page.click("#details a[href*='/node/']")
         page.wait_for_selector("table.node-log")
         assert page.locator("tr.entry").count() >= 1
 
@@ -151,7 +155,8 @@ def test_the_node_history_links_each_change_to_its_diff(
     with browser_page(_host(server)) as (page, _):
         page.goto(f"{server.url}dag/titanic/node/family_count")
         assert page.locator("tr.entry").count() == len(logged)
-        page.locator("tr.entry a", has_text="diff").first.click()
+        with page.expect_navigation():
+            page.locator("tr.entry a", has_text="diff").first.click()
         wait_for_graph(page)
         assert "family_count" in drawn(page)
 
@@ -166,15 +171,18 @@ def test_the_static_report_works_from_files(indexed_demo: IndexedDemo, tmp_path:
     with browser_page(None) as (page, guard):
         page.goto((out / "index.html").as_uri())
         assert page.locator("li.commit").count() > 5
-        page.click("ul.highlights a >> nth=0")
+        with page.expect_navigation():
+            page.click("ul.highlights a >> nth=0")
         wait_for_graph(page)
         assert _changes(page) == summary
         page.go_back()
-        page.click("ul.highlights a >> nth=1")
+        with page.expect_navigation():
+            page.click("ul.highlights a >> nth=1")
         wait_for_graph(page)
         assert sorted(drawn(page)) == sorted(n["name"] for n in shown["nodes"])
         page.go_back()
-        page.locator("li.commit a.diff").first.click()
+        with page.expect_navigation():
+            page.locator("li.commit a.diff").first.click()
         wait_for_graph(page)
         assert drawn(page)
         assert all(urlsplit(url).scheme in ("file", "data") for url in guard.requested)
