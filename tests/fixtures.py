@@ -14,7 +14,9 @@ import tarfile
 import tempfile
 import textwrap
 import time
+import traceback
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
@@ -44,7 +46,48 @@ class CliResult:
     stderr: str
 
 
-def run_cli(
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """Run the real command line, the typer app and its `LineageGroup.main`, in this process
+    (typer's `CliRunner`), in `cwd` and with `env` added to the environment. Builds still run
+    in real build servers. A test of what only a process has (signals, a closed pipe, the
+    console script) uses `run_process`."""
+    from typer.testing import CliRunner
+
+    from lineage_history.cli import app
+
+    added: dict[str, str | None] = {"LINEAGE_HISTORY_DB": None, **(env or {})}
+    with contextlib.chdir(cwd or Path.cwd()), _as_a_process() as printed:
+        result = CliRunner().invoke(app, list(args), env=added, prog_name="lineage-history")
+    stderr = result.stderr + "".join(printed)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))  # as Python prints it
+    return CliResult(result.exit_code, result.stdout, stderr)
+
+
+@contextlib.contextmanager
+def _as_a_process() -> Iterator[list[str]]:
+    """What differs in this process from a child one with piped output: the warnings Python
+    would print on stderr (under its default filters) are collected, and the terminal's size
+    is unknown (`shutil.get_terminal_size` falls back as it does on a pipe)."""
+    real_stdout = sys.__stdout__
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.simplefilter("ignore", ResourceWarning)
+        printed: list[str] = []
+        sys.__stdout__ = None  # type: ignore[misc]
+        try:
+            yield printed
+        finally:
+            sys.__stdout__ = real_stdout  # type: ignore[misc]
+        printed += [
+            warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line)
+            for w in caught
+        ]
+
+
+def run_process(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
 ) -> CliResult:
     """Run the real console entry point in a child process."""

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from lineage_history import __version__
 from lineage_history.cli import app
-from tests.fixtures import IndexedDemo
+from tests.fixtures import IndexedDemo, run_cli, run_process
 
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 
@@ -156,3 +156,27 @@ def test_install_completion_in_a_fresh_bash(indexed_demo: IndexedDemo, tmp_path:
         ["bash", "-i", "-c", probe], capture_output=True, text=True, env=env, cwd=indexed_demo.repo
     )
     assert fresh.stdout.splitlines()[-2:] == ["status", "sex sex_category sex_encoder"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "main", "--format", "json"],
+        ["diff", "demo/v1", "main"],
+        ["log", "family_count"],
+        ["status"],
+        ["diff", "no-such-revision", "main"],
+        ["index", "--jobs", "0"],
+        ["show", "main", "--bogus"],
+    ],
+    ids=" ".join,
+)
+def test_in_process_runs_answer_as_the_console_script_does(
+    indexed_demo: IndexedDemo, args: list[str]
+) -> None:
+    """Most tests run the app in process (`run_cli`); here it is checked against the console
+    entry point in a child process: the same status, output and error line."""
+    where = ["--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db)]
+    in_process, child = run_cli(*args, *where), run_process(*args, *where)
+    assert (in_process.returncode, in_process.stdout) == (child.returncode, child.stdout)
+    assert in_process.stderr == child.stderr
