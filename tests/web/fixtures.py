@@ -121,28 +121,45 @@ class Guard:
 
 @contextlib.contextmanager
 def browser_page(allowed: str | None = None) -> Iterator[tuple[Any, Guard]]:
-    """A fresh page in headless Chromium; requests to any host but `allowed` (host:port)
-    are refused and recorded, dialogs are recorded and dismissed."""
+    """A page in a fresh browser context (its own cache, cookies and storage) of headless
+    Chromium; requests to any host but `allowed` (host:port) are refused and recorded,
+    dialogs are recorded and dismissed."""
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     guard = Guard(allowed)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-            context.route("**/*", guard.route)
-            page = context.new_page()
-            page.on("dialog", guard.dialog)
-            page.on("pageerror", lambda error: guard.errors.append(str(error)))
-            yield page, guard
-        finally:
-            browser.close()
+    context = _chromium().new_context(viewport={"width": 1280, "height": 800})
+    try:
+        context.route("**/*", guard.route)
+        page = context.new_page()
+        page.on("dialog", guard.dialog)
+        page.on("pageerror", lambda error: guard.errors.append(str(error)))
+        yield page, guard
+    finally:
+        context.close()
     assert guard.refused == [], guard.refused
     assert guard.errors == [], guard.errors
+
+
+_STARTED: dict[str, Any] = {}  # Playwright and its Chromium, started once per test process
+
+
+def _chromium() -> Any:
+    if not _STARTED:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _STARTED["playwright"] = playwright
+        _STARTED["browser"] = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+    return _STARTED["browser"]
+
+
+def stop_chromium() -> None:
+    """Close the test process's Chromium, if a test started it."""
+    if _STARTED:
+        _STARTED.pop("browser").close()
+        _STARTED.pop("playwright").stop()
 
 
 def wait_for_graph(page: Any) -> None:
