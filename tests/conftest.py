@@ -8,6 +8,7 @@ import compileall
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,19 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist's own hook reads it
     return len(os.sched_getaffinity(0)) + 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest modules first, each module's tests in their own order: pytest-xdist hands
+    out whole modules in this order, and a long one handed out last keeps the run going after
+    the other workers have finished. End-to-end modules (whole benchmark runs, installs) are
+    the longest; then the more slow tests a module has, the longer it takes."""
+
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
+    slow = Counter(module(item) for item in items if item.get_closest_marker("slow"))
+    items.sort(key=lambda item: (not module(item).startswith("tests/e2e/"), -slow[module(item)]))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
