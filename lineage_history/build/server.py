@@ -29,7 +29,7 @@ _PR_SET_CHILD_SUBREAPER = 36
 _current_child: int | None = None
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when its parent dies (no orphan builds)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -135,7 +135,7 @@ def _include_hint(exc: BaseException, workdir: str) -> str:
 def _run_child(request: dict[str, Any], protocol_fd: int) -> None:
     """In the forked child: isolate, limit, build, write the result file, exit."""
     os.setsid()
-    _die_with_parent()
+    die_with_parent()
     os.close(protocol_fd)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -272,7 +272,7 @@ def preload_base() -> set[str]:
 
 def serve(attempted: set[str]) -> None:
     """Answer build requests from stdin until it closes; replies go where stdout was."""
-    _die_with_parent()
+    die_with_parent()
     _become_subreaper()
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the indexer decides when we stop
@@ -288,7 +288,7 @@ def serve(attempted: set[str]) -> None:
 
 
 def main() -> None:
-    _die_with_parent()  # already while importing: the indexer may be stopped meanwhile
+    die_with_parent()  # already while importing: the indexer may be stopped meanwhile
     serve(preload_base())
 
 

@@ -25,22 +25,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from lineage_history.build import server
-from lineage_history.build.forked import ZYGOTE_VARIABLE  # noqa: F401  (documented here)
+from lineage_history.build.pool import FIXED_ENV
 
 # Variables read while the interpreter and the preloaded libraries start: a server forked from
-# the zygote has the zygote's values, so a request must have the same ones.
-START_UP_VARIABLES = (
-    "PYTHONPATH",
-    "PYTHONHASHSEED",
-    "PYTHONDONTWRITEBYTECODE",
-    "OPENBLAS_NUM_THREADS",
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "HAMILTON_TELEMETRY_ENABLED",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
-)
+# the zygote has the zygote's values, so a request must have the same ones. The pool fixes
+# most of them for every build; the locale comes from the indexer's environment.
+START_UP_VARIABLES = ("PYTHONPATH", *FIXED_ENV, "LANG", "LC_ALL", "LC_CTYPE")
 MESSAGE_BYTES = 1 << 16
 
 
@@ -56,7 +46,9 @@ def refusal(request: dict[str, Any], own: Mapping[str, str]) -> str | None:
     return None
 
 
-def _become_server(request: dict[str, Any], stdin_fd: int, stdout_fd: int, attempted: set[str]):
+def _become_server(
+    request: dict[str, Any], stdin_fd: int, stdout_fd: int, attempted: set[str]
+) -> None:
     """In the forked child: take the pipes, directory and environment a fresh server started by
     the pool would have, then serve."""
     os.setsid()
@@ -82,8 +74,11 @@ def _become_server(request: dict[str, Any], stdin_fd: int, stdout_fd: int, attem
 def _answer(connection: socket.socket, listener: socket.socket, attempted: set[str]) -> None:
     message, fds, _, _ = socket.recv_fds(connection, MESSAGE_BYTES, 2)
     try:
-        request = json.loads(message)
-        why = refusal(request, os.environ) if len(fds) == 2 else "two pipes are needed"
+        try:
+            request = json.loads(message)
+            why = refusal(request, os.environ) if len(fds) == 2 else "two pipes are needed"
+        except (ValueError, AttributeError):
+            why = "not a request"
         if why is not None:
             connection.send(json.dumps({"refused": why}).encode())
             return
@@ -105,6 +100,7 @@ def _answer(connection: socket.socket, listener: socket.socket, attempted: set[s
 def main(path: str) -> None:
     """Preload, listen on `path`, fork servers until stopped; print one line when ready and
     one per server forked."""
+    server.die_with_parent()
     attempted = server.preload_base()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked servers are reaped by the kernel
     with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as listener:
@@ -114,7 +110,10 @@ def main(path: str) -> None:
         while True:
             connection, _ = listener.accept()
             with connection:
-                _answer(connection, listener, attempted)
+                try:
+                    _answer(connection, listener, attempted)
+                except OSError:  # the indexer went away mid-request: it starts its own server
+                    pass
 
 
 if __name__ == "__main__":

@@ -3,7 +3,11 @@ store, and a run the zygote must not serve (another start-up environment) starts
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import signal
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -12,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage_history.build.forked import ZYGOTE_VARIABLE
+from lineage_history.build.forked import ZYGOTE_VARIABLE, forked_server
 from lineage_history.build.pool import build_environment
 from lineage_history.build.zygote import refusal
 from tests.fixtures import IndexedDemo, Zygote, run_cli, start_zygote
@@ -29,9 +33,11 @@ LEFT JOIN snapshots s ON s.id = b.snapshot_id
 @pytest.fixture
 def zygote() -> Iterator[Zygote]:
     """A zygote of the test's own, so that its log shows only this test's servers."""
-    started = start_zygote(Path(tempfile.mkdtemp(prefix="lh-zygote-")))
+    home = Path(tempfile.mkdtemp(prefix="lh-zygote-"))
+    started = start_zygote(home)
     yield started
     started.stop()
+    shutil.rmtree(home)
 
 
 def states(db: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
@@ -83,3 +89,21 @@ def test_what_the_zygote_refuses() -> None:
     hashed = {**same, "env": {**own, "PYTHONHASHSEED": "1"}}
     assert refusal(hashed, own) == "another PYTHONHASHSEED"
     assert refusal({**same, "env": {**own, "PATH": "/elsewhere"}}, own) is None  # set per server
+
+
+def test_a_bad_request_is_refused_and_the_zygote_serves_on(
+    zygote: Zygote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader, writer = os.pipe()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as connection:
+        connection.connect(zygote.socket)
+        socket.send_fds(connection, [b"[1, 2"], [reader, writer])
+        assert json.loads(connection.recv(1024)) == {"refused": "not a request"}
+    os.close(reader)
+    os.close(writer)
+    monkeypatch.setenv(ZYGOTE_VARIABLE, zygote.socket)
+    forked = forked_server(build_environment(), str(tmp_path))
+    assert forked is not None and zygote.forked() == [forked.pid]
+    assert forked.stdout is not None and json.loads(forked.stdout.readline()) == {"ready": True}
+    os.killpg(forked.pid, signal.SIGTERM)
+    assert forked.wait(timeout=10) == 0
