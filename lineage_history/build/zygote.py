@@ -90,8 +90,8 @@ def _answer(connection: socket.socket, listener: socket.socket, attempted: set[s
                 _become_server(request, fds[0], fds[1], attempted)
             finally:
                 os._exit(0)
+        print(json.dumps({"forked": pid}), flush=True)  # before the reply: a log to rely on
         connection.send(json.dumps({"pid": pid}).encode())
-        print(json.dumps({"forked": pid}), flush=True)
     finally:
         for fd in fds:
             os.close(fd)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import shutil
 import signal
 import socket
-import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -19,15 +19,11 @@ import pytest
 from lineage_history.build.forked import ZYGOTE_VARIABLE, forked_server
 from lineage_history.build.pool import build_environment
 from lineage_history.build.zygote import refusal
-from tests.fixtures import IndexedDemo, Zygote, run_cli, start_zygote
+from tests.fixtures import ROOT, IndexedDemo, Zygote, run_cli, start_zygote
 
-STATES = """
-SELECT c.sha, d.dag, d.status, s.digest
-FROM commit_dags d
-JOIN commits c ON c.id = d.commit_id
-LEFT JOIN builds b ON b.id = d.build_id
-LEFT JOIN snapshots s ON s.id = b.snapshot_id
-"""
+# (commit, DAG) -> (status, digest of the whole snapshot) for every state of a database: the
+# comparison `scripts/compare_keys.py` makes between its two ways of indexing.
+states = runpy.run_path(str(ROOT / "scripts" / "compare_keys.py"))["states"]
 
 
 @pytest.fixture
@@ -38,14 +34,6 @@ def zygote() -> Iterator[Zygote]:
     yield started
     started.stop()
     shutil.rmtree(home)
-
-
-def states(db: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
-    """(commit, DAG) -> (status, digest of the whole snapshot) for every state stored."""
-    with sqlite3.connect(db) as connection:
-        return {
-            (sha, dag): (status, digest) for sha, dag, status, digest in connection.execute(STATES)
-        }
 
 
 def test_forked_servers_store_what_spawned_servers_store(
