@@ -1,5 +1,6 @@
-"""What one index run did: commits, (commit, DAG) states, builds, refreshes and the time of
-each phase, and the one-line summary `index` prints; and what a run knows while it builds."""
+"""What one index run is asked (its options) and what it did: commits, (commit, DAG) states,
+builds, refreshes and the time of each phase, and the one-line summary `index` prints; and
+what a run knows while it builds."""
 
 from __future__ import annotations
 
@@ -9,8 +10,28 @@ from dataclasses import dataclass, field
 from lineage_history._text import plural
 from lineage_history.build.plans import BuildPlan
 from lineage_history.dag.model import Snapshot
+from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.index.commit_plans import PendingCommit
 from lineage_history.store.records import DagFailure, StoredBuild
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """What one run is asked to do: the `index` options."""
+
+    revs: tuple[str, ...] = ()
+    all_refs: bool = False
+    override: dict[str, DagDefinition] | None = None
+    jobs: int = 1
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mb: int = DEFAULT_MEMORY_MB
+    retry_failed: bool = False
+    rebuild_stubbed: bool = False  # build again the keys whose builds used stand-ins
+    pass_env: tuple[str, ...] = ()
+    claim_timeout: float = DEFAULT_CLAIM_TIMEOUT
+    # Key builds on every blob of the import closure: no snapshot refreshed without a build.
+    exact_keys: bool = False
 
 
 @dataclass

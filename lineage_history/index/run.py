@@ -9,7 +9,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
 
 from lineage_history.build.pool import (
@@ -19,12 +18,10 @@ from lineage_history.build.pool import (
     clean_stale_workdirs,
 )
 from lineage_history.dag.model import outermost
-from lineage_history.defaults import DEFAULT_CLAIM_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from lineage_history.definitions.toml_files import DagDefinition
 from lineage_history.index.claims import BuildClaims, ClaimHeartbeat
 from lineage_history.index.commit_plans import CommitPlanner, Rebuild
 from lineage_history.index.remote import RemoteBuilds, RemoteOutcome, await_remote, jobs_for
-from lineage_history.index.results import IndexResult, RunState
+from lineage_history.index.results import IndexOptions, IndexResult, RunState
 from lineage_history.index.structure import StructureReuse
 from lineage_history.repo.git import CommitInfo, GitRepo
 from lineage_history.store.records import (
@@ -37,22 +34,6 @@ from lineage_history.store.records import (
 from lineage_history.store.writer import Store
 
 __all__ = ["IndexOptions", "IndexResult", "Indexer", "ProgressCallback"]
-
-
-@dataclass(frozen=True)
-class IndexOptions:
-    revs: tuple[str, ...] = ()
-    all_refs: bool = False
-    override: dict[str, DagDefinition] | None = None
-    jobs: int = 1
-    timeout: float = DEFAULT_TIMEOUT
-    memory_mb: int = DEFAULT_MEMORY_MB
-    retry_failed: bool = False
-    rebuild_stubbed: bool = False  # build again the keys whose builds used stand-ins
-    pass_env: tuple[str, ...] = ()
-    claim_timeout: float = DEFAULT_CLAIM_TIMEOUT
-    # Key builds on every blob of the import closure: no snapshot refreshed without a build.
-    exact_keys: bool = False
 
 
 # Commits planned, built and recorded together: bounds what a run holds in memory.
