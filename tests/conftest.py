@@ -7,7 +7,6 @@ from __future__ import annotations
 import compileall
 import os
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from tests.fixtures import (
     Zygote,
     fresh_pg_schema,
     run_cli,
-    start_zygote,
+    running_zygote,
 )
 
 # pytest-xdist runs the tests in parallel, so each `index` a test starts builds one DAG at a
@@ -64,13 +63,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def build_zygote() -> Iterator[Zygote]:
     """One build zygote per test process: the hundreds of `index` runs the tests start fork
     their build servers from it, instead of each importing Hamilton again (`build.zygote`)."""
-    home = Path(tempfile.mkdtemp(prefix="lh-zygote-"))
-    zygote = start_zygote(home)
-    os.environ[ZYGOTE_VARIABLE] = zygote.socket
-    yield zygote
-    os.environ.pop(ZYGOTE_VARIABLE, None)
-    zygote.stop()
-    shutil.rmtree(home, ignore_errors=True)
+    with running_zygote() as zygote:
+        os.environ[ZYGOTE_VARIABLE] = zygote.socket
+        yield zygote
+        os.environ.pop(ZYGOTE_VARIABLE, None)
 
 
 @pytest.fixture(params=["forked", "spawned"])

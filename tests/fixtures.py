@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -355,10 +356,13 @@ class Zygote:
         self.process.wait()
 
 
-def start_zygote(home: Path) -> Zygote:
-    """A zygote started in `home` (short: a socket path has at most 107 bytes), ready."""
+@contextlib.contextmanager
+def running_zygote() -> Iterator[Zygote]:
+    """A real zygote, ready, in a directory of its own under /tmp (short: a socket path has
+    at most 107 bytes); stopped and removed afterwards."""
     from lineage_history.build.pool import build_environment
 
+    home = Path(tempfile.mkdtemp(prefix="lh-zygote-"))
     log = home / "zygote.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -367,9 +371,14 @@ def start_zygote(home: Path) -> Zygote:
             cwd=home,
             stdout=output,
         )
-    wait_for(lambda: process.poll() is not None or log.read_text().startswith('{"ready"'))
-    assert process.poll() is None, "the zygote did not start"
-    return Zygote(process, str(home / "socket"), log)
+    zygote = Zygote(process, str(home / "socket"), log)
+    try:
+        wait_for(lambda: process.poll() is not None or log.read_text().startswith('{"ready"'))
+        assert process.poll() is None, "the zygote did not start"
+        yield zygote
+    finally:
+        zygote.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def build_processes_in(work: Path) -> list[int]:

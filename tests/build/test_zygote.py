@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import os
 import runpy
-import shutil
 import signal
 import socket
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pytest
 from lineage_history.build.forked import ZYGOTE_VARIABLE, forked_server
 from lineage_history.build.pool import build_environment
 from lineage_history.build.zygote import refusal
-from tests.fixtures import ROOT, IndexedDemo, Zygote, run_cli, start_zygote
+from tests.fixtures import ROOT, IndexedDemo, Zygote, run_cli, running_zygote
 
 # (commit, DAG) -> (status, digest of the whole snapshot) for every state of a database: the
 # comparison `scripts/compare_keys.py` makes between its two ways of indexing.
@@ -29,11 +27,8 @@ states = runpy.run_path(str(ROOT / "scripts" / "compare_keys.py"))["states"]
 @pytest.fixture
 def zygote() -> Iterator[Zygote]:
     """A zygote of the test's own, so that its log shows only this test's servers."""
-    home = Path(tempfile.mkdtemp(prefix="lh-zygote-"))
-    started = start_zygote(home)
-    yield started
-    started.stop()
-    shutil.rmtree(home)
+    with running_zygote() as started:
+        yield started
 
 
 def test_forked_servers_store_what_spawned_servers_store(
