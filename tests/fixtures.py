@@ -381,6 +381,33 @@ def running_zygote() -> Iterator[Zygote]:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def big_module(variant: int) -> str:
+    """500 nodes, about 1,000 edges; `variant` changes the code and tags of every third
+    function, and so impacts the others downstream."""
+    lines = ["from hamilton.function_modifiers import tag\n"]
+    lines.append("def n0(x: int) -> int:\n    return x\n")
+    for i in range(1, 500):
+        deps = sorted({f"n{i - 1}", f"n{i // 2}"})
+        params = ", ".join(f"{d}: int" for d in deps)
+        bump = variant if i % 3 == 0 else 0
+        lines.append(
+            f"@tag(owner='{'team-' * 8}{bump}')\n"
+            f"def n{i}({params}) -> int:\n    return {' + '.join(deps)} + {bump}\n"
+        )
+    return "\n\n".join(lines)
+
+
+def big_history(repo: Path) -> Path:
+    """A repository of two commits of one DAG `d` of 500 nodes (`big_module`), the second
+    changing every third node."""
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit_file(repo, "pyproject.toml", '[tool.lineage-history.dags.d]\nmodules = ["m.py"]\n', "c")
+    commit_file(repo, "m.py", big_module(1), "first")
+    commit_file(repo, "m.py", big_module(2), "everything changes")
+    return repo
+
+
 def build_processes_in(work: Path) -> list[int]:
     """Live processes whose working directory is inside a build area (servers, children)."""
     found = []

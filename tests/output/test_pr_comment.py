@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import commit_file, git, run_cli
+from tests.fixtures import big_history, commit_file, git, run_cli
 
 HOSTILE = "x\\n## heading | cell <img src=x onerror=alert(1)> `tick` [link](http://e) @octocat"
 GITHUB_LIMIT = 65_536
@@ -89,30 +89,9 @@ def test_mermaid_and_table_keep_user_strings_on_their_line(
     assert "owner: team -> x ## heading | cell" in log
 
 
-def big_module(variant: int) -> str:
-    """500 nodes, about 1,000 edges; `variant` changes the code and tags of every third
-    function, and so impacts the others downstream."""
-    lines = ["from hamilton.function_modifiers import tag\n"]
-    lines.append("def n0(x: int) -> int:\n    return x\n")
-    for i in range(1, 500):
-        deps = sorted({f"n{i - 1}", f"n{i // 2}"})
-        params = ", ".join(f"{d}: int" for d in deps)
-        bump = variant if i % 3 == 0 else 0
-        lines.append(
-            f"@tag(owner='{'team-' * 8}{bump}')\n"
-            f"def n{i}({params}) -> int:\n    return {' + '.join(deps)} + {bump}\n"
-        )
-    return "\n\n".join(lines)
-
-
 @pytest.mark.slow
 def test_a_500_node_diff_is_summarized_for_a_pr_comment(tmp_path: Path) -> None:
-    repo = tmp_path / "big"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    commit_file(repo, "pyproject.toml", '[tool.lineage-history.dags.d]\nmodules = ["m.py"]\n', "c")
-    commit_file(repo, "m.py", big_module(1), "first")
-    commit_file(repo, "m.py", big_module(2), "everything changes")
+    repo = big_history(tmp_path / "big")
     db = tmp_path / "db.sqlite"
     result = run_cli("index", "--repo", str(repo), "--db", str(db))
     assert result.returncode == 0 and "0 failed" in result.stdout, result.stdout + result.stderr

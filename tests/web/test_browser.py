@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.fixtures import IndexedDemo, git, run_cli
+from tests.fixtures import IndexedDemo, big_history, git, run_cli
 from tests.web.fixtures import Server, browser_page, drawn, serving, wait_for_graph
 
 # A real Chromium, page by page: seconds each, so out of the quick loop.
@@ -189,15 +189,7 @@ def test_the_static_report_works_from_files(indexed_demo: IndexedDemo, tmp_path:
 
 
 def test_a_500_node_dag_is_drawn(tmp_path: Path) -> None:
-    from tests.fixtures import commit_file
-    from tests.output.test_pr_comment import big_module
-
-    repo = tmp_path / "big"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    commit_file(repo, "pyproject.toml", '[tool.lineage-history.dags.d]\nmodules = ["m.py"]\n', "c")
-    commit_file(repo, "m.py", big_module(1), "first")
-    commit_file(repo, "m.py", big_module(2), "everything changes")
+    repo = big_history(tmp_path / "big")
     db = tmp_path / "db.sqlite"
     assert run_cli("index", "--repo", str(repo), "--db", str(db)).returncode == 0
     with (
