@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.fixtures import IndexedDemo, run_cli
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -117,6 +119,13 @@ class Guard:
         else:
             self.refused.append(url)
             route.abort()
+
+
+def cli_json(demo: IndexedDemo, *args: str) -> Any:
+    """A command's `--format json` answer about the indexed demo, which must succeed."""
+    result = run_cli(*args, "--format", "json", "--repo", str(demo.repo), "--db", str(demo.db))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 @contextlib.contextmanager

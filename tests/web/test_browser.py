@@ -4,31 +4,17 @@ routed; one to any host but the local server fails the test (see `tests/web/fixt
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.fixtures import IndexedDemo, big_history, git, run_cli
-from tests.web.fixtures import Server, browser_page, drawn, serving, wait_for_graph
+from tests.web.fixtures import Server, browser_page, cli_json, drawn, serving, wait_for_graph
 
 # A real Chromium, page by page: seconds each, so out of the quick loop.
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def server(indexed_demo: IndexedDemo) -> Iterator[Server]:
-    with serving("--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db)) as running:
-        yield running
-
-
-def _cli_json(demo: IndexedDemo, *args: str) -> dict:
-    result = run_cli(*args, "--format", "json", "--repo", str(demo.repo), "--db", str(demo.db))
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def _host(server: Server) -> str:
@@ -69,7 +55,7 @@ def test_the_timeline_lists_every_commit(server: Server, indexed_demo: IndexedDe
 def test_the_graph_has_exactly_the_nodes_of_show(
     server: Server, indexed_demo: IndexedDemo, rev: str
 ) -> None:
-    shown = _cli_json(indexed_demo, "show", rev)
+    shown = cli_json(indexed_demo, "show", rev)
     with browser_page(_host(server)) as (page, _):
         page.goto(f"{server.url}dag/titanic/at/{rev}")
         wait_for_graph(page)
@@ -79,7 +65,7 @@ def test_the_graph_has_exactly_the_nodes_of_show(
 def test_the_graph_filtered_by_tag_has_the_nodes_of_show_tag(
     server: Server, indexed_demo: IndexedDemo
 ) -> None:
-    shown = _cli_json(indexed_demo, "show", "main", "--tag", "PII=true")
+    shown = cli_json(indexed_demo, "show", "main", "--tag", "PII=true")
     with browser_page(_host(server)) as (page, _):
         page.goto(f"{server.url}dag/titanic/at/main")
         page.fill("input[name=tag]", "PII=true")
@@ -97,7 +83,7 @@ def test_the_graph_filtered_by_tag_has_the_nodes_of_show_tag(
 def test_the_diff_view_draws_the_changes_diff_counts(
     server: Server, indexed_demo: IndexedDemo, spec: str
 ) -> None:
-    summary = _cli_json(indexed_demo, "diff", spec)["summary"]
+    summary = cli_json(indexed_demo, "diff", spec)["summary"]
     with browser_page(_host(server)) as (page, _):
         page.goto(f"{server.url}dag/titanic/diff/{spec}")
         wait_for_graph(page)
@@ -151,7 +137,7 @@ def test_search_finds_a_node(server: Server) -> None:
 def test_the_node_history_links_each_change_to_its_diff(
     server: Server, indexed_demo: IndexedDemo
 ) -> None:
-    logged = _cli_json(indexed_demo, "log", "family_count")
+    logged = cli_json(indexed_demo, "log", "family_count")
     with browser_page(_host(server)) as (page, _):
         page.goto(f"{server.url}dag/titanic/node/family_count")
         assert page.locator("tr.entry").count() == len(logged)
@@ -166,8 +152,8 @@ def test_the_static_report_works_from_files(indexed_demo: IndexedDemo, tmp_path:
     where = ["--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db)]
     result = run_cli("report", "-o", str(out), "main", "--base", "demo/v1", *where)
     assert result.returncode == 0, result.stderr
-    summary = _cli_json(indexed_demo, "diff", "demo/v1...main")["summary"]
-    shown = _cli_json(indexed_demo, "show", "main")
+    summary = cli_json(indexed_demo, "diff", "demo/v1...main")["summary"]
+    shown = cli_json(indexed_demo, "show", "main")
     with browser_page(None) as (page, guard):
         page.goto((out / "index.html").as_uri())
         assert page.locator("li.commit").count() > 5

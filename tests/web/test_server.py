@@ -4,29 +4,15 @@ SIGTERM with status 0, and it never writes to the database."""
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures import ROOT, IndexedDemo, run_cli
-from tests.web.fixtures import Server, serving, start_server
-
-
-@pytest.fixture(scope="module")
-def server(indexed_demo: IndexedDemo) -> Iterator[Server]:
-    with serving("--repo", str(indexed_demo.repo), "--db", str(indexed_demo.db)) as running:
-        yield running
-
-
-def _cli_json(demo: IndexedDemo, *args: str) -> object:
-    result = run_cli(*args, "--format", "json", "--repo", str(demo.repo), "--db", str(demo.db))
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+from tests.fixtures import ROOT, IndexedDemo
+from tests.web.fixtures import Server, cli_json, serving, start_server
 
 
 @pytest.mark.slow
@@ -49,7 +35,7 @@ def test_the_api_answers_what_the_command_line_answers(
 ) -> None:
     status, answer = server.json(path)
     assert status == 200, answer
-    assert answer == _cli_json(indexed_demo, *args)
+    assert answer == cli_json(indexed_demo, *args)
 
 
 def test_an_openapi_document_describes_the_api(server: Server) -> None:
